@@ -1,0 +1,222 @@
+//! Balanced Adam: Adam with one β for both moments (spec §1.1), ε outside the square root.
+
+use burn::config::Config;
+use burn::grad_clipping::GradientClippingConfig;
+use burn::optim::{LearningRate, ModuleOptimizer, Optimizer};
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+use crate::math::bias_correction;
+use crate::validate::{Validator, with_setters};
+use crate::{ConfigError, MomentState};
+
+/// How weight decay enters the step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightDecayMode {
+    /// No weight decay, whatever `weight_decay` says.
+    None,
+    /// L2 added to the gradient, `g ← g + λθ` (PyTorch `Adam(weight_decay=λ)`).
+    Coupled,
+    /// Decoupled decay, `θ ← θ(1 − ηλ)` (AdamW). The default: it only acts when `λ > 0`.
+    #[default]
+    Decoupled,
+}
+
+/// Configuration of [`BalancedAdam`]. Loads from TOML/JSON; missing keys take the defaults
+/// below, unknown keys are errors.
+///
+/// ```
+/// use burn_balanced_adam::BalancedAdamConfig;
+///
+/// let config: BalancedAdamConfig = toml::from_str("beta = 0.9\nweight_decay = 0.01").unwrap();
+/// assert_eq!(config.epsilon, 1e-8);
+/// let optim = config.try_init().unwrap(); // a burn::optim::ModuleOptimizer
+/// # let _ = optim;
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BalancedAdamConfig {
+    /// β of both moments, in [0, 1). Default 0.94377, the paper's best fixed value.
+    pub beta: f64,
+    /// ε added outside the square root. Default 1e-8 (PyTorch's; Burn's Adam uses 1e-5).
+    pub epsilon: f64,
+    /// Weight decay λ ≥ 0. Default 0.
+    pub weight_decay: f64,
+    /// How λ is applied. Default decoupled (AdamW).
+    pub weight_decay_mode: WeightDecayMode,
+    /// Burn's per-tensor gradient clipping, applied by the `ModuleOptimizer` before the step.
+    pub grad_clipping: Option<GradientClippingConfig>,
+}
+
+impl Default for BalancedAdamConfig {
+    fn default() -> Self {
+        Self {
+            beta: crate::refresh::DEFAULT_PILOT_BETA,
+            epsilon: 1e-8,
+            weight_decay: 0.0,
+            weight_decay_mode: WeightDecayMode::Decoupled,
+            grad_clipping: None,
+        }
+    }
+}
+
+impl Config for BalancedAdamConfig {}
+
+with_setters!(BalancedAdamConfig {
+    /// Sets β (both moments).
+    with_beta => beta: f64,
+    /// Sets ε.
+    with_epsilon => epsilon: f64,
+    /// Sets the weight decay λ.
+    with_weight_decay => weight_decay: f64,
+    /// Sets how weight decay is applied.
+    with_weight_decay_mode => weight_decay_mode: WeightDecayMode,
+    /// Sets Burn's gradient clipping.
+    with_grad_clipping => grad_clipping: Option<GradientClippingConfig>,
+});
+
+impl BalancedAdamConfig {
+    /// The default config (β = 0.94377, ε = 1e-8, no weight decay).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Checks every hyper-parameter; the error names the first bad field and its range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let check = Validator::new("balanced_adam");
+        check.unit_interval("beta", self.beta)?;
+        check.non_negative("epsilon", self.epsilon)?;
+        check.non_negative("weight_decay", self.weight_decay)?;
+        crate::validate::grad_clipping(&check, self.grad_clipping.as_ref())
+    }
+
+    /// The bare optimizer (for `ModuleOptimizer::with_group`), or the validation error.
+    pub fn try_build(&self) -> Result<BalancedAdam, ConfigError> {
+        self.validate()?;
+        let weight_decay = match self.weight_decay_mode {
+            _ if self.weight_decay == 0.0 => WeightDecayMode::None,
+            mode => mode,
+        };
+        tracing::debug!(
+            beta = self.beta,
+            epsilon = self.epsilon,
+            ?weight_decay,
+            "balanced Adam built"
+        );
+        Ok(BalancedAdam {
+            beta: self.beta,
+            epsilon: self.epsilon,
+            weight_decay: self.weight_decay,
+            weight_decay_mode: weight_decay,
+        })
+    }
+
+    /// The module optimizer to hand to Burn's `Learner`, or the validation error.
+    pub fn try_init(&self) -> Result<ModuleOptimizer, ConfigError> {
+        let optim = ModuleOptimizer::from(self.try_build()?);
+        Ok(crate::validate::with_clipping(
+            optim,
+            self.grad_clipping.as_ref(),
+        ))
+    }
+
+    /// Like [`try_build`](Self::try_build).
+    ///
+    /// # Panics
+    /// If the config is invalid; call [`try_build`](Self::try_build) to get the error instead.
+    pub fn build(&self) -> BalancedAdam {
+        self.try_build().unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    /// Like [`try_init`](Self::try_init).
+    ///
+    /// # Panics
+    /// If the config is invalid; call [`try_init`](Self::try_init) to get the error instead.
+    pub fn init(&self) -> ModuleOptimizer {
+        self.try_init().unwrap_or_else(|err| panic!("{err}"))
+    }
+}
+
+/// Balanced Adam (β₁ = β₂ = β), built by [`BalancedAdamConfig`].
+///
+/// ```
+/// use burn::optim::Optimizer;
+/// use burn::tensor::{Device, Tensor};
+/// use burn_balanced_adam::BalancedAdamConfig;
+///
+/// let device = Device::flex();
+/// let optim = BalancedAdamConfig::new().with_beta(0.9).build();
+/// let theta = Tensor::<1>::from_floats([1.0, -1.0], &device);
+/// let grad = Tensor::<1>::from_floats([0.5, -2.0], &device);
+/// let (theta, state) = optim.step(0.1, theta, grad, None);
+/// // The first Adam step moves every coordinate by lr against the gradient's sign.
+/// let theta: Vec<f32> = theta.into_data().try_to_vec().unwrap();
+/// assert!((theta[0] - 0.9).abs() < 1e-6 && (theta[1] + 0.9).abs() < 1e-6);
+/// assert_eq!(state.unwrap().time, 1);
+/// ```
+#[derive(Debug, Clone)]
+pub struct BalancedAdam {
+    beta: f64,
+    epsilon: f64,
+    weight_decay: f64,
+    weight_decay_mode: WeightDecayMode,
+}
+
+impl BalancedAdam {
+    /// The β of both moments.
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+}
+
+impl Optimizer for BalancedAdam {
+    type State<const D: usize> = MomentState<D>;
+
+    fn step<const D: usize>(
+        &self,
+        lr: LearningRate,
+        theta: Tensor<D>,
+        grad: Tensor<D>,
+        state: Option<Self::State<D>>,
+    ) -> (Tensor<D>, Option<Self::State<D>>) {
+        let state = state.unwrap_or_else(|| MomentState::zeros(&theta));
+        let t = state.time + 1;
+        tracing::trace!(t, lr, "balanced Adam step");
+
+        let (theta, grad) = match self.weight_decay_mode {
+            WeightDecayMode::None => (theta, grad),
+            WeightDecayMode::Coupled => {
+                let grad = grad.add(theta.clone().mul_scalar(self.weight_decay));
+                (theta, grad)
+            }
+            WeightDecayMode::Decoupled => (theta.mul_scalar(1.0 - lr * self.weight_decay), grad),
+        };
+
+        let beta = self.beta;
+        let m = state
+            .m
+            .mul_scalar(beta)
+            .add(grad.clone().mul_scalar(1.0 - beta));
+        let v = state
+            .v
+            .mul_scalar(beta)
+            .add(grad.square().mul_scalar(1.0 - beta));
+
+        // Same arithmetic as PyTorch: θ −= (η / bc) · m / (sqrt(v) / sqrt(bc) + ε).
+        let bc = bias_correction(beta, t);
+        let step_size = lr / bc;
+        let denom = v
+            .clone()
+            .sqrt()
+            .div_scalar(bc.sqrt())
+            .add_scalar(self.epsilon);
+        let theta = theta.sub(m.clone().div(denom).mul_scalar(step_size));
+
+        (theta, Some(MomentState { time: t, m, v }))
+    }
+
+    fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
+        state.to_device(device)
+    }
+}

@@ -1,0 +1,38 @@
+//! Optimizers for [Burn](https://burn.dev) from three recent papers, behind Burn's own
+//! `Optimizer` API so they drop into any Burn model:
+//!
+//! - [`BalancedAdam`]: Adam with β₁ = β₂ = β, and the [`refresh`] rule that picks β from the
+//!   learning horizon T_ES ([`t_es`] estimates it from a validation trajectory);
+//! - [`InvAdam`] / [`DualAdam`]: Adam's division replaced by a multiplication, blended back
+//!   into Adam by a linearly decaying weight;
+//! - [`FAdam`]: Adam as a natural-gradient method with the diagonal empirical Fisher.
+//!
+//! Every config is a serde struct (TOML/JSON; unknown keys rejected) with `validate()`,
+//! `try_build()` and `try_init()` that return a [`ConfigError`] naming the bad field. States
+//! are [`MomentState`]s, saved and restored by Burn's `ModuleOptimizer::{save, load}`.
+//!
+//! ```
+//! use burn::optim::ModuleOptimizer;
+//! use burn_balanced_adam::{refresh, BalancedAdamConfig};
+//!
+//! // A pilot run's validation loss bottomed out at update 20 000: the rule picks β = 0.94377.
+//! let beta = refresh::refresh_beta(20_000.0, refresh::DEFAULT_R0).unwrap();
+//! let optim: ModuleOptimizer = BalancedAdamConfig::new().with_beta(beta).try_init().unwrap();
+//! # let _ = optim;
+//! ```
+
+mod balanced_adam;
+mod dual_adam;
+mod error;
+mod fadam;
+pub mod math;
+pub mod refresh;
+mod state;
+pub mod t_es;
+mod validate;
+
+pub use balanced_adam::{BalancedAdam, BalancedAdamConfig, WeightDecayMode};
+pub use dual_adam::{DualAdam, DualAdamConfig, InvAdam, InvAdamConfig};
+pub use error::{ConfigError, RefreshError};
+pub use fadam::{FAdam, FAdamConfig, FAdamEpsilon};
+pub use state::MomentState;

@@ -1,0 +1,61 @@
+//! Test helpers shared by the integration tests: the devices under test and tensor I/O.
+#![allow(dead_code)] // each test binary uses a subset
+
+use std::sync::OnceLock;
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// The devices every device-parameterized test runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum TestDevice {
+    /// Burn's pure-Rust CPU backend: always available.
+    Flex,
+    /// Burn's wgpu backend: a GPU, or Mesa's software Vulkan driver (lavapipe) in CI.
+    Wgpu,
+}
+
+impl TestDevice {
+    /// The device, or `None` (with a message) when this machine has no wgpu adapter.
+    ///
+    /// With `BBA_REQUIRE_WGPU=1` (set by CI) a missing adapter is a failure, so a broken
+    /// driver install cannot turn the GPU-path tests into silent skips.
+    pub fn device(self) -> Option<Device> {
+        match self {
+            TestDevice::Flex => Some(Device::flex()),
+            TestDevice::Wgpu => {
+                static WGPU: OnceLock<Option<Device>> = OnceLock::new();
+                let device = WGPU.get_or_init(|| match Device::wgpu_options().init() {
+                    Ok(device) => Some(device),
+                    Err(err) => {
+                        eprintln!("wgpu: no adapter on this machine ({err})");
+                        None
+                    }
+                });
+                if device.is_none() {
+                    let required = std::env::var("BBA_REQUIRE_WGPU").is_ok_and(|v| v == "1");
+                    assert!(
+                        !required,
+                        "BBA_REQUIRE_WGPU=1 but no wgpu adapter could be initialized"
+                    );
+                    eprintln!(
+                        "SKIPPED on wgpu: no adapter (install mesa-vulkan-drivers for lavapipe)"
+                    );
+                }
+                device.clone()
+            }
+        }
+    }
+}
+
+/// A tensor from flat row-major values and a shape.
+pub fn tensor<const D: usize>(values: &[f32], shape: &[usize], device: &Device) -> Tensor<D> {
+    Tensor::from_data(TensorData::new(values.to_vec(), shape.to_vec()), device)
+}
+
+/// The values of a tensor, flattened row-major.
+pub fn values<const D: usize>(tensor: Tensor<D>) -> Vec<f32> {
+    tensor
+        .into_data()
+        .try_to_vec::<f32>()
+        .expect("an f32 tensor")
+}

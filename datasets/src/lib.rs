@@ -1,0 +1,1 @@
+//! Real datasets for the experiments (filled by the datasets issue).
