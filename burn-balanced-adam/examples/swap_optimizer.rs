@@ -24,30 +24,52 @@ use burn::train::{
 };
 use burn_balanced_adam::{BalancedAdamConfig, DualAdamConfig, FAdamConfig, InvAdamConfig, refresh};
 
+const BATCH_SIZE: usize = 64;
+
 fn main() {
-    let epochs: usize = std::env::args()
-        .nth(1)
-        .map_or(8, |a| a.parse().expect("EPOCHS: a number"));
+    let epochs = match std::env::args().nth(1).map(|arg| arg.parse::<usize>()) {
+        None => 8,
+        Some(Ok(epochs)) if epochs > 0 => epochs,
+        Some(_) => {
+            eprintln!("usage: swap_optimizer [EPOCHS]  (EPOCHS: a whole number ≥ 1, default 8)");
+            std::process::exit(2);
+        }
+    };
     let device = Device::flex().autodiff();
     device.seed(42);
-    let optimizers: Vec<(&str, ModuleOptimizer)> = vec![
-        ("burn_adam", AdamConfig::new().with_epsilon(1e-8).init()),
+    let (train, valid) = (xor_points(2048, &device), xor_points(512, &device));
+    let total_steps = epochs * train.len().div_ceil(BATCH_SIZE);
+    // (name, optimizer, learning rate). InvAdam's update scales like |g|·g, so it needs a far
+    // larger rate than Adam at this loss scale; DualAdam's switch ends the inverse blend halfway.
+    let optimizers: Vec<(&str, ModuleOptimizer, f64)> = vec![
+        (
+            "burn_adam",
+            AdamConfig::new().with_epsilon(1e-8).init(),
+            1e-2,
+        ),
         (
             "balanced_adam",
             BalancedAdamConfig::new()
                 .with_beta(refresh::DEFAULT_PILOT_BETA)
                 .init(),
+            1e-2,
         ),
         (
             "dual_adam",
-            DualAdamConfig::new().with_switch_rate(1e-3).init(),
+            DualAdamConfig::new()
+                .with_switch_rate(2.0 / total_steps as f64)
+                .init(),
+            1e-2,
         ),
-        ("inv_adam", InvAdamConfig::new().init()),
-        ("fadam", FAdamConfig::new().with_weight_decay(1e-3).init()),
+        ("inv_adam", InvAdamConfig::new().init(), 1.0),
+        (
+            "fadam",
+            FAdamConfig::new().with_weight_decay(1e-3).init(),
+            1e-2,
+        ),
     ];
-    let (train, valid) = (xor_points(2048, &device), xor_points(512, &device));
-    println!("{:<14} {:>14}", "optimizer", "valid accuracy");
-    for (name, optim) in optimizers {
+    println!("{:<14} {:>8} {:>15}", "optimizer", "lr", "valid accuracy");
+    for (name, optim, lr) in optimizers {
         let model = Mlp::new(&device);
         let result = SupervisedTraining::new(
             format!("runs/swap_optimizer/{name}"),
@@ -62,14 +84,13 @@ fn main() {
         .metrics((AccuracyMetric::new(), LossMetric::new()))
         .num_epochs(epochs)
         .label(name)
-        .launch(Learner::new(model, optim, 1e-2));
+        .launch(Learner::new(model, optim, lr));
         if let Some(error) = result.error {
-            panic!("{name}: training failed: {error}");
+            eprintln!("{name}: training failed: {error}");
+            std::process::exit(1);
         }
-        println!(
-            "{name:<14} {:>13.1}%",
-            100.0 * accuracy(&result.model, &valid, &device.clone().inner())
-        );
+        let accuracy = 100.0 * accuracy(&result.model, &valid, &device.clone().inner());
+        println!("{name:<14} {lr:>8} {accuracy:>14.1}%");
     }
 }
 

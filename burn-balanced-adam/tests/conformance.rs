@@ -190,7 +190,7 @@ fn every_case_matches_the_reference(#[case] test_device: TestDevice) {
     };
     let dir = vectors_dir();
     let cases = load_cases(&dir);
-    let (mut steps, mut values_checked, mut failed) = (0, 0, Vec::new());
+    let (mut runs, mut steps, mut values_checked, mut failed) = (0, 0, 0, Vec::new());
     for (path, case) in &cases {
         assert_eq!(
             case.lr.len(),
@@ -199,6 +199,7 @@ fn every_case_matches_the_reference(#[case] test_device: TestDevice) {
             path.display()
         );
         for (implementation, failures) in check_case(path, case, &device) {
+            runs += 1;
             steps += case.steps;
             values_checked += case
                 .params
@@ -221,7 +222,7 @@ fn every_case_matches_the_reference(#[case] test_device: TestDevice) {
         failed.join("\n")
     );
     println!(
-        "conformance on {test_device:?}: {} cases from {}, {steps} steps, {values_checked} values passed",
+        "conformance on {test_device:?}: {} cases from {} ({runs} optimizer runs), {steps} steps, {values_checked} values passed",
         cases.len(),
         dir.display()
     );
