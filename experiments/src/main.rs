@@ -1,5 +1,10 @@
-//! The experiments binary (filled by the experiments issue).
-fn main() {
-    eprintln!("experiments: not built yet; see the README for the optimizer swap example");
-    std::process::exit(2);
+//! The experiments binary. Today: `data fetch` and `data info`; training runs, sweeps and
+//! reports arrive with the experiments issue.
+
+mod cli;
+
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    cli::Cli::parse().run()
 }
