@@ -101,6 +101,33 @@ pub fn load_idx(root: &Path, dataset: DatasetName) -> Result<(ImageSet, ImageSet
     ))
 }
 
+/// The CIFAR-10 binary release in `dir` (`data_batch_1.bin` … `data_batch_5.bin`,
+/// `test_batch.bin`), for users who have it (it cannot be fetched here): train and test sets.
+pub fn load_cifar10(dir: &Path) -> Result<(ImageSet, ImageSet), DataError> {
+    let read_batches =
+        |names: &[String]| -> Result<ImageSet, DataError> {
+            let mut batches = Vec::with_capacity(names.len());
+            for name in names {
+                let path = dir.join(name);
+                let bytes = std::fs::read(&path).map_err(|source| match source.kind() {
+                std::io::ErrorKind::NotFound => DataError::Invalid(format!(
+                    "{} not found: put the CIFAR-10 binary release (cifar-10-batches-bin) in {}",
+                    path.display(),
+                    dir.display()
+                )),
+                _ => DataError::Io { path: path.clone(), source },
+            })?;
+                batches.push(crate::cifar::parse(&path, &bytes)?);
+            }
+            Ok(ImageSet::from_cifar(batches))
+        };
+    let train: Vec<String> = (1..=5).map(|i| format!("data_batch_{i}.bin")).collect();
+    Ok((
+        read_batches(&train)?,
+        read_batches(&["test_batch.bin".to_string()])?,
+    ))
+}
+
 /// One image and its label, as a data loader hands it to the batcher.
 #[derive(Debug, Clone)]
 pub struct ImageItem {

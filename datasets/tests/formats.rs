@@ -238,3 +238,36 @@ fn dataset_names_parse_and_unknown_ones_list_the_known() {
         "{err}"
     );
 }
+
+#[test]
+fn cifar10_directory_loads_and_a_missing_batch_says_where_to_put_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let record =
+        |label: u8| std::iter::once(label).chain(std::iter::repeat_n(label * 20, RECORD_BYTES - 1));
+    for i in 1..=5u8 {
+        write(
+            dir.path(),
+            &format!("data_batch_{i}.bin"),
+            &record(i).chain(record(0)).collect::<Vec<u8>>(),
+        );
+    }
+    let message = bba_datasets::vision::load_cifar10(dir.path())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("test_batch.bin") && message.contains("cifar-10-batches-bin"),
+        "{message}"
+    );
+    write(
+        dir.path(),
+        "test_batch.bin",
+        &record(9).collect::<Vec<u8>>(),
+    );
+    let (train, test) = bba_datasets::vision::load_cifar10(dir.path()).unwrap();
+    assert_eq!(
+        (train.len(), test.len(), train.channels, train.rows),
+        (10, 1, 3, 32)
+    );
+    assert_eq!(&train.labels[..4], &[1, 0, 2, 0]);
+    assert_eq!(test.pixels[0], 180);
+}
