@@ -42,27 +42,16 @@ impl DatasetName {
 
     /// Its files and sources.
     pub fn spec(self) -> DatasetSpec {
-        match self {
-            Self::Mnist => DatasetSpec {
-                name: self,
-                files: &MNIST_FILES,
-                sources: crate::fetch::mnist_sources(),
-            },
-            Self::FashionMnist => DatasetSpec {
-                name: self,
-                files: &FASHION_FILES,
-                sources: crate::fetch::fashion_sources(),
-            },
-            Self::Shakespeare => DatasetSpec {
-                name: self,
-                files: &SHAKESPEARE_FILES,
-                sources: crate::fetch::shakespeare_sources(),
-            },
-            Self::MobyDick => DatasetSpec {
-                name: self,
-                files: &MOBY_FILES,
-                sources: crate::fetch::moby_dick_sources(),
-            },
+        let (files, sources): (&'static [CachedFile], _) = match self {
+            Self::Mnist => (&MNIST_FILES, crate::fetch::mnist_sources()),
+            Self::FashionMnist => (&FASHION_FILES, crate::fetch::fashion_sources()),
+            Self::Shakespeare => (&SHAKESPEARE_FILES, crate::fetch::shakespeare_sources()),
+            Self::MobyDick => (&MOBY_FILES, crate::fetch::moby_dick_sources()),
+        };
+        DatasetSpec {
+            name: self,
+            files,
+            sources,
         }
     }
 }

