@@ -26,7 +26,7 @@ struct Case {
     params: Vec<ParamCase>,
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct ParamCase {
     shape: Vec<usize>,
     init: Vec<f32>,
@@ -113,6 +113,14 @@ fn run_case<O: Optimizer>(optim: &O, case: &Case, device: &Device) -> Vec<String
             case.name
         );
         let found = match param.shape.len() {
+            // Burn has no rank-0 tensors; a scalar parameter lives in a 1-element tensor.
+            0 => {
+                let scalar = ParamCase {
+                    shape: vec![1],
+                    ..param.clone()
+                };
+                run_param::<O, 1>(optim, &case.lr, &scalar, device)
+            }
             1 => run_param::<O, 1>(optim, &case.lr, param, device),
             2 => run_param::<O, 2>(optim, &case.lr, param, device),
             3 => run_param::<O, 3>(optim, &case.lr, param, device),
