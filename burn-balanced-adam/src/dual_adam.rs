@@ -317,6 +317,24 @@ impl InvAdamConfig {
 
 /// InvAdam: `θ ← θ − η m̂ ⊙ (sqrt(v̂) + ε)`, built by [`InvAdamConfig`]. Identical to
 /// [`DualAdam`] with `switch_rate = 0`, which is how it is implemented.
+///
+/// ```
+/// use burn::optim::Optimizer;
+/// use burn::tensor::{Device, Tensor};
+/// use burn_balanced_adam::InvAdamConfig;
+///
+/// let device = Device::flex();
+/// let optim = InvAdamConfig::new().with_epsilon(0.0).build();
+/// let (theta, _) = optim.step(
+///     0.1,
+///     Tensor::<1>::from_floats([0.0, 0.0], &device),
+///     Tensor::<1>::from_floats([2.0, -0.5], &device),
+///     None,
+/// );
+/// // Step 1: m̂ = g and √v̂ = |g|, so the update is −η·g·|g|: large gradients move further.
+/// let theta: Vec<f32> = theta.into_data().try_to_vec().unwrap();
+/// assert!((theta[0] + 0.4).abs() < 1e-6 && (theta[1] - 0.025).abs() < 1e-6);
+/// ```
 #[derive(Debug, Clone)]
 pub struct InvAdam(DualAdam);
 

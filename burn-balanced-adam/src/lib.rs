@@ -21,6 +21,8 @@
 //! # let _ = optim;
 //! ```
 
+#![warn(missing_docs)]
+
 mod balanced_adam;
 mod dual_adam;
 mod error;

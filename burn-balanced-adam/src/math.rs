@@ -54,11 +54,32 @@ pub fn inverse_weight(switch_rate: f64, t: u64) -> f64 {
 /// Root mean square of one tensor, as a tensor of shape `[1, …, 1]` that broadcasts against it.
 ///
 /// It stays on the device: reading it back per tensor would stall a GPU every step.
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use burn_balanced_adam::math::rms;
+///
+/// let x = Tensor::<2>::from_floats([[1.0, -1.0], [1.0, -1.0]], &Device::flex());
+/// let r = rms(x);
+/// assert_eq!(r.dims(), [1, 1]);
+/// assert_eq!(r.into_data().try_to_vec::<f32>().unwrap(), vec![1.0]);
+/// ```
 pub fn rms<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     x.square().mean().sqrt().reshape([1usize; D])
 }
 
 /// Per-tensor RMS clipping: `x / max(1, RMS(x) / clip)`.
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use burn_balanced_adam::math::rms_clip;
+///
+/// let x = Tensor::<1>::from_floats([3.0, -3.0], &Device::flex()); // RMS 3
+/// let clipped: Vec<f32> = rms_clip(x.clone(), 1.0).into_data().try_to_vec().unwrap();
+/// assert_eq!(clipped, vec![1.0, -1.0]);
+/// let untouched: Vec<f32> = rms_clip(x, 5.0).into_data().try_to_vec().unwrap();
+/// assert_eq!(untouched, vec![3.0, -3.0]);
+/// ```
 pub fn rms_clip<const D: usize>(x: Tensor<D>, clip: f64) -> Tensor<D> {
     let divisor = rms(x.clone()).div_scalar(clip).clamp_min(1.0);
     x.div(divisor)

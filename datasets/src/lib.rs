@@ -5,6 +5,8 @@
 //! parsers (`idx`, `cifar`, `text`) → Burn `Dataset`s with deterministic splits (`vision`,
 //! `tokens`) → `Batcher`s producing the tensors the models take.
 
+#![warn(missing_docs)]
+
 pub mod cache;
 pub mod catalog;
 pub mod checksum;
