@@ -85,6 +85,8 @@ fn main() {
         .num_epochs(epochs)
         .label(name)
         .launch(Learner::new(model, optim, lr));
+        // Close this run's dashboard first, or the line below lands on its screen and vanishes.
+        drop(result.renderer);
         if let Some(error) = result.error {
             eprintln!("{name}: training failed: {error}");
             std::process::exit(1);
