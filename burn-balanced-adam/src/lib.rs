@@ -29,6 +29,7 @@ mod error;
 mod fadam;
 pub mod math;
 pub mod refresh;
+pub mod schedule;
 mod state;
 pub mod t_es;
 mod validate;

@@ -39,6 +39,36 @@ impl Validator {
         }
     }
 
+    /// At most `limit` (`allowed` says so in words).
+    pub(crate) fn at_most(
+        &self,
+        field: &'static str,
+        value: f64,
+        limit: f64,
+        allowed: &'static str,
+    ) -> Result<(), ConfigError> {
+        if value <= limit {
+            Ok(())
+        } else {
+            Err(self.fail(field, value, allowed))
+        }
+    }
+
+    /// At least `limit` (`allowed` says so in words).
+    pub(crate) fn at_least(
+        &self,
+        field: &'static str,
+        value: f64,
+        limit: f64,
+        allowed: &'static str,
+    ) -> Result<(), ConfigError> {
+        if value >= limit {
+            Ok(())
+        } else {
+            Err(self.fail(field, value, allowed))
+        }
+    }
+
     /// Finite and > 0.
     pub(crate) fn positive(&self, field: &'static str, value: f64) -> Result<(), ConfigError> {
         if value.is_finite() && value > 0.0 {

@@ -1,6 +1,8 @@
 //! Command-line surface: one sub-module per command group.
 
+mod compare;
 mod data;
+mod run;
 
 use std::process::ExitCode;
 
@@ -16,6 +18,19 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Train one config into `<artifact_dir>/<name>/` (refresh-rule configs: pilot + main).
+    ///
+    /// Missing datasets are fetched first. In a terminal, Burn's TUI dashboard shows the run;
+    /// otherwise one line per evaluation is printed. Ctrl-C stops after the current step and
+    /// keeps the last checkpoint; `--resume` continues.
+    Run(run::RunArgs),
+    /// Train every point of a grid over config keys (`[sweep]` table and/or `--grid`).
+    ///
+    /// Each point is a run directory `<artifact_dir>/<name>/<key=value,...>`. Finished points
+    /// are skipped and interrupted ones resumed, so a sweep can be re-run until complete.
+    Sweep(run::SweepArgs),
+    /// Compare run directories: a table of their key results, and curves with `--plot`.
+    Compare(compare::CompareArgs),
     /// Fetch and inspect the real datasets (MNIST, Fashion-MNIST, Shakespeare, Moby Dick).
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -25,7 +40,10 @@ impl Cli {
     /// Runs the command; errors are printed, and the exit code says whether it worked.
     pub fn run(self) -> ExitCode {
         let result = match self.command {
-            Command::Data(command) => command.run(),
+            Command::Run(args) => run::run(&args),
+            Command::Sweep(args) => run::sweep(&args),
+            Command::Compare(args) => compare::compare(&args),
+            Command::Data(command) => command.run().map_err(|e| crate::error::ExperimentError::Other(e.to_string())),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

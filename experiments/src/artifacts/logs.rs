@@ -1,0 +1,61 @@
+//! Reads Burn's metric logs back (`{split}/epoch-{N}/{Metric}.log`, one `value,count` line per
+//! batch and possibly a final `value,final` line), aggregating an epoch exactly as Burn does.
+
+use std::path::Path;
+
+/// The epoch value of a metric log: its `final` line if it ends with one, else the mean of its
+/// `value,count` entries weighted by count; `None` if the file is missing or empty.
+pub fn epoch_value(path: &Path) -> Option<f64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let (mut sum, mut count, mut last_final) = (0.0, 0usize, None);
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let mut parts = line.split(',');
+        let value: f64 = parts.next()?.parse().ok()?;
+        match parts.next() {
+            Some("final") => last_final = Some(value),
+            Some(n) => {
+                let n: usize = n.parse().ok()?;
+                sum += value * n as f64;
+                count += n;
+                last_final = None;
+            }
+            None => {
+                sum += value;
+                count += 1;
+                last_final = None;
+            }
+        }
+    }
+    last_final.or((count > 0).then(|| sum / count as f64))
+}
+
+/// The value of `metric` in `split` at evaluation `epoch` (1-based) of a run directory.
+pub fn split_value(run_dir: &Path, split: &str, metric: &str, epoch: usize) -> Option<f64> {
+    let file = format!("{}.log", metric.replace(' ', "_"));
+    epoch_value(&run_dir.join(split).join(format!("epoch-{epoch}")).join(file))
+}
+
+/// The value of `metric` in the test group `group` of a run directory.
+pub fn test_value(run_dir: &Path, group: &str, metric: &str) -> Option<f64> {
+    let tag = group.trim().replace(' ', "-").to_lowercase();
+    let file = format!("{}.log", metric.replace(' ', "_"));
+    epoch_value(&run_dir.join("test").join(tag).join(file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_mean_unless_a_final_line_closes_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Loss.log");
+        std::fs::write(&path, "1.0,10\n4.0,30\n").unwrap();
+        assert_eq!(epoch_value(&path), Some(3.25));
+        std::fs::write(&path, "1.0,10\n4.0,30\n2.5,final\n").unwrap();
+        assert_eq!(epoch_value(&path), Some(2.5));
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(epoch_value(&path), None);
+        assert_eq!(epoch_value(&dir.path().join("missing.log")), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! Run directories: the resolved config, provenance (versions, commit, device, seed), Burn's
+//! metric logs and checkpoints, and `summary.json` with the results every report is built from.
+
+pub mod logs;
+
+use std::path::{Path, PathBuf};
+
+use burn_balanced_adam::t_es::TesEstimate;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ExperimentError;
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Trained to its planned length or to early stopping.
+    Complete,
+    /// Stopped on request (Ctrl-C, `--stop-after`); `--resume` continues it.
+    Interrupted,
+    /// The training loss became NaN or infinite.
+    Diverged,
+    /// Burn reported an error.
+    Failed,
+}
+
+/// One evaluation of the validation trajectory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Optimizer updates done before this evaluation.
+    pub update: u64,
+    /// Mean validation loss.
+    pub valid_loss: f64,
+    /// Validation accuracy in percent (classification and next-token accuracy).
+    pub valid_accuracy: Option<f64>,
+    /// Mean training loss over the updates since the previous evaluation.
+    pub train_loss: Option<f64>,
+}
+
+/// Test-set results of the final model.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TestResult {
+    /// Mean test loss.
+    pub loss: f64,
+    /// Test accuracy in percent.
+    pub accuracy: Option<f64>,
+    /// Test perplexity (language models).
+    pub perplexity: Option<f64>,
+}
+
+/// Where and with what a run ran.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Provenance {
+    /// This crate's version.
+    pub experiments_version: String,
+    /// Burn's version.
+    pub burn_version: String,
+    /// `git rev-parse HEAD` of the working directory, if it is a git checkout.
+    pub git_commit: Option<String>,
+    /// Whether the checkout had uncommitted changes.
+    pub git_dirty: Option<bool>,
+    /// The devices as named in the config.
+    pub devices: Vec<String>,
+    /// The devices as Burn describes them.
+    pub device_description: Vec<String>,
+    /// The command line.
+    pub command: Vec<String>,
+    /// Logical CPUs of the machine.
+    pub cpus: usize,
+}
+
+/// What `summary.json` holds for a single training run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunSummary {
+    /// How it ended.
+    pub status: RunStatus,
+    /// Why it stopped, when it did not complete.
+    pub message: Option<String>,
+    /// The run's name (its dashboard label).
+    pub name: String,
+    /// Model kind.
+    pub model: String,
+    /// Dataset.
+    pub dataset: String,
+    /// Optimizer kind.
+    pub optimizer: String,
+    /// β of a balanced-Adam run.
+    pub beta: Option<f64>,
+    /// Peak learning rate.
+    pub lr: f64,
+    /// Global batch size.
+    pub batch_size: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Trainable parameters.
+    pub parameters: usize,
+    /// Planned optimizer updates.
+    pub updates_planned: u64,
+    /// Updates done.
+    pub updates_done: u64,
+    /// Updates between evaluations.
+    pub eval_every: u64,
+    /// Whether early stopping ended the run.
+    pub stopped_early: bool,
+    /// Seconds of training and evaluation in the invocations that finished.
+    pub wall_time_s: f64,
+    /// Lowest validation loss.
+    pub best_valid_loss: Option<f64>,
+    /// Update of the lowest validation loss.
+    pub best_update: Option<u64>,
+    /// Validation loss at the last evaluation.
+    pub final_valid_loss: Option<f64>,
+    /// T_ES read off the trajectory with the config's estimator.
+    pub t_es: Option<TesEstimate>,
+    /// Test results of the final model.
+    pub test: Option<TestResult>,
+    /// Every evaluation.
+    pub trajectory: Vec<Evaluation>,
+    /// Versions, commit, devices, command.
+    pub provenance: Provenance,
+}
+
+/// The files of a run directory.
+#[derive(Debug, Clone)]
+pub struct RunDir {
+    /// The directory.
+    pub path: PathBuf,
+}
+
+impl RunDir {
+    /// A run directory at `path` (nothing is created yet).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// `config.toml`: the resolved config the run uses.
+    pub fn config_path(&self) -> PathBuf {
+        self.path.join("config.toml")
+    }
+
+    /// `summary.json`.
+    pub fn summary_path(&self) -> PathBuf {
+        self.path.join("summary.json")
+    }
+
+    /// Burn's checkpoint directory.
+    pub fn checkpoint_dir(&self) -> PathBuf {
+        self.path.join("checkpoint")
+    }
+
+    /// Writes `value` as pretty JSON to `name`, atomically.
+    pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), ExperimentError> {
+        let text = serde_json::to_string_pretty(value).expect("summaries serialize");
+        write_atomic(&self.path.join(name), text.as_bytes())
+    }
+
+    /// Reads a single run's summary.
+    pub fn read_summary(&self) -> Result<RunSummary, ExperimentError> {
+        read_json(&self.summary_path())
+    }
+}
+
+/// Writes a file through a temporary name and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExperimentError> {
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, bytes).map_err(ExperimentError::io(&partial))?;
+    std::fs::rename(&partial, path).map_err(ExperimentError::io(path))
+}
+
+/// Reads a JSON file.
+pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ExperimentError> {
+    let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
+    serde_json::from_str(&text).map_err(|err| ExperimentError::RunDir {
+        dir: path.to_path_buf(),
+        message: format!("unreadable: {err}"),
+    })
+}
+
+/// Versions, git commit and machine facts for a run record.
+pub fn provenance(devices: Vec<String>, device_description: Vec<String>) -> Provenance {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|out| out.status.success())
+            .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "HEAD"]);
+    let dirty = commit
+        .as_ref()
+        .and_then(|_| git(&["status", "--porcelain", "--untracked-files=no"]))
+        .map(|status| !status.is_empty());
+    Provenance {
+        experiments_version: env!("CARGO_PKG_VERSION").to_string(),
+        burn_version: BURN_VERSION.to_string(),
+        git_commit: commit,
+        git_dirty: dirty,
+        devices,
+        device_description,
+        command: std::env::args().collect(),
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+    }
+}
+
+/// The Burn version this binary is built against (pinned in the workspace).
+pub const BURN_VERSION: &str = "0.22.1";

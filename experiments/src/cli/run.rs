@@ -1,0 +1,176 @@
+//! `run CONFIG` and `sweep CONFIG`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::artifacts::{RunDir, RunStatus};
+use crate::config::overrides::{Override, axes_from_table, grid_points, parse_axis};
+use crate::config::{BetaSetting, ExperimentConfig, OptimizerSpec};
+use crate::error::ExperimentError;
+use crate::train::refresh::run_refresh;
+use crate::train::{RunOptions, run_single};
+
+/// Options shared by `run` and `sweep`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The experiment config (TOML).
+    pub config: PathBuf,
+    /// Change a config key for this invocation, e.g. `--set optimizer.beta=0.9` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Continue an interrupted run from its last checkpoint; finished runs are skipped.
+    #[arg(long)]
+    pub resume: bool,
+    /// Stop (resumably) at the first evaluation at or after this many updates.
+    #[arg(long, value_name = "UPDATES")]
+    pub stop_after: Option<u64>,
+    /// Print one line per evaluation instead of the TUI dashboard, even in a terminal.
+    #[arg(long)]
+    pub no_tui: bool,
+}
+
+impl RunArgs {
+    fn options(&self) -> RunOptions {
+        RunOptions {
+            resume: self.resume,
+            stop_after: self.stop_after,
+            no_tui: self.no_tui,
+        }
+    }
+
+    fn table(&self) -> Result<toml::Table, ExperimentError> {
+        let mut table = ExperimentConfig::read_table(&self.config)?;
+        for text in &self.set {
+            let change = Override::parse(text).map_err(ExperimentError::Other)?;
+            change.apply(&mut table).map_err(ExperimentError::Other)?;
+        }
+        Ok(table)
+    }
+}
+
+/// Runs one config: a single run, or pilot + main for the refresh rule.
+pub fn run(args: &RunArgs) -> Result<(), ExperimentError> {
+    let config = ExperimentConfig::from_table(args.table()?, &args.config)?;
+    if !config.sweep.is_empty() {
+        eprintln!("note: the config's [sweep] table is ignored by `run`; `sweep` runs the grid");
+    }
+    let status = run_config(&config, &config.run_dir(), &config.name, &args.options())?;
+    match status {
+        RunStatus::Complete => Ok(()),
+        other => Err(ExperimentError::Training {
+            dir: config.run_dir(),
+            message: format!("{other:?}; see summary.json"),
+        }),
+    }
+}
+
+/// Runs `config` into `dir`; the status of the (main) run.
+fn run_config(
+    config: &ExperimentConfig,
+    dir: &Path,
+    label: &str,
+    options: &RunOptions,
+) -> Result<RunStatus, ExperimentError> {
+    let dir = RunDir::new(dir);
+    let summary = match &config.optimizer {
+        OptimizerSpec::BalancedAdam(spec) if spec.beta == BetaSetting::Refresh => {
+            run_refresh(config, spec, &dir, label, options)?.main
+        }
+        _ => run_single(config, &dir, label, options)?,
+    };
+    report_line(label, &summary);
+    Ok(summary.status)
+}
+
+fn report_line(label: &str, s: &crate::artifacts::RunSummary) {
+    let test = s.test.as_ref().map_or(String::new(), |t| {
+        let acc = t.accuracy.map_or(String::new(), |a| format!(", test accuracy {a:.2}%"));
+        let ppl = t.perplexity.map_or(String::new(), |p| format!(", test perplexity {p:.3}"));
+        format!(", test loss {:.4}{acc}{ppl}", t.loss)
+    });
+    let best = match (s.best_valid_loss, s.best_update) {
+        (Some(loss), Some(update)) => format!(", best valid loss {loss:.4} at update {update}"),
+        _ => String::new(),
+    };
+    println!(
+        "{label}: {:?} after {}/{} updates in {:.1} s{best}{test}",
+        s.status, s.updates_done, s.updates_planned, s.wall_time_s
+    );
+}
+
+/// Extra options of `sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// A grid axis, e.g. `--grid optimizer.beta=0.9,0.99,0.999` (repeatable; adds to the
+    /// config's [sweep] table).
+    #[arg(long, value_name = "KEY=V1,V2,...")]
+    pub grid: Vec<String>,
+}
+
+/// Runs every point of the grid into `<artifact_dir>/<name>/<key=value,...>`; finished points
+/// are skipped, interrupted ones resumed.
+pub fn sweep(args: &SweepArgs) -> Result<(), ExperimentError> {
+    let mut table = args.run.table()?;
+    let sweep_table = match table.remove("sweep") {
+        Some(toml::Value::Table(t)) => t,
+        Some(_) => return Err(ExperimentError::Other("`sweep` must be a table".into())),
+        None => toml::Table::new(),
+    };
+    let mut axes = axes_from_table(&sweep_table).map_err(ExperimentError::Other)?;
+    for text in &args.grid {
+        axes.push(parse_axis(text).map_err(ExperimentError::Other)?);
+    }
+    if axes.is_empty() {
+        return Err(ExperimentError::Other(
+            "nothing to sweep: add a [sweep] table to the config or pass --grid KEY=V1,V2".into(),
+        ));
+    }
+    let base = ExperimentConfig::from_table(table.clone(), &args.run.config)?;
+    let points = grid_points(&axes);
+    // Validate every point before training anything.
+    let mut configs = Vec::with_capacity(points.len());
+    for point in &points {
+        let mut t = table.clone();
+        for change in point {
+            change.apply(&mut t).map_err(ExperimentError::Other)?;
+        }
+        let name: Vec<String> = point.iter().map(Override::short_name).collect();
+        configs.push((name.join(","), ExperimentConfig::from_table(t, &args.run.config)?));
+    }
+    let sweep_dir = base.run_dir();
+    let mut options = args.run.options();
+    options.resume = true;
+    let mut failed = Vec::new();
+    for (i, (name, config)) in configs.iter().enumerate() {
+        eprintln!("sweep {}: point {}/{}: {name}", base.name, i + 1, configs.len());
+        let label = format!("{}/{name}", base.name);
+        match run_config(config, &sweep_dir.join(name), &label, &options) {
+            Ok(RunStatus::Complete) => {}
+            Ok(status) => failed.push(format!("{name}: {status:?}")),
+            Err(err) => failed.push(format!("{name}: {err}")),
+        }
+        if crate::interrupted() {
+            break;
+        }
+    }
+    println!(
+        "sweep {}: {} points in {}; compare with: experiments compare {}/*",
+        base.name,
+        configs.len(),
+        sweep_dir.display(),
+        sweep_dir.display()
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(ExperimentError::Other(format!(
+            "{} of {} points did not complete:\n  {}",
+            failed.len(),
+            configs.len(),
+            failed.join("\n  ")
+        )))
+    }
+}

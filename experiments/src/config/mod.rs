@@ -1,0 +1,300 @@
+//! Experiment configs: one TOML file names the data, model, optimizer, schedule, length, seed and
+//! device of a run. Loading validates everything before any training starts: unknown keys and
+//! out-of-range values are errors that name the key.
+
+mod model;
+mod optimizer;
+pub mod overrides;
+
+use std::path::{Path, PathBuf};
+
+use bba_datasets::DatasetName;
+use serde::{Deserialize, Serialize};
+
+pub use model::{CnnConfig, GptConfig, ModelConfig, Positions, VitConfig};
+pub use optimizer::{BalancedSpec, BetaSetting, OptimizerSpec};
+
+use crate::error::ExperimentError;
+
+/// A whole experiment: what `experiments run CONFIG` reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentConfig {
+    /// The run's name: its directory under `artifact_dir`, and its label in the dashboard.
+    pub name: String,
+    /// Seeds model initialization, data order, dropout and the validation split.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// `flex` (CPU, the default), `wgpu`, `wgpu:N`, `cuda`, `cuda:N`.
+    #[serde(default = "default_device")]
+    pub device: String,
+    /// Several devices for data-parallel training (overrides `device` when not empty).
+    #[serde(default)]
+    pub devices: Vec<String>,
+    /// Where run directories go.
+    #[serde(default = "default_artifact_dir")]
+    pub artifact_dir: PathBuf,
+    /// The dataset and its splits.
+    pub data: DataConfig,
+    /// The model and its size.
+    pub model: ModelConfig,
+    /// The optimizer and its hyper-parameters.
+    pub optimizer: OptimizerSpec,
+    /// The learning-rate schedule.
+    pub schedule: ScheduleConfig,
+    /// Length, batch size, evaluation interval, early stopping.
+    pub training: TrainingConfig,
+    /// Sweep grid (`sweep` only): dotted config keys → lists of values.
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub sweep: toml::Table,
+}
+
+fn default_seed() -> u64 {
+    42
+}
+fn default_device() -> String {
+    "flex".into()
+}
+fn default_artifact_dir() -> PathBuf {
+    PathBuf::from("runs")
+}
+
+/// Dataset and split sizes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    /// `mnist`, `fashion-mnist`, `shakespeare` or `moby-dick`.
+    pub dataset: String,
+    /// Keep this many training samples (a seeded sample); all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_subset: Option<usize>,
+    /// Images: validation images held out of the training file (default 5000). Text: keep the
+    /// first this many validation windows (default: all of `valid_fraction`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_size: Option<usize>,
+    /// Keep this many test samples (the first ones); all when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_subset: Option<usize>,
+    /// Text: tokens per training window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq_len: Option<usize>,
+    /// Text: fraction of the corpus used for validation (and the same again for test).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_fraction: Option<f64>,
+    /// Dataset cache directory (default: `$BBA_DATA_DIR`, else the user cache dir).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Learning-rate schedules, counted in optimizer updates.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ScheduleConfig {
+    /// The same rate throughout.
+    Constant {
+        /// The learning rate.
+        lr: f64,
+    },
+    /// Linear warmup to `lr`, then a half cosine down to `min_lr` at the last update.
+    WarmupCosine {
+        /// Peak learning rate.
+        lr: f64,
+        /// Warmup length in updates.
+        #[serde(default)]
+        warmup: u64,
+        /// Final learning rate.
+        #[serde(default)]
+        min_lr: f64,
+    },
+}
+
+impl ScheduleConfig {
+    /// The peak (or constant) learning rate.
+    pub fn peak_lr(&self) -> f64 {
+        match self {
+            ScheduleConfig::Constant { lr } | ScheduleConfig::WarmupCosine { lr, .. } => *lr,
+        }
+    }
+}
+
+/// How long to train and how often to evaluate.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingConfig {
+    /// Samples per optimizer update (split across `devices` when there are several).
+    pub batch_size: usize,
+    /// Run length in optimizer updates (give this or `epochs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updates: Option<u64>,
+    /// Run length in passes over the training set (give this or `updates`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epochs: Option<u64>,
+    /// Evaluate on the validation split every this many updates.
+    pub eval_every: u64,
+    /// Stop after this many evaluations without a new best validation loss (0: never).
+    #[serde(default)]
+    pub patience: usize,
+    /// Batch size for validation and test.
+    #[serde(default = "default_eval_batch")]
+    pub eval_batch_size: usize,
+}
+
+fn default_eval_batch() -> usize {
+    256
+}
+
+impl ExperimentConfig {
+    /// Reads a config file as a TOML table (overrides apply to it before [`Self::from_table`]).
+    pub fn read_table(path: &Path) -> Result<toml::Table, ExperimentError> {
+        let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
+        toml::from_str(&text).map_err(|err| ExperimentError::Config {
+            path: path.to_path_buf(),
+            message: err.to_string(),
+        })
+    }
+
+    /// Parses and validates an already-read TOML table (`origin` names it in errors).
+    pub fn from_table(table: toml::Table, origin: &Path) -> Result<Self, ExperimentError> {
+        let config: Self = toml::Value::Table(table)
+            .try_into()
+            .map_err(|err: toml::de::Error| ExperimentError::Config {
+                path: origin.to_path_buf(),
+                message: err.to_string(),
+            })?;
+        config
+            .validate()
+            .map_err(|message| ExperimentError::Config {
+                path: origin.to_path_buf(),
+                message,
+            })?;
+        Ok(config)
+    }
+
+    /// The dataset named by `data.dataset`.
+    pub fn dataset(&self) -> DatasetName {
+        self.data
+            .dataset
+            .parse()
+            .expect("validated: the dataset name parses")
+    }
+
+    /// The devices to train on, as written in the config.
+    pub fn device_names(&self) -> Vec<String> {
+        if self.devices.is_empty() {
+            vec![self.device.clone()]
+        } else {
+            self.devices.clone()
+        }
+    }
+
+    /// The run's directory.
+    pub fn run_dir(&self) -> PathBuf {
+        self.artifact_dir.join(&self.name)
+    }
+
+    /// The config as TOML (what a run directory records).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a config always serializes")
+    }
+
+    /// Checks every range; the message names the offending key.
+    pub fn validate(&self) -> Result<(), String> {
+        fn bad(key: &str, value: impl std::fmt::Display, allowed: &str) -> Result<(), String> {
+            Err(format!("`{key}` = {value}: must be {allowed}"))
+        }
+        if self.name.is_empty()
+            || self.name.contains(['/', '\\'])
+            || self.name.starts_with('.')
+        {
+            return bad("name", format!("{:?}", self.name), "a non-empty file name");
+        }
+        for device in self.device_names() {
+            crate::device::parse_device_name(&device)
+                .map_err(|why| format!("`device` = {device:?}: {why}"))?;
+        }
+        let dataset: DatasetName = self
+            .data
+            .dataset
+            .parse()
+            .map_err(|err| format!("`data.dataset`: {err}"))?;
+        let text = matches!(dataset, DatasetName::Shakespeare | DatasetName::MobyDick);
+        let data = &self.data;
+        if text {
+            if data.seq_len == Some(0) {
+                return bad("data.seq_len", 0, "≥ 1");
+            }
+            if let Some(f) = data.valid_fraction
+                && !(f.is_finite() && f > 0.0 && f < 0.5)
+            {
+                return bad("data.valid_fraction", f, "in (0, 0.5)");
+            }
+        } else {
+            if data.seq_len.is_some() || data.valid_fraction.is_some() {
+                return bad("data.seq_len/valid_fraction", "set", "absent for an image dataset");
+            }
+            if data.valid_size == Some(0) {
+                return bad("data.valid_size", 0, "≥ 1");
+            }
+        }
+        for (key, value) in [("data.train_subset", data.train_subset), ("data.test_subset", data.test_subset)] {
+            if value == Some(0) {
+                return bad(key, 0, "≥ 1 (or absent for the whole split)");
+            }
+        }
+        match (&self.model, text) {
+            (ModelConfig::Gpt(_), false) => {
+                return bad("model.kind", "\"gpt\"", "cnn or vit for an image dataset");
+            }
+            (ModelConfig::Cnn(_) | ModelConfig::Vit(_), true) => {
+                return bad("model.kind", format!("\"{}\"", self.model.kind()), "gpt for a text corpus");
+            }
+            _ => {}
+        }
+        self.model.validate()?;
+        self.optimizer.validate()?;
+        match self.schedule {
+            ScheduleConfig::Constant { lr } | ScheduleConfig::WarmupCosine { lr, .. }
+                if !(lr.is_finite() && lr > 0.0) =>
+            {
+                return bad("schedule.lr", lr, "a finite number > 0");
+            }
+            ScheduleConfig::WarmupCosine { lr, min_lr, .. }
+                if !(min_lr.is_finite() && (0.0..=lr).contains(&min_lr)) =>
+            {
+                return bad("schedule.min_lr", min_lr, "in [0, schedule.lr]");
+            }
+            _ => {}
+        }
+        let training = &self.training;
+        if training.batch_size == 0 {
+            return bad("training.batch_size", 0, "≥ 1");
+        }
+        if training.batch_size < self.device_names().len() {
+            return bad("training.batch_size", training.batch_size, "≥ the number of devices");
+        }
+        if training.eval_batch_size == 0 {
+            return bad("training.eval_batch_size", 0, "≥ 1");
+        }
+        match (training.updates, training.epochs) {
+            (Some(_), Some(_)) | (None, None) => {
+                return bad("training.updates/epochs", "both or neither", "exactly one of the two");
+            }
+            (Some(0), _) => return bad("training.updates", 0, "≥ 1"),
+            (_, Some(0)) => return bad("training.epochs", 0, "≥ 1"),
+            _ => {}
+        }
+        if training.eval_every == 0 {
+            return bad("training.eval_every", 0, "≥ 1");
+        }
+        if let ScheduleConfig::WarmupCosine { warmup, .. } = self.schedule
+            && let Some(updates) = training.updates
+            && warmup > updates
+        {
+            return bad("schedule.warmup", warmup, "≤ training.updates");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,95 @@
+//! Config loading: every shipped config is valid, and bad input is an error naming its key.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn configs_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs")
+}
+
+fn quick_table() -> toml::Table {
+    let text = std::fs::read_to_string(configs_dir().join("quick-cnn.toml")).unwrap();
+    toml::from_str(&text).unwrap()
+}
+
+fn error_for(change: &str) -> String {
+    let mut table = quick_table();
+    overrides::Override::parse(change)
+        .unwrap()
+        .apply(&mut table)
+        .unwrap();
+    ExperimentConfig::from_table(table, Path::new("test.toml"))
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn every_shipped_config_loads() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(configs_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            ExperimentConfig::read_table(&path).and_then(|t| ExperimentConfig::from_table(t, &path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            seen += 1;
+        }
+    }
+    assert!(seen >= 8, "only {seen} configs");
+}
+
+#[test]
+fn unknown_keys_are_rejected_by_name() {
+    assert!(error_for("training.bach_size=3").contains("bach_size"));
+    assert!(error_for("optimizer.betta=0.9").contains("betta"));
+    assert!(error_for("model.widht=3").contains("widht"));
+    assert!(error_for("colour=1").contains("colour"));
+}
+
+#[test]
+fn out_of_range_values_name_their_key() {
+    for (change, key) in [
+        ("optimizer.beta=1.0", "optimizer.beta"),
+        ("optimizer.beta=\"sometimes\"", "refresh"),
+        ("training.batch_size=0", "training.batch_size"),
+        ("training.eval_every=0", "training.eval_every"),
+        ("schedule.lr=-1.0", "schedule.lr"),
+        ("schedule.warmup=100000", "schedule.warmup"),
+        ("model.dropout=1.5", "model.dropout"),
+        ("data.dataset=\"cifar-100\"", "data.dataset"),
+        ("device=\"tpu\"", "device"),
+        ("model.kind=\"gpt\"", "model.kind"),
+        ("training.epochs=3", "training.updates/epochs"),
+    ] {
+        let message = error_for(change);
+        assert!(message.contains(key), "{change}: {message}");
+    }
+}
+
+#[test]
+fn refresh_and_baselines_parse_with_their_defaults() {
+    let mut table = quick_table();
+    overrides::Override::parse("optimizer.beta=\"refresh\"").unwrap().apply(&mut table).unwrap();
+    let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
+    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
+        panic!("balanced_adam expected");
+    };
+    assert_eq!(spec.beta, BetaSetting::Refresh);
+    assert_eq!(spec.r0, 1000.0);
+    assert_eq!(spec.pilot_beta, 0.94377);
+
+    let mut table = quick_table();
+    table.insert("optimizer".into(), toml::from_str::<toml::Table>("kind = \"adam\"").unwrap().into());
+    let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
+    let OptimizerSpec::Adam(spec) = &config.optimizer else {
+        panic!("adam expected");
+    };
+    assert_eq!(spec.epsilon, 1e-8, "the baseline's ε is the papers' 1e-8, not Burn's 1e-5");
+}
+
+#[test]
+fn resolved_config_round_trips_through_toml() {
+    let config = ExperimentConfig::from_table(quick_table(), Path::new("t")).unwrap();
+    let again: toml::Table = toml::from_str(&config.to_toml()).unwrap();
+    let reparsed = ExperimentConfig::from_table(again, Path::new("t")).unwrap();
+    assert_eq!(reparsed.to_toml(), config.to_toml());
+}

@@ -1,0 +1,124 @@
+//! From a config's `[data]` table to train / validation / test datasets: fetches a missing
+//! dataset first (with progress), verifies it, applies the splits and subsets.
+
+use bba_datasets::cache::cache_dir;
+use bba_datasets::fetch::fetch;
+use bba_datasets::split::Subset;
+use bba_datasets::tokens::{EncodedCorpus, TextSplits, TokenWindows};
+use bba_datasets::vision::{ImageBatcher, ImageDataset, ImageSplits, load_idx};
+use bba_datasets::{DataError, DatasetName};
+use burn::data::dataset::Dataset;
+
+use crate::config::ExperimentConfig;
+use crate::error::ExperimentError;
+
+/// Images held out for validation when `data.valid_size` is absent.
+pub const DEFAULT_VALID_IMAGES: usize = 5000;
+/// Tokens per window when `data.seq_len` is absent.
+pub const DEFAULT_SEQ_LEN: usize = 128;
+/// Validation (and test) fraction of a corpus when `data.valid_fraction` is absent.
+pub const DEFAULT_VALID_FRACTION: f64 = 0.05;
+
+/// Image classification data.
+pub struct ImageData {
+    /// Training split.
+    pub train: ImageDataset,
+    /// Validation split (held out of the training file).
+    pub valid: ImageDataset,
+    /// The official test set.
+    pub test: ImageDataset,
+    /// Normalizes images into tensors.
+    pub batcher: ImageBatcher,
+    /// Number of classes.
+    pub classes: usize,
+}
+
+/// Character-level language-modelling data.
+pub struct TextData {
+    /// Training windows.
+    pub train: TokenWindows,
+    /// Validation windows.
+    pub valid: TokenWindows,
+    /// Test windows.
+    pub test: TokenWindows,
+    /// Vocabulary size.
+    pub vocab: usize,
+    /// Tokens per window.
+    pub seq_len: usize,
+}
+
+/// The data of one run.
+pub enum Workload {
+    /// MNIST or Fashion-MNIST.
+    Images(ImageData),
+    /// Shakespeare or Moby Dick.
+    Text(TextData),
+}
+
+impl Workload {
+    /// Training samples (images or windows), for converting epochs into updates.
+    pub fn train_len(&self) -> usize {
+        match self {
+            Workload::Images(d) => d.train.len(),
+            Workload::Text(d) => d.train.len(),
+        }
+    }
+}
+
+/// Loads the config's dataset, fetching it first if the cache lacks it.
+pub fn prepare(config: &ExperimentConfig, progress: &dyn Fn(&str)) -> Result<Workload, ExperimentError> {
+    let dataset = config.dataset();
+    let fetch_hint = format!("{dataset}");
+    let wrap = |err: DataError| ExperimentError::Data(err, fetch_hint.clone());
+    let root = cache_dir(config.data.cache_dir.as_deref());
+    fetch(&root, dataset, progress).map_err(wrap)?;
+    let data = &config.data;
+    match dataset {
+        DatasetName::Mnist | DatasetName::FashionMnist => {
+            let (train, test) = load_idx(&root, dataset).map_err(wrap)?;
+            let valid_size = data.valid_size.unwrap_or(DEFAULT_VALID_IMAGES);
+            let splits = ImageSplits::new(train, test, valid_size, config.seed).map_err(wrap)?;
+            let train = match data.train_subset {
+                Some(n) => splits.train.subset(Subset::Sample { n, seed: config.seed }),
+                None => Ok(splits.train),
+            }
+            .map_err(wrap)?;
+            let test = match data.test_subset {
+                Some(n) => splits.test.subset(Subset::First { n }),
+                None => Ok(splits.test),
+            }
+            .map_err(wrap)?;
+            Ok(Workload::Images(ImageData {
+                train,
+                valid: splits.valid,
+                test,
+                batcher: ImageBatcher::for_dataset(dataset).map_err(wrap)?,
+                classes: 10,
+            }))
+        }
+        DatasetName::Shakespeare | DatasetName::MobyDick => {
+            let corpus = EncodedCorpus::load(&root, dataset).map_err(wrap)?;
+            let seq_len = data.seq_len.unwrap_or(DEFAULT_SEQ_LEN);
+            let fraction = data.valid_fraction.unwrap_or(DEFAULT_VALID_FRACTION);
+            // Training windows overlap by half a window; validation and test windows do not.
+            let stride = (seq_len / 2).max(1);
+            let splits =
+                TextSplits::new(&corpus, fraction, fraction, seq_len, stride).map_err(wrap)?;
+            let keep = |windows: TokenWindows, n: Option<usize>, subset: fn(usize, u64) -> Subset| {
+                match n {
+                    Some(n) => windows.subset(subset(n, config.seed)),
+                    None => Ok(windows),
+                }
+            };
+            let sample = |n, seed| Subset::Sample { n, seed };
+            let first = |n, _| Subset::First { n };
+            Ok(Workload::Text(TextData {
+                train: keep(splits.train, data.train_subset, sample).map_err(wrap)?,
+                valid: keep(splits.valid, data.valid_size, first).map_err(wrap)?,
+                test: keep(splits.test, data.test_subset, first).map_err(wrap)?,
+                vocab: corpus.vocab.len(),
+                seq_len,
+            }))
+        }
+    }
+}

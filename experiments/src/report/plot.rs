@@ -1,0 +1,72 @@
+//! Validation-loss curves of several runs in one SVG.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use super::RunView;
+use crate::error::ExperimentError;
+
+/// Plots validation loss against optimizer updates, one line per run, into an SVG file.
+pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), ExperimentError> {
+    let finite = |v: f64| v.is_finite();
+    let points: Vec<(String, Vec<(f64, f64)>)> = runs
+        .iter()
+        .map(|run| {
+            let name = run
+                .dir
+                .file_name()
+                .map_or(run.summary.name.clone(), |n| n.to_string_lossy().into_owned());
+            let line = run
+                .summary
+                .trajectory
+                .iter()
+                .filter(|e| finite(e.valid_loss))
+                .map(|e| (e.update as f64, e.valid_loss))
+                .collect();
+            (name, line)
+        })
+        .collect();
+    let all: Vec<(f64, f64)> = points.iter().flat_map(|(_, l)| l.iter().copied()).collect();
+    if all.is_empty() {
+        return Err(ExperimentError::Other("no finite validation loss to plot".into()));
+    }
+    let x_max = all.iter().map(|p| p.0).fold(1.0, f64::max);
+    let y_min = all.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let y_max = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((y_max - y_min) * 0.05).max(1e-6);
+    let draw_err = |err: String| ExperimentError::Other(format!("plotting {}: {err}", path.display()));
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| draw_err(e.to_string()))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption("Validation loss", ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..x_max, (y_min - pad)..(y_max + pad))
+        .map_err(|e| draw_err(e.to_string()))?;
+    chart
+        .configure_mesh()
+        .x_desc("optimizer updates")
+        .y_desc("validation loss")
+        .draw()
+        .map_err(|e| draw_err(e.to_string()))?;
+    for (i, (name, line)) in points.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(LineSeries::new(line.iter().copied(), color.stroke_width(2)))
+            .map_err(|e| draw_err(e.to_string()))?
+            .label(name.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+        chart
+            .draw_series(line.iter().map(|&p| Circle::new(p, 3, color.filled())))
+            .map_err(|e| draw_err(e.to_string()))?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| draw_err(e.to_string()))?;
+    root.present().map_err(|e| draw_err(e.to_string()))
+}

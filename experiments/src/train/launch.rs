@@ -1,0 +1,193 @@
+//! One call of Burn's `SupervisedTraining` for any of our models: metrics, renderer, atomic
+//! checkpoints, early stopping, devices; then the final model evaluated on the test set under
+//! a named test group of the same dashboard.
+
+use std::sync::Arc;
+
+use burn::data::dataloader::DataLoader;
+use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::Device;
+use burn::train::metric::store::{Aggregate, Direction, Split};
+use burn::train::metric::{
+    AccuracyMetric, CpuUse, LearningRateMetric, LossMetric, PerplexityMetric,
+};
+use burn::train::renderer::MetricsRenderer;
+use burn::train::{
+    EvaluationResult, EvaluatorBuilder, ExecutionStrategy, InferenceStep, Interrupter, Learner,
+    LearnerModel, MetricEarlyStoppingStrategy, MultiDeviceOptim, StoppingCondition,
+    SupervisedTraining, TrainStep, TrainingStrategy,
+};
+
+use super::checkpoint::AtomicFileCheckpointer;
+use super::guard::NonFiniteGuard;
+use crate::artifacts::RunDir;
+use crate::model::{Cnn, Gpt, Vit};
+
+/// A model the experiments can train: its metrics and its test evaluation.
+pub trait Trainable: LearnerModel + Sized {
+    /// Registers loss, accuracy (and perplexity), learning rate, CPU use and the NaN guard.
+    fn with_metrics(training: SupervisedTraining<Self>, guard: NonFiniteGuard) -> SupervisedTraining<Self>;
+
+    /// Evaluates on `loader` as the test group `group`, drawing into `renderer`.
+    fn evaluate(
+        self,
+        dir: &RunDir,
+        renderer: Box<dyn MetricsRenderer>,
+        group: &str,
+        loader: Arc<dyn DataLoader<<Self as InferenceStep>::Input>>,
+    ) -> EvaluationResult;
+}
+
+macro_rules! classifier_trainable {
+    ($model:ty) => {
+        impl Trainable for $model {
+            fn with_metrics(
+                training: SupervisedTraining<Self>,
+                guard: NonFiniteGuard,
+            ) -> SupervisedTraining<Self> {
+                training
+                    .metrics((AccuracyMetric::new(), LossMetric::new()))
+                    .metric_train_numeric(LearningRateMetric::new())
+                    .metric_train_numeric(CpuUse::new())
+                    .metric_train(guard)
+            }
+            fn evaluate(
+                self,
+                dir: &RunDir,
+                renderer: Box<dyn MetricsRenderer>,
+                group: &str,
+                loader: Arc<dyn DataLoader<<Self as InferenceStep>::Input>>,
+            ) -> EvaluationResult {
+                EvaluatorBuilder::new(&dir.path)
+                    .renderer(renderer)
+                    .metrics((AccuracyMetric::new(), LossMetric::new()))
+                    .build(self)
+                    .eval(group, loader)
+            }
+        }
+    };
+}
+
+classifier_trainable!(Cnn);
+classifier_trainable!(Vit);
+
+impl Trainable for Gpt {
+    fn with_metrics(training: SupervisedTraining<Self>, guard: NonFiniteGuard) -> SupervisedTraining<Self> {
+        training
+            .metrics((AccuracyMetric::new(), LossMetric::new(), PerplexityMetric::new()))
+            .metric_train_numeric(LearningRateMetric::new())
+            .metric_train_numeric(CpuUse::new())
+            .metric_train(guard)
+    }
+    fn evaluate(
+        self,
+        dir: &RunDir,
+        renderer: Box<dyn MetricsRenderer>,
+        group: &str,
+        loader: Arc<dyn DataLoader<<Self as InferenceStep>::Input>>,
+    ) -> EvaluationResult {
+        EvaluatorBuilder::new(&dir.path)
+            .renderer(renderer)
+            .metrics((AccuracyMetric::new(), LossMetric::new(), PerplexityMetric::new()))
+            .build(self)
+            .eval(group, loader)
+    }
+}
+
+/// Everything a training launch needs besides the model and the data.
+pub struct Launch {
+    /// The run directory (Burn writes its logs and checkpoints there).
+    pub dir: RunDir,
+    /// The dashboard label and test-group name.
+    pub label: String,
+    /// Devices: one, or several for data parallelism.
+    pub devices: Vec<Device>,
+    /// The optimizer.
+    pub optimizer: ModuleOptimizer,
+    /// The learning-rate schedule.
+    pub schedule: ModuleLrScheduler,
+    /// Evaluations (Burn epochs) in the whole run.
+    pub evaluations: usize,
+    /// Resume after this evaluation's checkpoint.
+    pub resume_from: Option<usize>,
+    /// Early-stopping patience in evaluations (0: off).
+    pub patience: usize,
+    /// Stops the run (Ctrl-C, `--stop-after`, the NaN guard).
+    pub interrupter: Interrupter,
+    /// The dashboard, or the quiet renderer.
+    pub renderer: Box<dyn MetricsRenderer>,
+}
+
+/// How a launch ended.
+pub struct Launched {
+    /// The stop reason, if it was interrupted.
+    pub interrupted: Option<String>,
+    /// Burn's error, if it failed.
+    pub error: Option<String>,
+    /// Whether the test evaluation ran.
+    pub tested: bool,
+}
+
+/// Trains `model` and, if training was not interrupted, evaluates it on `test`.
+pub fn launch<M: Trainable>(
+    model: M,
+    train: Arc<dyn DataLoader<<M as TrainStep>::Input>>,
+    valid: Arc<dyn DataLoader<<M as InferenceStep>::Input>>,
+    test: Arc<dyn DataLoader<<M as InferenceStep>::Input>>,
+    setup: Launch,
+) -> Launched {
+    let checkpoints = setup.dir.checkpoint_dir();
+    let mut training = SupervisedTraining::new(&setup.dir.path, train, valid)
+        .num_epochs(setup.evaluations)
+        .label(&setup.label)
+        .renderer(setup.renderer)
+        .with_interrupter(setup.interrupter.clone())
+        .with_custom_checkpointers(
+            AtomicFileCheckpointer::new(&checkpoints, "model"),
+            AtomicFileCheckpointer::new(&checkpoints, "optim"),
+            AtomicFileCheckpointer::new(&checkpoints, "scheduler"),
+        );
+    training = M::with_metrics(training, NonFiniteGuard::new(setup.interrupter.clone()));
+    if setup.patience > 0 {
+        training = training.early_stopping(MetricEarlyStoppingStrategy::new(
+            &LossMetric::new(),
+            Aggregate::Mean,
+            Direction::Lowest,
+            Split::Valid,
+            StoppingCondition::NoImprovementSince {
+                n_epochs: setup.patience,
+            },
+        ));
+    }
+    if let Some(epoch) = setup.resume_from {
+        training = training.checkpoint(epoch);
+    }
+    if setup.devices.len() > 1 {
+        training = training.with_training_strategy(TrainingStrategy::Default(
+            ExecutionStrategy::MultiDevice(setup.devices.clone(), MultiDeviceOptim::OptimMainDevice),
+        ));
+    }
+    let result = training.launch(Learner::new(model, setup.optimizer, setup.schedule));
+    let interrupted = result
+        .interrupted
+        .map(|i| i.reason.unwrap_or_else(|| "stopped".to_string()));
+    let error = result.error.map(|e| e.to_string());
+    if interrupted.is_some() || error.is_some() {
+        return Launched {
+            interrupted,
+            error,
+            tested: false,
+        };
+    }
+    let evaluation = result
+        .model
+        .evaluate(&setup.dir, result.renderer, &setup.label, test);
+    Launched {
+        interrupted: evaluation
+            .interrupted
+            .map(|i| i.reason.unwrap_or_else(|| "stopped".to_string())),
+        error: evaluation.error.map(|e| e.to_string()),
+        tested: true,
+    }
+}

@@ -1,0 +1,375 @@
+//! Training runs: one config → one run directory (`run_single`), and the refresh rule's pilot +
+//! main pair (`refresh`). Interrupted runs resume from their last complete checkpoint.
+
+mod checkpoint;
+mod guard;
+mod launch;
+pub mod refresh;
+mod renderer;
+
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use burn::data::dataloader::DataLoaderBuilder;
+use burn::data::dataloader::batcher::Batcher;
+use burn::data::dataset::Dataset;
+use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::tensor::Device;
+use burn::train::Interrupter;
+use burn::train::renderer::{MetricsRenderer, default_renderer};
+use burn_balanced_adam::schedule::WarmupCosine;
+use burn_balanced_adam::t_es::{TesEstimator, ValidationPoint};
+
+use crate::artifacts::logs::{split_value, test_value};
+use crate::artifacts::{Evaluation, RunDir, RunStatus, RunSummary, TestResult, provenance};
+use crate::config::{ExperimentConfig, ModelConfig, OptimizerSpec, ScheduleConfig};
+use crate::data::{Workload, prepare};
+use crate::device::open_device;
+use crate::error::ExperimentError;
+use crate::loader::{ChunkLoader, StreamSpec};
+use crate::model::{Cnn, Gpt, Vit};
+pub use checkpoint::latest_complete;
+use launch::{Launch, Launched, Trainable, launch};
+use renderer::QuietRenderer;
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Continue from the run directory's last checkpoint (and skip finished runs).
+    pub resume: bool,
+    /// Stop, resumably, at the first evaluation at or after this many updates.
+    pub stop_after: Option<u64>,
+    /// Never use the TUI dashboard, even in a terminal.
+    pub no_tui: bool,
+}
+
+/// The interrupter of the run in progress, for the Ctrl-C handler.
+pub static ACTIVE_RUN: Mutex<Option<Interrupter>> = Mutex::new(None);
+
+/// The length of a run in updates.
+pub fn total_updates(config: &ExperimentConfig, train_len: usize) -> u64 {
+    match (config.training.updates, config.training.epochs) {
+        (Some(updates), _) => updates,
+        (None, Some(epochs)) => epochs * train_len.div_ceil(config.training.batch_size) as u64,
+        (None, None) => unreachable!("validated: one of updates/epochs is set"),
+    }
+}
+
+/// Trains one config into `dir`. A diverged or interrupted run still returns `Ok`: its summary
+/// records what happened (a diverging β is a result, not an error).
+pub fn run_single(
+    config: &ExperimentConfig,
+    dir: &RunDir,
+    label: &str,
+    options: &RunOptions,
+) -> Result<RunSummary, ExperimentError> {
+    let resolved = config.to_toml();
+    let previous = prepare_dir(dir, &resolved, options.resume)?;
+    if let Some(summary) = &previous
+        && summary.status == RunStatus::Complete
+    {
+        eprintln!("{label}: already complete in {}", dir.path.display());
+        return Ok(summary.clone());
+    }
+    let workload = prepare(config, &|line| eprintln!("{line}"))?;
+    let devices = config
+        .device_names()
+        .iter()
+        .map(|name| open_device(name))
+        .collect::<Result<Vec<Device>, _>>()?;
+    let total = total_updates(config, workload.train_len());
+    let every = config.training.eval_every.min(total);
+    let resume_from = if options.resume {
+        latest_complete(&dir.checkpoint_dir())
+    } else {
+        None
+    };
+    let plan = Plan {
+        total,
+        every,
+        evaluations: total.div_ceil(every) as usize,
+        resume_from,
+    };
+    let started = Instant::now();
+    let (launched, parameters) = match workload {
+        Workload::Images(data) => {
+            let classes = data.classes;
+            let shape = data.batcher.output_shape();
+            let device = devices[0].clone().autodiff();
+            device.seed(config.seed);
+            let batcher = data.batcher.clone();
+            let loaders = (data.train, data.valid, data.test);
+            match &config.model {
+                ModelConfig::Cnn(c) => {
+                    fit(Cnn::new(c, shape, classes, &device), loaders, batcher, config, dir, label, &devices, &plan, options)?
+                }
+                ModelConfig::Vit(c) => {
+                    fit(Vit::new(c, shape, classes, &device), loaders, batcher, config, dir, label, &devices, &plan, options)?
+                }
+                ModelConfig::Gpt(_) => unreachable!("validated: gpt takes a text corpus"),
+            }
+        }
+        Workload::Text(data) => {
+            let ModelConfig::Gpt(c) = &config.model else {
+                unreachable!("validated: text corpora take gpt");
+            };
+            let device = devices[0].clone().autodiff();
+            device.seed(config.seed);
+            let model = Gpt::new(c, data.vocab, data.seq_len, &device);
+            let loaders = (data.train, data.valid, data.test);
+            fit(model, loaders, bba_datasets::tokens::TokenBatcher, config, dir, label, &devices, &plan, options)?
+        }
+    };
+    let earlier = previous.map_or(0.0, |s| s.wall_time_s);
+    let summary = summarize(
+        config,
+        dir,
+        label,
+        &plan,
+        &launched,
+        parameters,
+        earlier + started.elapsed().as_secs_f64(),
+        &devices,
+    );
+    dir.write_json("summary.json", &summary)?;
+    write_trajectory_csv(dir, &summary)?;
+    Ok(summary)
+}
+
+/// Run length in updates and evaluations, and where to resume.
+struct Plan {
+    total: u64,
+    every: u64,
+    evaluations: usize,
+    resume_from: Option<usize>,
+}
+
+/// Creates the run directory, or checks that an existing one belongs to this config.
+fn prepare_dir(dir: &RunDir, resolved: &str, resume: bool) -> Result<Option<RunSummary>, ExperimentError> {
+    let fail = |message: String| ExperimentError::RunDir {
+        dir: dir.path.clone(),
+        message,
+    };
+    if dir.config_path().is_file() {
+        if !resume {
+            return Err(fail(
+                "already holds a run: pass --resume to continue or skip it, or remove the directory".into(),
+            ));
+        }
+        let recorded = std::fs::read_to_string(dir.config_path())
+            .map_err(ExperimentError::io(dir.config_path()))?;
+        if recorded != resolved {
+            return Err(fail(
+                "its config.toml differs from this config; resume with the same config, or use another name".into(),
+            ));
+        }
+        return Ok(dir.read_summary().ok());
+    }
+    if dir.path.is_dir() && std::fs::read_dir(&dir.path).map_err(ExperimentError::io(&dir.path))?.next().is_some() {
+        return Err(fail("exists, is not empty and holds no config.toml: choose another name".into()));
+    }
+    std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
+    crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
+    Ok(None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn fit<M, I, B>(
+    model: M,
+    (train, valid, test): (I, I, I),
+    batcher: B,
+    config: &ExperimentConfig,
+    dir: &RunDir,
+    label: &str,
+    devices: &[Device],
+    plan: &Plan,
+    options: &RunOptions,
+) -> Result<(Launched, usize), ExperimentError>
+where
+    M: Trainable + TrainStep<Input = crate::loader::Weighted<<B as BatchOutput>::Output>>,
+    M: InferenceStep<Input = <B as BatchOutput>::Output>,
+    I: Dataset<<B as BatchOutput>::Item> + 'static,
+    B: BatchOutput + Batcher<<B as BatchOutput>::Item, <B as BatchOutput>::Output> + Clone + 'static,
+{
+    let parameters = model.num_params();
+    let interrupter = Interrupter::new();
+    *ACTIVE_RUN.lock().expect("not poisoned") = Some(interrupter.clone());
+    let stop_at = options
+        .stop_after
+        .map(|updates| updates.div_ceil(plan.every).max(1));
+    let train_loader = ChunkLoader::new(
+        Arc::new(train),
+        Arc::new(batcher.clone()),
+        StreamSpec {
+            batch_size: config.training.batch_size,
+            updates_per_chunk: plan.every,
+            total_updates: plan.total,
+            seed: config.seed,
+        },
+        plan.resume_from.unwrap_or(0) as u64,
+        devices[0].clone(),
+    )
+    .stop_before_chunk(stop_at, interrupter.clone());
+    let eval_loader = |dataset: I| {
+        DataLoaderBuilder::new(batcher.clone())
+            .batch_size(config.training.eval_batch_size)
+            .set_device(devices[0].clone())
+            .build(dataset)
+    };
+    let renderer: Box<dyn MetricsRenderer> = if !options.no_tui && std::io::stdout().is_terminal() {
+        default_renderer(interrupter.clone(), plan.resume_from)
+    } else {
+        Box::new(QuietRenderer::new(plan.every, plan.total))
+    };
+    let launched = launch(
+        model,
+        Arc::new(train_loader),
+        eval_loader(valid),
+        eval_loader(test),
+        Launch {
+            dir: dir.clone(),
+            label: label.to_string(),
+            devices: devices.to_vec(),
+            optimizer: config.optimizer.build(None),
+            schedule: schedule(config, plan.total)?,
+            evaluations: plan.evaluations,
+            resume_from: plan.resume_from,
+            patience: config.training.patience,
+            interrupter,
+            renderer,
+        },
+    );
+    *ACTIVE_RUN.lock().expect("not poisoned") = None;
+    Ok((launched, parameters))
+}
+
+use burn::train::{InferenceStep, TrainStep};
+
+/// Names a batcher's item and batch types, so `fit` can be generic over both data kinds.
+pub trait BatchOutput {
+    /// A dataset item.
+    type Item: Send + Sync + Clone + std::fmt::Debug + 'static;
+    /// A batch.
+    type Output: Send + Clone + std::fmt::Debug + 'static;
+}
+
+impl BatchOutput for bba_datasets::vision::ImageBatcher {
+    type Item = bba_datasets::vision::ImageItem;
+    type Output = bba_datasets::vision::ImageBatch;
+}
+
+impl BatchOutput for bba_datasets::tokens::TokenBatcher {
+    type Item = bba_datasets::tokens::TokenWindow;
+    type Output = bba_datasets::tokens::TokenBatch;
+}
+
+fn schedule(config: &ExperimentConfig, total: u64) -> Result<ModuleLrScheduler, ExperimentError> {
+    Ok(match config.schedule {
+        ScheduleConfig::Constant { lr } => ModuleLrScheduler::from(lr),
+        ScheduleConfig::WarmupCosine { lr, warmup, min_lr } => {
+            let schedule = WarmupCosine::new(lr, min_lr, warmup, total).map_err(|err| {
+                ExperimentError::Other(format!("`schedule.{}` = {}: must be {}", err.field, err.value, err.allowed))
+            })?;
+            ModuleLrScheduler::from(schedule)
+        }
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn summarize(
+    config: &ExperimentConfig,
+    dir: &RunDir,
+    label: &str,
+    plan: &Plan,
+    launched: &Launched,
+    parameters: usize,
+    wall_time_s: f64,
+    devices: &[Device],
+) -> RunSummary {
+    let path = &dir.path;
+    let trajectory: Vec<Evaluation> = (1..)
+        .map_while(|epoch| {
+            let valid_loss = split_value(path, "valid", "Loss", epoch)?;
+            Some(Evaluation {
+                update: (epoch as u64 * plan.every).min(plan.total),
+                valid_loss,
+                valid_accuracy: split_value(path, "valid", "Accuracy", epoch),
+                train_loss: split_value(path, "train", "Loss", epoch),
+            })
+        })
+        .collect();
+    let points: Vec<ValidationPoint> = trajectory
+        .iter()
+        .map(|e| ValidationPoint {
+            update: e.update,
+            loss: e.valid_loss,
+        })
+        .collect();
+    let estimator = match &config.optimizer {
+        OptimizerSpec::BalancedAdam(spec) => spec.t_es.clone(),
+        _ => TesEstimator::default(),
+    };
+    let t_es = estimator.estimate(&points).ok();
+    let best = points
+        .iter()
+        .filter(|p| p.loss.is_finite())
+        .min_by(|a, b| a.loss.total_cmp(&b.loss));
+    let (status, message) = match (&launched.error, &launched.interrupted) {
+        (Some(error), _) => (RunStatus::Failed, Some(error.clone())),
+        (None, Some(reason)) if reason.starts_with(guard::NON_FINITE_REASON) => {
+            (RunStatus::Diverged, Some(reason.clone()))
+        }
+        (None, Some(reason)) => (
+            RunStatus::Interrupted,
+            Some(format!("{reason}; continue with `experiments run <config> --resume`")),
+        ),
+        (None, None) => (RunStatus::Complete, None),
+    };
+    let test = launched.tested.then(|| test_value(path, label, "Loss")).flatten().map(|loss| TestResult {
+        loss,
+        accuracy: test_value(path, label, "Accuracy"),
+        perplexity: test_value(path, label, "Perplexity"),
+    });
+    let updates_done = trajectory.last().map_or(0, |e| e.update);
+    RunSummary {
+        status,
+        message,
+        name: label.to_string(),
+        model: config.model.kind().to_string(),
+        dataset: config.data.dataset.clone(),
+        optimizer: config.optimizer.kind().to_string(),
+        beta: config.optimizer.fixed_beta(),
+        lr: config.schedule.peak_lr(),
+        batch_size: config.training.batch_size,
+        seed: config.seed,
+        parameters,
+        updates_planned: plan.total,
+        updates_done,
+        eval_every: plan.every,
+        stopped_early: status == RunStatus::Complete && updates_done < plan.total,
+        wall_time_s,
+        best_valid_loss: best.map(|p| p.loss),
+        best_update: best.map(|p| p.update),
+        final_valid_loss: trajectory.last().map(|e| e.valid_loss),
+        t_es,
+        test,
+        trajectory,
+        provenance: provenance(config.device_names(), devices.iter().map(|d| format!("{d:?}")).collect()),
+    }
+}
+
+fn write_trajectory_csv(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentError> {
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    let mut csv = String::from("update,valid_loss,valid_accuracy,train_loss\n");
+    for e in &summary.trajectory {
+        csv += &format!(
+            "{},{},{},{}\n",
+            e.update,
+            e.valid_loss,
+            opt(e.valid_accuracy),
+            opt(e.train_loss)
+        );
+    }
+    crate::artifacts::write_atomic(&dir.path.join("trajectory.csv"), csv.as_bytes())
+}

@@ -1,0 +1,109 @@
+//! The refresh rule end to end: a pilot run at `pilot_beta` measures T_ES on its validation
+//! trajectory, the rule picks β = 1 − R₀/T_ES (snapped to the paper's grid), and the main run
+//! trains with that β. Both runs are complete run directories (`pilot/`, `main/`), and the
+//! decision is recorded in the parent's `summary.json`.
+
+use burn_balanced_adam::refresh::{beta_for_refresh, memory_horizon, refresh_count, snap_to_grid};
+use burn_balanced_adam::t_es::TesEstimate;
+use serde::{Deserialize, Serialize};
+
+use super::{RunOptions, run_single};
+use crate::artifacts::{RunDir, RunStatus, RunSummary};
+use crate::config::{BalancedSpec, BetaSetting, ExperimentConfig, OptimizerSpec};
+use crate::error::ExperimentError;
+
+/// The rule's decision.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshDecision {
+    /// R₀, the refresh count aimed at.
+    pub r0: f64,
+    /// β of the pilot.
+    pub pilot_beta: f64,
+    /// T_ES read off the pilot's validation trajectory.
+    pub t_es: TesEstimate,
+    /// 1 − R₀/T_ES (clamped at 0).
+    pub beta_target: f64,
+    /// The β the main run used (the target snapped to the grid, unless snapping is off).
+    pub beta: f64,
+    /// Memory horizon 1/(1−β) of the chosen β.
+    pub memory_horizon: f64,
+    /// Refresh count (1−β)·T_ES of the chosen β.
+    pub refresh_count: f64,
+}
+
+/// `summary.json` of a refresh-rule run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RefreshSummary {
+    /// The decision.
+    pub refresh: RefreshDecision,
+    /// The pilot run's summary.
+    pub pilot: RunSummary,
+    /// The main run's summary.
+    pub main: RunSummary,
+}
+
+fn with_beta(config: &ExperimentConfig, spec: &BalancedSpec, beta: f64) -> ExperimentConfig {
+    let mut config = config.clone();
+    config.optimizer = OptimizerSpec::BalancedAdam(BalancedSpec {
+        beta: BetaSetting::Fixed(beta),
+        ..spec.clone()
+    });
+    config
+}
+
+/// Runs pilot and main for a `beta = "refresh"` config into `dir`.
+pub fn run_refresh(
+    config: &ExperimentConfig,
+    spec: &BalancedSpec,
+    dir: &RunDir,
+    label: &str,
+    options: &RunOptions,
+) -> Result<RefreshSummary, ExperimentError> {
+    std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
+    let pilot_dir = RunDir::new(dir.path.join("pilot"));
+    let pilot_config = with_beta(config, spec, spec.pilot_beta);
+    let pilot = run_single(&pilot_config, &pilot_dir, &format!("{label}/pilot"), options)?;
+    if pilot.status != RunStatus::Complete {
+        return Err(ExperimentError::Training {
+            dir: pilot_dir.path,
+            message: format!(
+                "the pilot did not complete ({:?}: {}); the refresh rule needs its T_ES",
+                pilot.status,
+                pilot.message.as_deref().unwrap_or("")
+            ),
+        });
+    }
+    let t_es = pilot.t_es.ok_or_else(|| ExperimentError::Training {
+        dir: pilot_dir.path.clone(),
+        message: "no T_ES: the pilot's validation trajectory has no finite loss".into(),
+    })?;
+    let rule = |err: burn_balanced_adam::RefreshError| ExperimentError::Other(err.to_string());
+    let beta_target = beta_for_refresh(t_es.t_es as f64, spec.r0).map_err(rule)?;
+    let beta = if spec.snap_to_grid {
+        snap_to_grid(beta_target).map_err(rule)?
+    } else {
+        beta_target
+    };
+    let refresh = RefreshDecision {
+        r0: spec.r0,
+        pilot_beta: spec.pilot_beta,
+        t_es,
+        beta_target,
+        beta,
+        memory_horizon: memory_horizon(beta).map_err(rule)?,
+        refresh_count: refresh_count(beta, t_es.t_es as f64).map_err(rule)?,
+    };
+    eprintln!(
+        "{label}: pilot T_ES = {} updates → β target {:.5}, β = {beta} (H = {:.1}, refresh count {:.0})",
+        t_es.t_es, beta_target, refresh.memory_horizon, refresh.refresh_count
+    );
+    let main_dir = RunDir::new(dir.path.join("main"));
+    let main = run_single(&with_beta(config, spec, beta), &main_dir, &format!("{label}/main"), options)?;
+    let summary = RefreshSummary {
+        refresh,
+        pilot,
+        main,
+    };
+    dir.write_json("summary.json", &summary)?;
+    Ok(summary)
+}
