@@ -68,7 +68,12 @@ impl WarmupCosine {
         check.non_negative("min_lr", min_lr)?;
         check.at_most("min_lr", min_lr, peak, "≤ the peak learning rate `lr`")?;
         check.at_least("total", total as f64, 1.0, "≥ 1 optimizer update")?;
-        check.at_most("warmup", warmup as f64, total as f64, "≤ the run's length in updates")?;
+        check.at_most(
+            "warmup",
+            warmup as f64,
+            total as f64,
+            "≤ the run's length in updates",
+        )?;
         Ok(Self {
             peak,
             min_lr,

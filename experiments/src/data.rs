@@ -12,6 +12,9 @@ use burn::data::dataset::Dataset;
 use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
 
+/// Builds a subset of `n` samples with a seed.
+type SubsetFn = fn(usize, u64) -> Subset;
+
 /// Images held out for validation when `data.valid_size` is absent.
 pub const DEFAULT_VALID_IMAGES: usize = 5000;
 /// Tokens per window when `data.seq_len` is absent.
@@ -66,7 +69,10 @@ impl Workload {
 }
 
 /// Loads the config's dataset, fetching it first if the cache lacks it.
-pub fn prepare(config: &ExperimentConfig, progress: &dyn Fn(&str)) -> Result<Workload, ExperimentError> {
+pub fn prepare(
+    config: &ExperimentConfig,
+    progress: &dyn Fn(&str),
+) -> Result<Workload, ExperimentError> {
     let dataset = config.dataset();
     let fetch_hint = format!("{dataset}");
     let wrap = |err: DataError| ExperimentError::Data(err, fetch_hint.clone());
@@ -79,7 +85,10 @@ pub fn prepare(config: &ExperimentConfig, progress: &dyn Fn(&str)) -> Result<Wor
             let valid_size = data.valid_size.unwrap_or(DEFAULT_VALID_IMAGES);
             let splits = ImageSplits::new(train, test, valid_size, config.seed).map_err(wrap)?;
             let train = match data.train_subset {
-                Some(n) => splits.train.subset(Subset::Sample { n, seed: config.seed }),
+                Some(n) => splits.train.subset(Subset::Sample {
+                    n,
+                    seed: config.seed,
+                }),
                 None => Ok(splits.train),
             }
             .map_err(wrap)?;
@@ -104,11 +113,9 @@ pub fn prepare(config: &ExperimentConfig, progress: &dyn Fn(&str)) -> Result<Wor
             let stride = (seq_len / 2).max(1);
             let splits =
                 TextSplits::new(&corpus, fraction, fraction, seq_len, stride).map_err(wrap)?;
-            let keep = |windows: TokenWindows, n: Option<usize>, subset: fn(usize, u64) -> Subset| {
-                match n {
-                    Some(n) => windows.subset(subset(n, config.seed)),
-                    None => Ok(windows),
-                }
+            let keep = |windows: TokenWindows, n: Option<usize>, subset: SubsetFn| match n {
+                Some(n) => windows.subset(subset(n, config.seed)),
+                None => Ok(windows),
             };
             let sample = |n, seed| Subset::Sample { n, seed };
             let first = |n, _| Subset::First { n };

@@ -114,13 +114,16 @@ impl<I, O> ChunkLoader<I, O> {
 
 /// The seed of chunk `chunk`'s random draws (dropout), distinct per chunk and per run seed.
 pub fn chunk_seed(seed: u64, chunk: u64) -> u64 {
-    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ chunk.wrapping_add(1).wrapping_mul(0xD1B5_4A32_D192_ED03)
+    seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ chunk.wrapping_add(1).wrapping_mul(0xD1B5_4A32_D192_ED03)
 }
 
 /// The training-set permutation of pass `pass` over `len` items.
 pub fn pass_permutation(seed: u64, pass: u64, len: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..len).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(chunk_seed(seed, pass) ^ 0x5EED));
+    order.shuffle(&mut ChaCha8Rng::seed_from_u64(
+        chunk_seed(seed, pass) ^ 0x5EED,
+    ));
     order
 }
 
@@ -135,7 +138,9 @@ where
             && chunk >= *stop
         {
             let update = chunk * self.updates_per_chunk;
-            interrupter.stop(Some(&format!("stopped after update {update} (--stop-after)")));
+            interrupter.stop(Some(&format!(
+                "stopped after update {update} (--stop-after)"
+            )));
         }
         self.device.seed(chunk_seed(self.seed, chunk));
         let (start, end) = self.chunk_updates(chunk);
@@ -162,7 +167,10 @@ where
         // update still sees one global batch.
         let per_update = self.updates_per_chunk as usize;
         let (lo, hi) = (start / per_update, end / per_update);
-        let share = (self.share.0 + lo, self.share.0 + hi.min(self.share.1 - self.share.0));
+        let share = (
+            self.share.0 + lo,
+            self.share.0 + hi.min(self.share.1 - self.share.0),
+        );
         Arc::new(self.copy_with(share, self.device.clone()))
     }
 }
@@ -267,9 +275,17 @@ mod tests {
         for pass in stream.chunks(10).take(3) {
             let mut sorted = pass.to_vec();
             sorted.sort_unstable();
-            assert_eq!(sorted, (0..10).collect::<Vec<_>>(), "each pass is a permutation");
+            assert_eq!(
+                sorted,
+                (0..10).collect::<Vec<_>>(),
+                "each pass is a permutation"
+            );
         }
-        assert_ne!(&stream[..10], &stream[10..20], "passes are shuffled differently");
+        assert_ne!(
+            &stream[..10],
+            &stream[10..20],
+            "passes are shuffled differently"
+        );
     }
 
     #[test]

@@ -32,7 +32,12 @@ pub fn epoch_value(path: &Path) -> Option<f64> {
 /// The value of `metric` in `split` at evaluation `epoch` (1-based) of a run directory.
 pub fn split_value(run_dir: &Path, split: &str, metric: &str, epoch: usize) -> Option<f64> {
     let file = format!("{}.log", metric.replace(' ', "_"));
-    epoch_value(&run_dir.join(split).join(format!("epoch-{epoch}")).join(file))
+    epoch_value(
+        &run_dir
+            .join(split)
+            .join(format!("epoch-{epoch}"))
+            .join(file),
+    )
 }
 
 /// The value of `metric` in the test group `group` of a run directory.

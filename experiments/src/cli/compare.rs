@@ -27,7 +27,9 @@ pub fn compare(args: &CompareArgs) -> Result<(), ExperimentError> {
         .map(|dir| load_run(dir))
         .collect::<Result<Vec<_>, _>>()?;
     if runs.is_empty() {
-        return Err(ExperimentError::Other("no run directory among the arguments".into()));
+        return Err(ExperimentError::Other(
+            "no run directory among the arguments".into(),
+        ));
     }
     print!("{}", comparison_table(&runs));
     if let Some(path) = &args.plot {

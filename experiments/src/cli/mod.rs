@@ -43,7 +43,9 @@ impl Cli {
             Command::Run(args) => run::run(&args),
             Command::Sweep(args) => run::sweep(&args),
             Command::Compare(args) => compare::compare(&args),
-            Command::Data(command) => command.run().map_err(|e| crate::error::ExperimentError::Other(e.to_string())),
+            Command::Data(command) => command
+                .run()
+                .map_err(|e| crate::error::ExperimentError::Other(e.to_string())),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

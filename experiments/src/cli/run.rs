@@ -85,8 +85,12 @@ fn run_config(
 
 fn report_line(label: &str, s: &crate::artifacts::RunSummary) {
     let test = s.test.as_ref().map_or(String::new(), |t| {
-        let acc = t.accuracy.map_or(String::new(), |a| format!(", test accuracy {a:.2}%"));
-        let ppl = t.perplexity.map_or(String::new(), |p| format!(", test perplexity {p:.3}"));
+        let acc = t
+            .accuracy
+            .map_or(String::new(), |a| format!(", test accuracy {a:.2}%"));
+        let ppl = t
+            .perplexity
+            .map_or(String::new(), |p| format!(", test perplexity {p:.3}"));
         format!(", test loss {:.4}{acc}{ppl}", t.loss)
     });
     let best = match (s.best_valid_loss, s.best_update) {
@@ -138,14 +142,22 @@ pub fn sweep(args: &SweepArgs) -> Result<(), ExperimentError> {
             change.apply(&mut t).map_err(ExperimentError::Other)?;
         }
         let name: Vec<String> = point.iter().map(Override::short_name).collect();
-        configs.push((name.join(","), ExperimentConfig::from_table(t, &args.run.config)?));
+        configs.push((
+            name.join(","),
+            ExperimentConfig::from_table(t, &args.run.config)?,
+        ));
     }
     let sweep_dir = base.run_dir();
     let mut options = args.run.options();
     options.resume = true;
     let mut failed = Vec::new();
     for (i, (name, config)) in configs.iter().enumerate() {
-        eprintln!("sweep {}: point {}/{}: {name}", base.name, i + 1, configs.len());
+        eprintln!(
+            "sweep {}: point {}/{}: {name}",
+            base.name,
+            i + 1,
+            configs.len()
+        );
         let label = format!("{}/{name}", base.name);
         match run_config(config, &sweep_dir.join(name), &label, &options) {
             Ok(RunStatus::Complete) => {}

@@ -155,12 +155,13 @@ impl ExperimentConfig {
 
     /// Parses and validates an already-read TOML table (`origin` names it in errors).
     pub fn from_table(table: toml::Table, origin: &Path) -> Result<Self, ExperimentError> {
-        let config: Self = toml::Value::Table(table)
-            .try_into()
-            .map_err(|err: toml::de::Error| ExperimentError::Config {
-                path: origin.to_path_buf(),
-                message: err.to_string(),
-            })?;
+        let config: Self =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|err: toml::de::Error| ExperimentError::Config {
+                    path: origin.to_path_buf(),
+                    message: err.to_string(),
+                })?;
         config
             .validate()
             .map_err(|message| ExperimentError::Config {
@@ -202,10 +203,7 @@ impl ExperimentConfig {
         fn bad(key: &str, value: impl std::fmt::Display, allowed: &str) -> Result<(), String> {
             Err(format!("`{key}` = {value}: must be {allowed}"))
         }
-        if self.name.is_empty()
-            || self.name.contains(['/', '\\'])
-            || self.name.starts_with('.')
-        {
+        if self.name.is_empty() || self.name.contains(['/', '\\']) || self.name.starts_with('.') {
             return bad("name", format!("{:?}", self.name), "a non-empty file name");
         }
         for device in self.device_names() {
@@ -230,13 +228,20 @@ impl ExperimentConfig {
             }
         } else {
             if data.seq_len.is_some() || data.valid_fraction.is_some() {
-                return bad("data.seq_len/valid_fraction", "set", "absent for an image dataset");
+                return bad(
+                    "data.seq_len/valid_fraction",
+                    "set",
+                    "absent for an image dataset",
+                );
             }
             if data.valid_size == Some(0) {
                 return bad("data.valid_size", 0, "≥ 1");
             }
         }
-        for (key, value) in [("data.train_subset", data.train_subset), ("data.test_subset", data.test_subset)] {
+        for (key, value) in [
+            ("data.train_subset", data.train_subset),
+            ("data.test_subset", data.test_subset),
+        ] {
             if value == Some(0) {
                 return bad(key, 0, "≥ 1 (or absent for the whole split)");
             }
@@ -246,7 +251,11 @@ impl ExperimentConfig {
                 return bad("model.kind", "\"gpt\"", "cnn or vit for an image dataset");
             }
             (ModelConfig::Cnn(_) | ModelConfig::Vit(_), true) => {
-                return bad("model.kind", format!("\"{}\"", self.model.kind()), "gpt for a text corpus");
+                return bad(
+                    "model.kind",
+                    format!("\"{}\"", self.model.kind()),
+                    "gpt for a text corpus",
+                );
             }
             _ => {}
         }
@@ -270,14 +279,22 @@ impl ExperimentConfig {
             return bad("training.batch_size", 0, "≥ 1");
         }
         if training.batch_size < self.device_names().len() {
-            return bad("training.batch_size", training.batch_size, "≥ the number of devices");
+            return bad(
+                "training.batch_size",
+                training.batch_size,
+                "≥ the number of devices",
+            );
         }
         if training.eval_batch_size == 0 {
             return bad("training.eval_batch_size", 0, "≥ 1");
         }
         match (training.updates, training.epochs) {
             (Some(_), Some(_)) | (None, None) => {
-                return bad("training.updates/epochs", "both or neither", "exactly one of the two");
+                return bad(
+                    "training.updates/epochs",
+                    "both or neither",
+                    "exactly one of the two",
+                );
             }
             (Some(0), _) => return bad("training.updates", 0, "≥ 1"),
             (_, Some(0)) => return bad("training.epochs", 0, "≥ 1"),

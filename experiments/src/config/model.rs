@@ -40,7 +40,7 @@ impl ModelConfig {
             }
         };
         let heads = |d_model: usize, heads: usize| {
-            if heads == 0 || d_model % heads != 0 {
+            if heads == 0 || !d_model.is_multiple_of(heads) {
                 Err(format!(
                     "`model.heads` = {heads}: must divide model.d_model = {d_model}"
                 ))
@@ -58,7 +58,7 @@ impl ModelConfig {
                 positive("d_model", c.d_model)?;
                 positive("depth", c.depth)?;
                 positive("d_ff", c.d_ff)?;
-                if c.patch == 0 || 28 % c.patch != 0 {
+                if c.patch == 0 || !28usize.is_multiple_of(c.patch) {
                     return Err(format!(
                         "`model.patch` = {}: must divide the 28-pixel image side (1, 2, 4, 7, 14, 28)",
                         c.patch

@@ -180,7 +180,10 @@ impl OptimizerSpec {
                     }
                 }
                 if !(spec.epsilon.is_finite() && spec.epsilon > 0.0) {
-                    return Err(format!("`optimizer.epsilon` = {}: must be > 0", spec.epsilon));
+                    return Err(format!(
+                        "`optimizer.epsilon` = {}: must be > 0",
+                        spec.epsilon
+                    ));
                 }
                 if !(spec.weight_decay.is_finite() && spec.weight_decay >= 0.0) {
                     return Err(format!(
@@ -208,7 +211,10 @@ impl OptimizerSpec {
                     }
                 })?;
                 spec.t_es
-                    .estimate(&[burn_balanced_adam::t_es::ValidationPoint { update: 1, loss: 1.0 }])
+                    .estimate(&[burn_balanced_adam::t_es::ValidationPoint {
+                        update: 1,
+                        loss: 1.0,
+                    }])
                     .map(|_| ())
                     .map_err(|err| format!("`optimizer.t_es`: {err}"))
             }

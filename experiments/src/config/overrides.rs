@@ -18,7 +18,9 @@ impl Override {
             .ok_or_else(|| format!("`{text}`: expected KEY=VALUE"))?;
         let key = key.trim();
         if key.is_empty() || key.split('.').any(str::is_empty) {
-            return Err(format!("`{text}`: the key must be a dotted path like optimizer.beta"));
+            return Err(format!(
+                "`{text}`: the key must be a dotted path like optimizer.beta"
+            ));
         }
         Ok(Self {
             key: key.to_string(),
@@ -35,9 +37,9 @@ impl Override {
             let entry = current
                 .entry(part.to_string())
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-            current = entry.as_table_mut().ok_or_else(|| {
-                format!("cannot set `{}`: `{part}` is not a table", self.key)
-            })?;
+            current = entry
+                .as_table_mut()
+                .ok_or_else(|| format!("cannot set `{}`: `{part}` is not a table", self.key))?;
         }
         current.insert(last.to_string(), self.value.clone());
         Ok(())
@@ -52,7 +54,13 @@ impl Override {
         };
         let value: String = value
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("{key}={value}")
     }
@@ -94,7 +102,9 @@ pub fn axes_from_table(table: &toml::Table) -> Result<Vec<(String, Vec<toml::Val
         .iter()
         .map(|(key, value)| match value {
             toml::Value::Array(values) if !values.is_empty() => Ok((key.clone(), values.clone())),
-            _ => Err(format!("`sweep.\"{key}\"`: must be a non-empty list of values")),
+            _ => Err(format!(
+                "`sweep.\"{key}\"`: must be a non-empty list of values"
+            )),
         })
         .collect()
 }
@@ -117,8 +127,14 @@ mod tests {
 
     #[test]
     fn values_parse_as_toml_or_fall_back_to_strings() {
-        assert_eq!(Override::parse("a.b=0.9").unwrap().value, toml::Value::Float(0.9));
-        assert_eq!(Override::parse("seed=3").unwrap().value, toml::Value::Integer(3));
+        assert_eq!(
+            Override::parse("a.b=0.9").unwrap().value,
+            toml::Value::Float(0.9)
+        );
+        assert_eq!(
+            Override::parse("seed=3").unwrap().value,
+            toml::Value::Integer(3)
+        );
         assert_eq!(
             Override::parse("optimizer.kind=fadam").unwrap().value,
             toml::Value::String("fadam".into())
@@ -129,10 +145,19 @@ mod tests {
 
     #[test]
     fn apply_creates_tables_and_refuses_to_descend_into_values() {
-        let mut table: toml::Table = toml::from_str("seed = 1\n[optimizer]\nkind = \"adam\"").unwrap();
-        Override::parse("optimizer.beta=0.5").unwrap().apply(&mut table).unwrap();
+        let mut table: toml::Table =
+            toml::from_str("seed = 1\n[optimizer]\nkind = \"adam\"").unwrap();
+        Override::parse("optimizer.beta=0.5")
+            .unwrap()
+            .apply(&mut table)
+            .unwrap();
         assert_eq!(table["optimizer"]["beta"], toml::Value::Float(0.5));
-        assert!(Override::parse("seed.x=1").unwrap().apply(&mut table).is_err());
+        assert!(
+            Override::parse("seed.x=1")
+                .unwrap()
+                .apply(&mut table)
+                .is_err()
+        );
     }
 
     #[test]

@@ -30,7 +30,9 @@ fn every_shipped_config_loads() {
     for entry in std::fs::read_dir(configs_dir()).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "toml") {
-            ExperimentConfig::read_table(&path).and_then(|t| ExperimentConfig::from_table(t, &path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            ExperimentConfig::read_table(&path)
+                .and_then(|t| ExperimentConfig::from_table(t, &path))
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             seen += 1;
         }
     }
@@ -57,7 +59,7 @@ fn out_of_range_values_name_their_key() {
         ("model.dropout=1.5", "model.dropout"),
         ("data.dataset=\"cifar-100\"", "data.dataset"),
         ("device=\"tpu\"", "device"),
-        ("model.kind=\"gpt\"", "model.kind"),
+        ("model={ kind = \"gpt\" }", "model.kind"),
         ("training.epochs=3", "training.updates/epochs"),
     ] {
         let message = error_for(change);
@@ -68,7 +70,10 @@ fn out_of_range_values_name_their_key() {
 #[test]
 fn refresh_and_baselines_parse_with_their_defaults() {
     let mut table = quick_table();
-    overrides::Override::parse("optimizer.beta=\"refresh\"").unwrap().apply(&mut table).unwrap();
+    overrides::Override::parse("optimizer.beta=\"refresh\"")
+        .unwrap()
+        .apply(&mut table)
+        .unwrap();
     let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
     let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
         panic!("balanced_adam expected");
@@ -78,12 +83,20 @@ fn refresh_and_baselines_parse_with_their_defaults() {
     assert_eq!(spec.pilot_beta, 0.94377);
 
     let mut table = quick_table();
-    table.insert("optimizer".into(), toml::from_str::<toml::Table>("kind = \"adam\"").unwrap().into());
+    table.insert(
+        "optimizer".into(),
+        toml::from_str::<toml::Table>("kind = \"adam\"")
+            .unwrap()
+            .into(),
+    );
     let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
     let OptimizerSpec::Adam(spec) = &config.optimizer else {
         panic!("adam expected");
     };
-    assert_eq!(spec.epsilon, 1e-8, "the baseline's ε is the papers' 1e-8, not Burn's 1e-5");
+    assert_eq!(
+        spec.epsilon, 1e-8,
+        "the baseline's ε is the papers' 1e-8, not Burn's 1e-5"
+    );
 }
 
 #[test]

@@ -24,7 +24,12 @@ pub struct Cnn {
 
 impl Cnn {
     /// A CNN for `[channels, 28, 28]` images (any side divisible by 4) and `classes` classes.
-    pub fn new(config: &CnnConfig, image_shape: [usize; 3], classes: usize, device: &Device) -> Self {
+    pub fn new(
+        config: &CnnConfig,
+        image_shape: [usize; 3],
+        classes: usize,
+        device: &Device,
+    ) -> Self {
         let [channels, height, width] = image_shape;
         let w = config.width;
         let conv = |i, o| {
@@ -37,7 +42,8 @@ impl Cnn {
             conv2: conv(w, w),
             conv3: conv(w, 2 * w),
             pool: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).init(),
-            hidden: LinearConfig::new(2 * w * (height / 4) * (width / 4), config.hidden).init(device),
+            hidden: LinearConfig::new(2 * w * (height / 4) * (width / 4), config.hidden)
+                .init(device),
             out: LinearConfig::new(config.hidden, classes).init(device),
             dropout: DropoutConfig::new(config.dropout).init(),
             activation: Relu::new(),

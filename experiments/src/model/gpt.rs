@@ -5,7 +5,9 @@ use bba_datasets::tokens::TokenBatch;
 use burn::module::Module;
 use burn::nn::attention::generate_autoregressive_mask;
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
 use burn::nn::{
     Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig,
     PositionalEncoding, PositionalEncodingConfig,
@@ -79,10 +81,12 @@ impl Gpt {
     fn sequence_output(&self, batch: TokenBatch) -> SequenceOutput {
         let logits = self.logits(batch.inputs);
         let [b, t, v] = logits.dims();
-        let loss = CrossEntropyLossConfig::new().init(&logits.device()).forward(
-            logits.clone().reshape([b * t, v]),
-            batch.targets.clone().reshape([b * t]),
-        );
+        let loss = CrossEntropyLossConfig::new()
+            .init(&logits.device())
+            .forward(
+                logits.clone().reshape([b * t, v]),
+                batch.targets.clone().reshape([b * t]),
+            );
         SequenceOutput::new(loss, logits, None, batch.targets)
     }
 }

@@ -3,7 +3,9 @@
 
 use burn::module::{Module, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
+use burn::nn::transformer::{
+    TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput,
+};
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
@@ -23,7 +25,12 @@ pub struct Vit {
 
 impl Vit {
     /// A ViT for images of `image_shape` (sides divisible by the patch) and `classes` classes.
-    pub fn new(config: &VitConfig, image_shape: [usize; 3], classes: usize, device: &Device) -> Self {
+    pub fn new(
+        config: &VitConfig,
+        image_shape: [usize; 3],
+        classes: usize,
+        device: &Device,
+    ) -> Self {
         let [channels, height, width] = image_shape;
         let (d, p) = (config.d_model, config.patch);
         let tokens = (height / p) * (width / p) + 1;
@@ -55,7 +62,9 @@ impl ImageClassifier for Vit {
         let d = patches.dims()[2];
         let class = self.class_token.val().expand([batch, 1, d]);
         let x = Tensor::cat(vec![class, patches], 1) + self.positions.val();
-        let x = self.norm.forward(self.encoder.forward(TransformerEncoderInput::new(x)));
+        let x = self
+            .norm
+            .forward(self.encoder.forward(TransformerEncoderInput::new(x)));
         let class_out: Tensor<2> = x.narrow(1, 0, 1).squeeze_dim(1);
         self.head.forward(class_out)
     }

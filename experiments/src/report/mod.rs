@@ -58,8 +58,21 @@ fn fmt_opt(value: Option<f64>, digits: usize) -> String {
 /// The side-by-side table of `compare`, as Markdown.
 pub fn comparison_table(runs: &[RunView]) -> String {
     let header = [
-        "run", "status", "optimizer", "β", "lr", "batch", "updates", "best valid loss",
-        "at update", "T_ES", "final valid loss", "test loss", "test acc %", "test ppl", "wall s",
+        "run",
+        "status",
+        "optimizer",
+        "β",
+        "lr",
+        "batch",
+        "updates",
+        "best valid loss",
+        "at update",
+        "T_ES",
+        "final valid loss",
+        "test loss",
+        "test acc %",
+        "test ppl",
+        "wall s",
     ];
     let mut rows = vec![header.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
     for run in runs {
@@ -69,7 +82,9 @@ pub fn comparison_table(runs: &[RunView]) -> String {
             None => s.beta.map_or("-".into(), |b| b.to_string()),
         };
         rows.push(vec![
-            run.dir.file_name().map_or(s.name.clone(), |n| n.to_string_lossy().into_owned()),
+            run.dir
+                .file_name()
+                .map_or(s.name.clone(), |n| n.to_string_lossy().into_owned()),
             format!("{:?}", s.status).to_lowercase(),
             s.optimizer.clone(),
             beta,
@@ -98,7 +113,14 @@ pub fn comparison_table(runs: &[RunView]) -> String {
         format!("| {} |", cells.join(" | "))
     };
     let mut out = line(&rows[0]) + "\n";
-    out += &format!("|{}|\n", widths.iter().map(|w| "-".repeat(w + 2)).collect::<Vec<_>>().join("|"));
+    out += &format!(
+        "|{}|\n",
+        widths
+            .iter()
+            .map(|w| "-".repeat(w + 2))
+            .collect::<Vec<_>>()
+            .join("|")
+    );
     for row in &rows[1..] {
         out += &(line(row) + "\n");
     }

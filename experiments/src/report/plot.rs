@@ -13,10 +13,9 @@ pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), Exper
     let points: Vec<(String, Vec<(f64, f64)>)> = runs
         .iter()
         .map(|run| {
-            let name = run
-                .dir
-                .file_name()
-                .map_or(run.summary.name.clone(), |n| n.to_string_lossy().into_owned());
+            let name = run.dir.file_name().map_or(run.summary.name.clone(), |n| {
+                n.to_string_lossy().into_owned()
+            });
             let line = run
                 .summary
                 .trajectory
@@ -29,13 +28,16 @@ pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), Exper
         .collect();
     let all: Vec<(f64, f64)> = points.iter().flat_map(|(_, l)| l.iter().copied()).collect();
     if all.is_empty() {
-        return Err(ExperimentError::Other("no finite validation loss to plot".into()));
+        return Err(ExperimentError::Other(
+            "no finite validation loss to plot".into(),
+        ));
     }
     let x_max = all.iter().map(|p| p.0).fold(1.0, f64::max);
     let y_min = all.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
     let y_max = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
     let pad = ((y_max - y_min) * 0.05).max(1e-6);
-    let draw_err = |err: String| ExperimentError::Other(format!("plotting {}: {err}", path.display()));
+    let draw_err =
+        |err: String| ExperimentError::Other(format!("plotting {}: {err}", path.display()));
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| draw_err(e.to_string()))?;
     let mut chart = ChartBuilder::on(&root)
@@ -57,7 +59,9 @@ pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), Exper
             .draw_series(LineSeries::new(line.iter().copied(), color.stroke_width(2)))
             .map_err(|e| draw_err(e.to_string()))?
             .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+            });
         chart
             .draw_series(line.iter().map(|&p| Circle::new(p, 3, color.filled())))
             .map_err(|e| draw_err(e.to_string()))?;

@@ -60,7 +60,10 @@ pub fn latest_complete(directory: &Path) -> Option<usize> {
     entries
         .filter_map(|entry| {
             let name = entry.ok()?.file_name().into_string().ok()?;
-            name.strip_prefix("model-")?.strip_suffix(".bpk")?.parse::<usize>().ok()
+            name.strip_prefix("model-")?
+                .strip_suffix(".bpk")?
+                .parse::<usize>()
+                .ok()
         })
         .filter(|&epoch| {
             ["optim", "scheduler"]

@@ -59,9 +59,9 @@ impl Metric for NonFiniteGuard {
         let loss = input.loss.clone().mean().try_into_scalar::<f64>()?;
         if !loss.is_finite() && !self.tripped {
             self.tripped = true;
-            let at = metadata
-                .iteration
-                .map_or(String::new(), |i| format!(" at iteration {i} of this evaluation interval"));
+            let at = metadata.iteration.map_or(String::new(), |i| {
+                format!(" at iteration {i} of this evaluation interval")
+            });
             self.interrupter
                 .stop(Some(&format!("{NON_FINITE_REASON} ({loss}){at}")));
         }

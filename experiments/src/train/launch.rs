@@ -27,7 +27,10 @@ use crate::model::{Cnn, Gpt, Vit};
 /// A model the experiments can train: its metrics and its test evaluation.
 pub trait Trainable: LearnerModel + Sized {
     /// Registers loss, accuracy (and perplexity), learning rate, CPU use and the NaN guard.
-    fn with_metrics(training: SupervisedTraining<Self>, guard: NonFiniteGuard) -> SupervisedTraining<Self>;
+    fn with_metrics(
+        training: SupervisedTraining<Self>,
+        guard: NonFiniteGuard,
+    ) -> SupervisedTraining<Self>;
 
     /// Evaluates on `loader` as the test group `group`, drawing into `renderer`.
     fn evaluate(
@@ -73,9 +76,16 @@ classifier_trainable!(Cnn);
 classifier_trainable!(Vit);
 
 impl Trainable for Gpt {
-    fn with_metrics(training: SupervisedTraining<Self>, guard: NonFiniteGuard) -> SupervisedTraining<Self> {
+    fn with_metrics(
+        training: SupervisedTraining<Self>,
+        guard: NonFiniteGuard,
+    ) -> SupervisedTraining<Self> {
         training
-            .metrics((AccuracyMetric::new(), LossMetric::new(), PerplexityMetric::new()))
+            .metrics((
+                AccuracyMetric::new(),
+                LossMetric::new(),
+                PerplexityMetric::new(),
+            ))
             .metric_train_numeric(LearningRateMetric::new())
             .metric_train_numeric(CpuUse::new())
             .metric_train(guard)
@@ -89,7 +99,11 @@ impl Trainable for Gpt {
     ) -> EvaluationResult {
         EvaluatorBuilder::new(&dir.path)
             .renderer(renderer)
-            .metrics((AccuracyMetric::new(), LossMetric::new(), PerplexityMetric::new()))
+            .metrics((
+                AccuracyMetric::new(),
+                LossMetric::new(),
+                PerplexityMetric::new(),
+            ))
             .build(self)
             .eval(group, loader)
     }
@@ -165,7 +179,10 @@ pub fn launch<M: Trainable>(
     }
     if setup.devices.len() > 1 {
         training = training.with_training_strategy(TrainingStrategy::Default(
-            ExecutionStrategy::MultiDevice(setup.devices.clone(), MultiDeviceOptim::OptimMainDevice),
+            ExecutionStrategy::MultiDevice(
+                setup.devices.clone(),
+                MultiDeviceOptim::OptimMainDevice,
+            ),
         ));
     }
     let result = training.launch(Learner::new(model, setup.optimizer, setup.schedule));

@@ -65,14 +65,17 @@ pub fn run_single(
     options: &RunOptions,
 ) -> Result<RunSummary, ExperimentError> {
     let resolved = config.to_toml();
-    let previous = prepare_dir(dir, &resolved, options.resume)?;
+    let previous = check_dir(dir, &resolved, options.resume)?;
     if let Some(summary) = &previous
         && summary.status == RunStatus::Complete
     {
         eprintln!("{label}: already complete in {}", dir.path.display());
         return Ok(summary.clone());
     }
+    // Data first: a missing dataset is reported before anything is written.
     let workload = prepare(config, &|line| eprintln!("{line}"))?;
+    std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
+    crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
     let devices = config
         .device_names()
         .iter()
@@ -101,12 +104,28 @@ pub fn run_single(
             let batcher = data.batcher.clone();
             let loaders = (data.train, data.valid, data.test);
             match &config.model {
-                ModelConfig::Cnn(c) => {
-                    fit(Cnn::new(c, shape, classes, &device), loaders, batcher, config, dir, label, &devices, &plan, options)?
-                }
-                ModelConfig::Vit(c) => {
-                    fit(Vit::new(c, shape, classes, &device), loaders, batcher, config, dir, label, &devices, &plan, options)?
-                }
+                ModelConfig::Cnn(c) => fit(
+                    Cnn::new(c, shape, classes, &device),
+                    loaders,
+                    batcher,
+                    config,
+                    dir,
+                    label,
+                    &devices,
+                    &plan,
+                    options,
+                )?,
+                ModelConfig::Vit(c) => fit(
+                    Vit::new(c, shape, classes, &device),
+                    loaders,
+                    batcher,
+                    config,
+                    dir,
+                    label,
+                    &devices,
+                    &plan,
+                    options,
+                )?,
                 ModelConfig::Gpt(_) => unreachable!("validated: gpt takes a text corpus"),
             }
         }
@@ -118,7 +137,17 @@ pub fn run_single(
             device.seed(config.seed);
             let model = Gpt::new(c, data.vocab, data.seq_len, &device);
             let loaders = (data.train, data.valid, data.test);
-            fit(model, loaders, bba_datasets::tokens::TokenBatcher, config, dir, label, &devices, &plan, options)?
+            fit(
+                model,
+                loaders,
+                bba_datasets::tokens::TokenBatcher,
+                config,
+                dir,
+                label,
+                &devices,
+                &plan,
+                options,
+            )?
         }
     };
     let earlier = previous.map_or(0.0, |s| s.wall_time_s);
@@ -145,8 +174,13 @@ struct Plan {
     resume_from: Option<usize>,
 }
 
-/// Creates the run directory, or checks that an existing one belongs to this config.
-fn prepare_dir(dir: &RunDir, resolved: &str, resume: bool) -> Result<Option<RunSummary>, ExperimentError> {
+/// Checks that the run directory is new, or (with `--resume`) holds a run of this same config;
+/// returns that run's summary if it has one.
+fn check_dir(
+    dir: &RunDir,
+    resolved: &str,
+    resume: bool,
+) -> Result<Option<RunSummary>, ExperimentError> {
     let fail = |message: String| ExperimentError::RunDir {
         dir: dir.path.clone(),
         message,
@@ -166,11 +200,16 @@ fn prepare_dir(dir: &RunDir, resolved: &str, resume: bool) -> Result<Option<RunS
         }
         return Ok(dir.read_summary().ok());
     }
-    if dir.path.is_dir() && std::fs::read_dir(&dir.path).map_err(ExperimentError::io(&dir.path))?.next().is_some() {
-        return Err(fail("exists, is not empty and holds no config.toml: choose another name".into()));
+    if dir.path.is_dir()
+        && std::fs::read_dir(&dir.path)
+            .map_err(ExperimentError::io(&dir.path))?
+            .next()
+            .is_some()
+    {
+        return Err(fail(
+            "exists, is not empty and holds no config.toml: choose another name".into(),
+        ));
     }
-    std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
-    crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
     Ok(None)
 }
 
@@ -190,7 +229,10 @@ where
     M: Trainable + TrainStep<Input = crate::loader::Weighted<<B as BatchOutput>::Output>>,
     M: InferenceStep<Input = <B as BatchOutput>::Output>,
     I: Dataset<<B as BatchOutput>::Item> + 'static,
-    B: BatchOutput + Batcher<<B as BatchOutput>::Item, <B as BatchOutput>::Output> + Clone + 'static,
+    B: BatchOutput
+        + Batcher<<B as BatchOutput>::Item, <B as BatchOutput>::Output>
+        + Clone
+        + 'static,
 {
     let parameters = model.num_params();
     let interrupter = Interrupter::new();
@@ -269,7 +311,10 @@ fn schedule(config: &ExperimentConfig, total: u64) -> Result<ModuleLrScheduler, 
         ScheduleConfig::Constant { lr } => ModuleLrScheduler::from(lr),
         ScheduleConfig::WarmupCosine { lr, warmup, min_lr } => {
             let schedule = WarmupCosine::new(lr, min_lr, warmup, total).map_err(|err| {
-                ExperimentError::Other(format!("`schedule.{}` = {}: must be {}", err.field, err.value, err.allowed))
+                ExperimentError::Other(format!(
+                    "`schedule.{}` = {}: must be {}",
+                    err.field, err.value, err.allowed
+                ))
             })?;
             ModuleLrScheduler::from(schedule)
         }
@@ -322,15 +367,21 @@ fn summarize(
         }
         (None, Some(reason)) => (
             RunStatus::Interrupted,
-            Some(format!("{reason}; continue with `experiments run <config> --resume`")),
+            Some(format!(
+                "{reason}; continue with `experiments run <config> --resume`"
+            )),
         ),
         (None, None) => (RunStatus::Complete, None),
     };
-    let test = launched.tested.then(|| test_value(path, label, "Loss")).flatten().map(|loss| TestResult {
-        loss,
-        accuracy: test_value(path, label, "Accuracy"),
-        perplexity: test_value(path, label, "Perplexity"),
-    });
+    let test = launched
+        .tested
+        .then(|| test_value(path, label, "Loss"))
+        .flatten()
+        .map(|loss| TestResult {
+            loss,
+            accuracy: test_value(path, label, "Accuracy"),
+            perplexity: test_value(path, label, "Perplexity"),
+        });
     let updates_done = trajectory.last().map_or(0, |e| e.update);
     RunSummary {
         status,
@@ -355,7 +406,10 @@ fn summarize(
         t_es,
         test,
         trajectory,
-        provenance: provenance(config.device_names(), devices.iter().map(|d| format!("{d:?}")).collect()),
+        provenance: provenance(
+            config.device_names(),
+            devices.iter().map(|d| format!("{d:?}")).collect(),
+        ),
     }
 }
 

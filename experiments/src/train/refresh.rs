@@ -62,7 +62,12 @@ pub fn run_refresh(
     std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
     let pilot_dir = RunDir::new(dir.path.join("pilot"));
     let pilot_config = with_beta(config, spec, spec.pilot_beta);
-    let pilot = run_single(&pilot_config, &pilot_dir, &format!("{label}/pilot"), options)?;
+    let pilot = run_single(
+        &pilot_config,
+        &pilot_dir,
+        &format!("{label}/pilot"),
+        options,
+    )?;
     if pilot.status != RunStatus::Complete {
         return Err(ExperimentError::Training {
             dir: pilot_dir.path,
@@ -98,7 +103,12 @@ pub fn run_refresh(
         t_es.t_es, beta_target, refresh.memory_horizon, refresh.refresh_count
     );
     let main_dir = RunDir::new(dir.path.join("main"));
-    let main = run_single(&with_beta(config, spec, beta), &main_dir, &format!("{label}/main"), options)?;
+    let main = run_single(
+        &with_beta(config, spec, beta),
+        &main_dir,
+        &format!("{label}/main"),
+        options,
+    )?;
     let summary = RefreshSummary {
         refresh,
         pilot,

@@ -85,7 +85,13 @@ impl MetricsRendererEvaluation for QuietRenderer {
 }
 
 impl TrainingProgressLogger for QuietRenderer {
-    fn start(&mut self, total_epochs: usize, starting_epoch: usize, _items: Option<usize>, label: Option<&str>) {
+    fn start(
+        &mut self,
+        total_epochs: usize,
+        starting_epoch: usize,
+        _items: Option<usize>,
+        label: Option<&str>,
+    ) {
         self.label = label.unwrap_or("run").to_string();
         self.total_evals = total_epochs;
         self.started = Instant::now();
