@@ -279,8 +279,15 @@ fn sweep_over_three_betas_then_compare_with_a_plot() {
     for beta in ["beta=0.9 ", "beta=0.94377", "beta=0.99"] {
         assert!(table.contains(beta), "{beta} missing:\n{table}");
     }
-    let svg = std::fs::read_to_string(plot).unwrap();
+    let svg = std::fs::read_to_string(&plot).unwrap();
     assert!(svg.starts_with("<svg") && svg.matches("<polyline").count() >= 3);
+
+    let missing = Command::new(BIN)
+        .args(["compare", sweep.join("beta=0.5").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("beta=0.5: no such run directory"));
 }
 
 #[test]

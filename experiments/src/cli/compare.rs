@@ -20,12 +20,20 @@ pub struct CompareArgs {
 
 /// Prints the comparison table (Markdown) and writes the plot.
 pub fn compare(args: &CompareArgs) -> Result<(), ExperimentError> {
-    let runs = args
-        .runs
-        .iter()
-        .filter(|dir| dir.is_dir())
-        .map(|dir| load_run(dir))
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut runs = Vec::new();
+    for path in &args.runs {
+        if path.is_dir() {
+            runs.push(load_run(path)?);
+        } else if path.exists() {
+            // A sweep's glob (`runs/<sweep>/*`) may catch a plot or notes next to the runs.
+            eprintln!("skipping {}: not a run directory", path.display());
+        } else {
+            return Err(ExperimentError::Other(format!(
+                "{}: no such run directory",
+                path.display()
+            )));
+        }
+    }
     if runs.is_empty() {
         return Err(ExperimentError::Other(
             "no run directory among the arguments".into(),

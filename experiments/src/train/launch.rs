@@ -42,15 +42,17 @@ pub trait Trainable: LearnerModel + Sized {
     ) -> EvaluationResult;
 }
 
-macro_rules! classifier_trainable {
-    ($model:ty) => {
+/// Implements [`Trainable`] with the given train/valid/test metrics (an expression building a
+/// fresh tuple of Burn metrics), so every model registers its metrics the same way.
+macro_rules! trainable {
+    ($model:ty, $metrics:expr) => {
         impl Trainable for $model {
             fn with_metrics(
                 training: SupervisedTraining<Self>,
                 guard: NonFiniteGuard,
             ) -> SupervisedTraining<Self> {
                 training
-                    .metrics((AccuracyMetric::new(), LossMetric::new()))
+                    .metrics($metrics)
                     .metric_train_numeric(LearningRateMetric::new())
                     .metric_train_numeric(CpuUse::new())
                     .metric_train(guard)
@@ -64,7 +66,7 @@ macro_rules! classifier_trainable {
             ) -> EvaluationResult {
                 EvaluatorBuilder::new(&dir.path)
                     .renderer(renderer)
-                    .metrics((AccuracyMetric::new(), LossMetric::new()))
+                    .metrics($metrics)
                     .build(self)
                     .eval(group, loader)
             }
@@ -72,42 +74,16 @@ macro_rules! classifier_trainable {
     };
 }
 
-classifier_trainable!(Cnn);
-classifier_trainable!(Vit);
-
-impl Trainable for Gpt {
-    fn with_metrics(
-        training: SupervisedTraining<Self>,
-        guard: NonFiniteGuard,
-    ) -> SupervisedTraining<Self> {
-        training
-            .metrics((
-                AccuracyMetric::new(),
-                LossMetric::new(),
-                PerplexityMetric::new(),
-            ))
-            .metric_train_numeric(LearningRateMetric::new())
-            .metric_train_numeric(CpuUse::new())
-            .metric_train(guard)
-    }
-    fn evaluate(
-        self,
-        dir: &RunDir,
-        renderer: Box<dyn MetricsRenderer>,
-        group: &str,
-        loader: Arc<dyn DataLoader<<Self as InferenceStep>::Input>>,
-    ) -> EvaluationResult {
-        EvaluatorBuilder::new(&dir.path)
-            .renderer(renderer)
-            .metrics((
-                AccuracyMetric::new(),
-                LossMetric::new(),
-                PerplexityMetric::new(),
-            ))
-            .build(self)
-            .eval(group, loader)
-    }
-}
+trainable!(Cnn, (AccuracyMetric::new(), LossMetric::new()));
+trainable!(Vit, (AccuracyMetric::new(), LossMetric::new()));
+trainable!(
+    Gpt,
+    (
+        AccuracyMetric::new(),
+        LossMetric::new(),
+        PerplexityMetric::new()
+    )
+);
 
 /// Everything a training launch needs besides the model and the data.
 pub struct Launch {

@@ -16,8 +16,8 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::Dataset;
 use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::tensor::Device;
-use burn::train::Interrupter;
 use burn::train::renderer::{MetricsRenderer, default_renderer};
+use burn::train::{InferenceStep, Interrupter, TrainStep};
 use burn_balanced_adam::schedule::WarmupCosine;
 use burn_balanced_adam::t_es::{TesEstimator, ValidationPoint};
 
@@ -72,16 +72,18 @@ pub fn run_single(
         eprintln!("{label}: already complete in {}", dir.path.display());
         return Ok(summary.clone());
     }
-    // Data first: a missing dataset is reported before anything is written.
+    // Data, devices and schedule first: a missing dataset, an absent device or a warmup longer
+    // than the run is reported before anything is written.
     let workload = prepare(config, &|line| eprintln!("{line}"))?;
-    std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
-    crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
     let devices = config
         .device_names()
         .iter()
         .map(|name| open_device(name))
         .collect::<Result<Vec<Device>, _>>()?;
     let total = total_updates(config, workload.train_len());
+    let schedule = schedule(config, total)?;
+    std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
+    crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
     let every = config.training.eval_every.min(total);
     let resume_from = if options.resume {
         latest_complete(&dir.checkpoint_dir())
@@ -95,60 +97,42 @@ pub fn run_single(
         resume_from,
     };
     let started = Instant::now();
-    let (launched, parameters) = match workload {
-        Workload::Images(data) => {
-            let classes = data.classes;
-            let shape = data.batcher.output_shape();
-            let device = devices[0].clone().autodiff();
-            device.seed(config.seed);
-            let batcher = data.batcher.clone();
-            let loaders = (data.train, data.valid, data.test);
-            match &config.model {
-                ModelConfig::Cnn(c) => fit(
-                    Cnn::new(c, shape, classes, &device),
-                    loaders,
-                    batcher,
-                    config,
-                    dir,
-                    label,
-                    &devices,
-                    &plan,
-                    options,
-                )?,
-                ModelConfig::Vit(c) => fit(
-                    Vit::new(c, shape, classes, &device),
-                    loaders,
-                    batcher,
-                    config,
-                    dir,
-                    label,
-                    &devices,
-                    &plan,
-                    options,
-                )?,
-                ModelConfig::Gpt(_) => unreachable!("validated: gpt takes a text corpus"),
-            }
-        }
-        Workload::Text(data) => {
-            let ModelConfig::Gpt(c) = &config.model else {
-                unreachable!("validated: text corpora take gpt");
-            };
-            let device = devices[0].clone().autodiff();
-            device.seed(config.seed);
-            let model = Gpt::new(c, data.vocab, data.seq_len, &device);
-            let loaders = (data.train, data.valid, data.test);
+    let device = devices[0].clone().autodiff();
+    device.seed(config.seed);
+    let run = RunContext {
+        config,
+        dir,
+        label,
+        devices: &devices,
+        plan: &plan,
+        options,
+        schedule,
+    };
+    let (launched, parameters) = match (workload, &config.model) {
+        (Workload::Images(data), ModelConfig::Cnn(c)) => {
+            let model = Cnn::new(c, data.batcher.output_shape(), data.classes, &device);
             fit(
                 model,
-                loaders,
-                bba_datasets::tokens::TokenBatcher,
-                config,
-                dir,
-                label,
-                &devices,
-                &plan,
-                options,
-            )?
+                (data.train, data.valid, data.test),
+                data.batcher,
+                run,
+            )
         }
+        (Workload::Images(data), ModelConfig::Vit(c)) => {
+            let model = Vit::new(c, data.batcher.output_shape(), data.classes, &device);
+            fit(
+                model,
+                (data.train, data.valid, data.test),
+                data.batcher,
+                run,
+            )
+        }
+        (Workload::Text(data), ModelConfig::Gpt(c)) => {
+            let model = Gpt::new(c, data.vocab, data.seq_len, &device);
+            let loaders = (data.train, data.valid, data.test);
+            fit(model, loaders, bba_datasets::tokens::TokenBatcher, run)
+        }
+        _ => unreachable!("validated: cnn/vit take images, gpt takes text"),
     };
     let earlier = previous.map_or(0.0, |s| s.wall_time_s);
     let summary = summarize(
@@ -213,18 +197,23 @@ fn check_dir(
     Ok(None)
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What one training launch of a config needs besides the model and the data.
+struct RunContext<'a> {
+    config: &'a ExperimentConfig,
+    dir: &'a RunDir,
+    label: &'a str,
+    devices: &'a [Device],
+    plan: &'a Plan,
+    options: &'a RunOptions,
+    schedule: ModuleLrScheduler,
+}
+
 fn fit<M, I, B>(
     model: M,
     (train, valid, test): (I, I, I),
     batcher: B,
-    config: &ExperimentConfig,
-    dir: &RunDir,
-    label: &str,
-    devices: &[Device],
-    plan: &Plan,
-    options: &RunOptions,
-) -> Result<(Launched, usize), ExperimentError>
+    run: RunContext<'_>,
+) -> (Launched, usize)
 where
     M: Trainable + TrainStep<Input = crate::loader::Weighted<<B as BatchOutput>::Output>>,
     M: InferenceStep<Input = <B as BatchOutput>::Output>,
@@ -234,6 +223,15 @@ where
         + Clone
         + 'static,
 {
+    let RunContext {
+        config,
+        dir,
+        label,
+        devices,
+        plan,
+        options,
+        schedule,
+    } = run;
     let parameters = model.num_params();
     let interrupter = Interrupter::new();
     *ACTIVE_RUN.lock().expect("not poisoned") = Some(interrupter.clone());
@@ -274,7 +272,7 @@ where
             label: label.to_string(),
             devices: devices.to_vec(),
             optimizer: config.optimizer.build(None),
-            schedule: schedule(config, plan.total)?,
+            schedule,
             evaluations: plan.evaluations,
             resume_from: plan.resume_from,
             patience: config.training.patience,
@@ -283,10 +281,8 @@ where
         },
     );
     *ACTIVE_RUN.lock().expect("not poisoned") = None;
-    Ok((launched, parameters))
+    (launched, parameters)
 }
-
-use burn::train::{InferenceStep, TrainStep};
 
 /// Names a batcher's item and batch types, so `fit` can be generic over both data kinds.
 pub trait BatchOutput {
