@@ -7,6 +7,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::math::bias_correction;
+use crate::step::{self, AdamScalars, Decay, Direction, StepImplementation};
 use crate::validate::{Validator, with_setters};
 use crate::{ConfigError, MomentState};
 
@@ -47,6 +48,8 @@ pub struct BalancedAdamConfig {
     pub weight_decay_mode: WeightDecayMode,
     /// Burn's per-tensor gradient clipping, applied by the `ModuleOptimizer` before the step.
     pub grad_clipping: Option<GradientClippingConfig>,
+    /// Fused kernel or reference tensor ops. Default `auto` (fused where available).
+    pub implementation: StepImplementation,
 }
 
 impl Default for BalancedAdamConfig {
@@ -57,6 +60,7 @@ impl Default for BalancedAdamConfig {
             weight_decay: 0.0,
             weight_decay_mode: WeightDecayMode::Decoupled,
             grad_clipping: None,
+            implementation: StepImplementation::Auto,
         }
     }
 }
@@ -74,6 +78,8 @@ with_setters!(BalancedAdamConfig {
     with_weight_decay_mode => weight_decay_mode: WeightDecayMode,
     /// Sets Burn's gradient clipping.
     with_grad_clipping => grad_clipping: Option<GradientClippingConfig>,
+    /// Sets the step implementation (fused where available, or the reference).
+    with_implementation => implementation: StepImplementation,
 });
 
 impl BalancedAdamConfig {
@@ -109,6 +115,7 @@ impl BalancedAdamConfig {
             epsilon: self.epsilon,
             weight_decay: self.weight_decay,
             weight_decay_mode: weight_decay,
+            implementation: self.implementation,
         })
     }
 
@@ -161,6 +168,7 @@ pub struct BalancedAdam {
     epsilon: f64,
     weight_decay: f64,
     weight_decay_mode: WeightDecayMode,
+    implementation: StepImplementation,
 }
 
 impl BalancedAdam {
@@ -184,35 +192,29 @@ impl Optimizer for BalancedAdam {
         let t = state.time + 1;
         tracing::trace!(t, lr, "balanced Adam step");
 
-        let (theta, grad) = match self.weight_decay_mode {
-            WeightDecayMode::None => (theta, grad),
-            WeightDecayMode::Coupled => {
-                let grad = grad.add(theta.clone().mul_scalar(self.weight_decay));
-                (theta, grad)
-            }
-            WeightDecayMode::Decoupled => (theta.mul_scalar(1.0 - lr * self.weight_decay), grad),
+        let decay = match self.weight_decay_mode {
+            WeightDecayMode::None => Decay::None,
+            WeightDecayMode::Coupled => Decay::Coupled {
+                lambda: self.weight_decay,
+            },
+            WeightDecayMode::Decoupled => Decay::Decoupled {
+                factor: 1.0 - lr * self.weight_decay,
+            },
         };
-
-        let beta = self.beta;
-        let m = state
-            .m
-            .mul_scalar(beta)
-            .add(grad.clone().mul_scalar(1.0 - beta));
-        let v = state
-            .v
-            .mul_scalar(beta)
-            .add(grad.square().mul_scalar(1.0 - beta));
-
         // Same arithmetic as PyTorch: θ −= (η / bc) · m / (sqrt(v) / sqrt(bc) + ε).
-        let bc = bias_correction(beta, t);
-        let step_size = lr / bc;
-        let denom = v
-            .clone()
-            .sqrt()
-            .div_scalar(bc.sqrt())
-            .add_scalar(self.epsilon);
-        let theta = theta.sub(m.clone().div(denom).mul_scalar(step_size));
-
+        let bc = bias_correction(self.beta, t);
+        let scalars = AdamScalars {
+            beta_1: self.beta,
+            beta_2: self.beta,
+            decay,
+            direction: Direction::Adam {
+                step_size: lr / bc,
+                bc2_sqrt: bc.sqrt(),
+                epsilon: self.epsilon,
+            },
+        };
+        let (theta, m, v) =
+            step::adam_step(self.implementation, theta, grad, state.m, state.v, &scalars);
         (theta, Some(MomentState { time: t, m, v }))
     }
 

@@ -11,6 +11,7 @@ use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
 use crate::math::{bias_correction, inverse_weight};
+use crate::step::{self, AdamScalars, Blend, Decay, Direction, StepImplementation};
 use crate::validate::{Validator, with_clipping, with_setters};
 use crate::{ConfigError, MomentState};
 
@@ -39,6 +40,8 @@ pub struct DualAdamConfig {
     pub weight_decay: f64,
     /// Burn's per-tensor gradient clipping, applied by the `ModuleOptimizer` before the step.
     pub grad_clipping: Option<GradientClippingConfig>,
+    /// Fused kernel or reference tensor ops. Default `auto` (fused where available).
+    pub implementation: StepImplementation,
 }
 
 impl Default for DualAdamConfig {
@@ -50,6 +53,7 @@ impl Default for DualAdamConfig {
             switch_rate: 0.01,
             weight_decay: 0.0,
             grad_clipping: None,
+            implementation: StepImplementation::Auto,
         }
     }
 }
@@ -69,6 +73,8 @@ with_setters!(DualAdamConfig {
     with_weight_decay => weight_decay: f64,
     /// Sets Burn's gradient clipping.
     with_grad_clipping => grad_clipping: Option<GradientClippingConfig>,
+    /// Sets the step implementation (fused where available, or the reference).
+    with_implementation => implementation: StepImplementation,
 });
 
 impl DualAdamConfig {
@@ -98,6 +104,7 @@ impl DualAdamConfig {
             epsilon: self.epsilon,
             switch_rate: self.switch_rate,
             weight_decay: self.weight_decay,
+            implementation: self.implementation,
         })
     }
 
@@ -151,6 +158,7 @@ pub struct DualAdam {
     epsilon: f64,
     switch_rate: f64,
     weight_decay: f64,
+    implementation: StepImplementation,
 }
 
 impl Optimizer for DualAdam {
@@ -168,37 +176,35 @@ impl Optimizer for DualAdam {
         let r = inverse_weight(self.switch_rate, t);
         tracing::trace!(t, lr, inverse_weight = r, "DualAdam step");
 
-        let (b1, b2) = (self.beta_1, self.beta_2);
-        let m = state
-            .m
-            .mul_scalar(b1)
-            .add(grad.clone().mul_scalar(1.0 - b1));
-        let v = state
-            .v
-            .mul_scalar(b2)
-            .add(grad.square().mul_scalar(1.0 - b2));
-        let m_hat = m.clone().div_scalar(bias_correction(b1, t));
-        let d = v
-            .clone()
-            .div_scalar(bias_correction(b2, t))
-            .sqrt()
-            .add_scalar(self.epsilon);
-
         // The reference's boundary test, `r_t >= ξ`, evaluated in f64 exactly as written.
-        let update = if r < self.switch_rate {
-            m_hat.div(d)
+        let blend = if r < self.switch_rate {
+            Blend::Divide
         } else if r == 1.0 {
-            m_hat.mul(d)
+            Blend::Multiply
         } else {
-            m_hat.mul(d.clone().mul_scalar(r).add(d.recip().mul_scalar(1.0 - r)))
+            Blend::Mix { r }
         };
-
-        let theta = if self.weight_decay == 0.0 {
-            theta
+        let decay = if self.weight_decay == 0.0 {
+            Decay::None
         } else {
-            theta.mul_scalar(1.0 - lr * self.weight_decay)
+            Decay::Decoupled {
+                factor: 1.0 - lr * self.weight_decay,
+            }
         };
-        let theta = theta.sub(update.mul_scalar(lr));
+        let scalars = AdamScalars {
+            beta_1: self.beta_1,
+            beta_2: self.beta_2,
+            decay,
+            direction: Direction::Dual {
+                lr,
+                bc1: bias_correction(self.beta_1, t),
+                bc2: bias_correction(self.beta_2, t),
+                epsilon: self.epsilon,
+                blend,
+            },
+        };
+        let (theta, m, v) =
+            step::adam_step(self.implementation, theta, grad, state.m, state.v, &scalars);
         (theta, Some(MomentState { time: t, m, v }))
     }
 
@@ -227,6 +233,8 @@ pub struct InvAdamConfig {
     pub weight_decay: f64,
     /// Burn's per-tensor gradient clipping.
     pub grad_clipping: Option<GradientClippingConfig>,
+    /// Fused kernel or reference tensor ops. Default `auto` (fused where available).
+    pub implementation: StepImplementation,
 }
 
 impl Default for InvAdamConfig {
@@ -238,6 +246,7 @@ impl Default for InvAdamConfig {
             epsilon: dual.epsilon,
             weight_decay: dual.weight_decay,
             grad_clipping: None,
+            implementation: StepImplementation::Auto,
         }
     }
 }
@@ -255,6 +264,8 @@ with_setters!(InvAdamConfig {
     with_weight_decay => weight_decay: f64,
     /// Sets Burn's gradient clipping.
     with_grad_clipping => grad_clipping: Option<GradientClippingConfig>,
+    /// Sets the step implementation (fused where available, or the reference).
+    with_implementation => implementation: StepImplementation,
 });
 
 impl From<InvAdamConfig> for DualAdamConfig {
@@ -266,6 +277,7 @@ impl From<InvAdamConfig> for DualAdamConfig {
             switch_rate: 0.0,
             weight_decay: config.weight_decay,
             grad_clipping: config.grad_clipping,
+            implementation: config.implementation,
         }
     }
 }

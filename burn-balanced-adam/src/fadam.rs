@@ -7,7 +7,8 @@ use burn::optim::{LearningRate, ModuleOptimizer, Optimizer};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
-use crate::math::{fisher_decay, rms, rms_clip};
+use crate::math::fisher_decay;
+use crate::step::{self, EpsilonRule, FAdamScalars, StepImplementation};
 use crate::validate::{Validator, with_clipping, with_setters};
 use crate::{ConfigError, MomentState};
 
@@ -56,6 +57,8 @@ pub struct FAdamConfig {
     pub epsilon_mode: FAdamEpsilon,
     /// Burn's per-tensor gradient clipping, applied by the `ModuleOptimizer` before the step.
     pub grad_clipping: Option<GradientClippingConfig>,
+    /// Fused kernel or reference tensor ops. Default `auto` (fused where available).
+    pub implementation: StepImplementation,
 }
 
 impl Default for FAdamConfig {
@@ -70,6 +73,7 @@ impl Default for FAdamConfig {
             epsilon_2: 0.01,
             epsilon_mode: FAdamEpsilon::Adaptive,
             grad_clipping: None,
+            implementation: StepImplementation::Auto,
         }
     }
 }
@@ -95,6 +99,8 @@ with_setters!(FAdamConfig {
     with_epsilon_mode => epsilon_mode: FAdamEpsilon,
     /// Sets Burn's gradient clipping.
     with_grad_clipping => grad_clipping: Option<GradientClippingConfig>,
+    /// Sets the step implementation (fused where available, or the reference).
+    with_implementation => implementation: StepImplementation,
 });
 
 impl FAdamConfig {
@@ -170,35 +176,24 @@ pub struct FAdam {
 }
 
 impl FAdam {
-    /// The additive term `e` of the Fisher base `f^p + e`, a `[1, …, 1]` tensor.
-    fn epsilon_term<const D: usize>(&self, grad: &Tensor<D>) -> Tensor<D> {
-        let FAdamConfig {
-            epsilon,
-            epsilon_2,
-            p,
-            ..
-        } = self.config;
-        let s = rms(grad.clone());
-        match self.config.epsilon_mode {
-            FAdamEpsilon::Adaptive => {
-                // min(ε₂·s, ε) is ε₂·s when that is below ε, else ε; s = 0 falls back to ε.
-                let scaled = s.mul_scalar(epsilon_2).clamp_max(epsilon);
-                let zero = scaled.clone().lower_equal_elem(0.0);
-                power(scaled.mask_fill(zero, epsilon), 2.0 * p)
-            }
-            FAdamEpsilon::PaperV3 => s.clamp_max(1.0).mul_scalar(epsilon),
+    /// This step's host scalars.
+    fn scalars(&self, lr: LearningRate, t: u64) -> FAdamScalars {
+        let c = &self.config;
+        FAdamScalars {
+            beta_1: c.beta_1,
+            fisher_decay: fisher_decay(c.beta_2, t),
+            p: c.p,
+            clip: c.clip,
+            weight_decay: c.weight_decay,
+            lr,
+            epsilon: match c.epsilon_mode {
+                FAdamEpsilon::Adaptive => EpsilonRule::Adaptive {
+                    epsilon: c.epsilon,
+                    epsilon_2: c.epsilon_2,
+                },
+                FAdamEpsilon::PaperV3 => EpsilonRule::PaperV3 { epsilon: c.epsilon },
+            },
         }
-    }
-}
-
-/// `x^e`, exact for the common `e = 1` and `e = 0.5` (no `pow` rounding).
-fn power<const D: usize>(x: Tensor<D>, exponent: f64) -> Tensor<D> {
-    if exponent == 1.0 {
-        x
-    } else if exponent == 0.5 {
-        x.sqrt()
-    } else {
-        x.powf_scalar(exponent)
     }
 }
 
@@ -212,38 +207,18 @@ impl Optimizer for FAdam {
         grad: Tensor<D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let FAdamConfig {
-            beta_1,
-            beta_2,
-            weight_decay,
-            clip,
-            p,
-            ..
-        } = self.config;
         let state = state.unwrap_or_else(|| MomentState::zeros(&theta));
         let t = state.time + 1;
         tracing::trace!(t, lr, "FAdam step");
-
-        let decay = fisher_decay(beta_2, t);
-        let fisher = state
-            .v
-            .mul_scalar(decay)
-            .add(grad.clone().square().mul_scalar(1.0 - decay));
-        let base = power(fisher.clone(), p).add(self.epsilon_term(&grad));
-
-        let natural_grad = rms_clip(grad.div(base.clone()), clip);
-        let m = state
-            .m
-            .mul_scalar(beta_1)
-            .add(natural_grad.mul_scalar(1.0 - beta_1));
-
-        let direction = if weight_decay == 0.0 {
-            m.clone()
-        } else {
-            let decay_term = rms_clip(theta.clone().div(base), clip);
-            m.clone().add(decay_term.mul_scalar(weight_decay))
-        };
-        let theta = theta.sub(direction.mul_scalar(lr));
+        let scalars = self.scalars(lr, t);
+        let (theta, m, fisher) = step::fadam_step(
+            self.config.implementation,
+            theta,
+            grad,
+            state.m,
+            state.v,
+            &scalars,
+        );
         (
             theta,
             Some(MomentState {

@@ -7,6 +7,11 @@
 //!   into Adam by a linearly decaying weight;
 //! - [`FAdam`]: Adam as a natural-gradient method with the diagonal empirical Fisher.
 //!
+//! Each step runs a fused kernel where the tensor's backend has one (one pass over memory, in
+//! place: Flex with the default `flex` feature; wgpu/CUDA with the `wgpu`/`cuda` features, for
+//! balanced Adam, InvAdam and DualAdam), and Burn tensor ops everywhere else; configs choose with
+//! [`StepImplementation`]. Both implementations are tested against each other.
+//!
 //! Every config is a serde struct (TOML/JSON; unknown keys rejected) with `validate()`,
 //! `try_build()` and `try_init()` that return a [`ConfigError`] naming the bad field. States
 //! are [`MomentState`]s, saved and restored by Burn's `ModuleOptimizer::{save, load}`.
@@ -31,6 +36,7 @@ pub mod math;
 pub mod refresh;
 pub mod schedule;
 mod state;
+mod step;
 pub mod t_es;
 mod validate;
 
@@ -39,3 +45,4 @@ pub use dual_adam::{DualAdam, DualAdamConfig, InvAdam, InvAdamConfig};
 pub use error::{ConfigError, RefreshError};
 pub use fadam::{FAdam, FAdamConfig, FAdamEpsilon};
 pub use state::MomentState;
+pub use step::{StepImplementation, fused_fadam_available, fused_step_available};

@@ -135,58 +135,78 @@ fn run_case<O: Optimizer>(optim: &O, case: &Case, device: &Device) -> Vec<String
     failures
 }
 
-fn config<T: serde::de::DeserializeOwned>(case: &Case, path: &Path) -> T {
-    serde_json::from_value(case.config.clone())
+/// The case's config for one step implementation (`auto` is the fused kernel where the
+/// device has one).
+fn with_implementation(config: &serde_json::Value, implementation: &str) -> serde_json::Value {
+    let mut fields = config.as_object().cloned().unwrap_or_default();
+    fields.insert("implementation".into(), implementation.into());
+    fields.into()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(config: serde_json::Value, path: &Path, case: &Case) -> T {
+    serde_json::from_value(config)
         .unwrap_or_else(|err| panic!("{}: bad {} config: {err}", path.display(), case.optimizer))
 }
 
 /// Every implementation that must reproduce a case, by name, with its mismatches.
 fn check_case(path: &Path, case: &Case, device: &Device) -> Vec<(String, Vec<String>)> {
-    match case.optimizer.as_str() {
-        "balanced_adam" => {
-            let optim = config::<BalancedAdamConfig>(case, path)
-                .try_build()
-                .unwrap();
-            vec![("BalancedAdam".into(), run_case(&optim, case, device))]
-        }
-        "dual_adam" => {
-            let optim = config::<DualAdamConfig>(case, path).try_build().unwrap();
-            vec![("DualAdam".into(), run_case(&optim, case, device))]
-        }
-        "inv_adam" => {
-            // InvAdam has no switch: a case may omit switch_rate or give 0, nothing else.
-            let mut fields = case.config.as_object().cloned().unwrap_or_default();
-            if let Some(rate) = fields.remove("switch_rate") {
-                assert_eq!(
-                    rate.as_f64(),
-                    Some(0.0),
-                    "{}: an inv_adam case needs switch_rate 0",
-                    path.display()
-                );
+    let mut results = Vec::new();
+    for implementation in ["reference", "auto"] {
+        let config = with_implementation(&case.config, implementation);
+        match case.optimizer.as_str() {
+            "balanced_adam" => {
+                let optim: BalancedAdamConfig = parse(config, path, case);
+                let optim = optim.try_build().unwrap();
+                results.push((
+                    format!("BalancedAdam/{implementation}"),
+                    run_case(&optim, case, device),
+                ));
             }
-            let inv: InvAdamConfig = serde_json::from_value(fields.into())
-                .unwrap_or_else(|err| panic!("{}: bad inv_adam config: {err}", path.display()));
-            let dual = DualAdamConfig::from(inv.clone());
-            vec![
-                (
-                    "InvAdam".into(),
+            "dual_adam" => {
+                let optim: DualAdamConfig = parse(config, path, case);
+                let optim = optim.try_build().unwrap();
+                results.push((
+                    format!("DualAdam/{implementation}"),
+                    run_case(&optim, case, device),
+                ));
+            }
+            "inv_adam" => {
+                // InvAdam has no switch: a case may omit switch_rate or give 0, nothing else.
+                let mut fields = config.as_object().cloned().unwrap_or_default();
+                if let Some(rate) = fields.remove("switch_rate") {
+                    assert_eq!(
+                        rate.as_f64(),
+                        Some(0.0),
+                        "{}: an inv_adam case needs switch_rate 0",
+                        path.display()
+                    );
+                }
+                let inv: InvAdamConfig = parse(fields.into(), path, case);
+                let dual = DualAdamConfig::from(inv.clone());
+                results.push((
+                    format!("InvAdam/{implementation}"),
                     run_case(&inv.try_build().unwrap(), case, device),
-                ),
-                (
-                    "DualAdam(ξ=0)".into(),
+                ));
+                results.push((
+                    format!("DualAdam(ξ=0)/{implementation}"),
                     run_case(&dual.try_build().unwrap(), case, device),
-                ),
-            ]
+                ));
+            }
+            "fadam" => {
+                let optim: FAdamConfig = parse(config, path, case);
+                let optim = optim.try_build().unwrap();
+                results.push((
+                    format!("FAdam/{implementation}"),
+                    run_case(&optim, case, device),
+                ));
+            }
+            other => panic!(
+                "{}: unknown optimizer {other:?} (known: balanced_adam, dual_adam, inv_adam, fadam)",
+                path.display()
+            ),
         }
-        "fadam" => {
-            let optim = config::<FAdamConfig>(case, path).try_build().unwrap();
-            vec![("FAdam".into(), run_case(&optim, case, device))]
-        }
-        other => panic!(
-            "{}: unknown optimizer {other:?} (known: balanced_adam, dual_adam, inv_adam, fadam)",
-            path.display()
-        ),
     }
+    results
 }
 
 #[rstest]

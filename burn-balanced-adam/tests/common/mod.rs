@@ -1,6 +1,8 @@
 //! Test helpers shared by the integration tests: the devices under test and tensor I/O.
 #![allow(dead_code)] // each test binary uses a subset
 
+pub mod noise;
+
 use std::sync::OnceLock;
 
 use burn::tensor::{Device, Tensor, TensorData};

@@ -1,0 +1,305 @@
+//! Optimizer-step benchmark: ms per step of each optimizer (fused and reference), Burn's
+//! `AdamW`, and a plain single-pass Rust loop over `Vec<f32>` (the memory-bandwidth reference),
+//! for 1 M and 10 M parameters and a 100-tensor model, all in one run.
+//!
+//! ```text
+//! cargo bench -p burn-balanced-adam --bench step
+//! STEP_BENCH_JSON=step.json cargo bench -p burn-balanced-adam --bench step   # also JSON
+//! STEP_BENCH_DEVICE=wgpu cargo bench -p burn-balanced-adam --features wgpu --bench step
+//! ```
+//!
+//! Ratios are to the single-pass loop and to Burn's AdamW measured in the same run. Peak memory
+//! is the most host memory a step allocated beyond what was live before it (a counting global
+//! allocator); on a GPU device it does not see device memory.
+
+use std::time::{Duration, Instant};
+
+use burn::optim::{AdamWConfig, Optimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use burn_balanced_adam::{
+    BalancedAdamConfig, DualAdamConfig, FAdamConfig, InvAdamConfig, StepImplementation,
+    fused_step_available,
+};
+use rayon::prelude::*;
+
+#[path = "../tests/common/noise.rs"]
+mod noise;
+#[path = "../tests/common/peak_alloc.rs"]
+mod peak_alloc;
+use peak_alloc::{PeakAlloc, peak_since, start_peak};
+
+#[global_allocator]
+static ALLOCATOR: PeakAlloc = PeakAlloc;
+
+/// A set of parameter tensors: one big matrix, or a model's worth of mixed sizes.
+struct Workload {
+    name: String,
+    shapes: Vec<[usize; 2]>,
+}
+
+impl Workload {
+    fn params(&self) -> usize {
+        self.shapes.iter().map(|[a, b]| a * b).sum()
+    }
+}
+
+fn workloads() -> Vec<Workload> {
+    let single = |name: &str, rows: usize| Workload {
+        name: name.into(),
+        shapes: vec![[rows, 1000]],
+    };
+    // 25 transformer-like blocks of 4 tensors (width 256): biases, square and 4× projections.
+    let mixed = Workload {
+        name: "100 tensors".into(),
+        shapes: (0..100)
+            .map(|i| match i % 4 {
+                0 => [1, 256],
+                1 => [256, 256],
+                2 => [256, 1024],
+                _ => [1, 1024],
+            })
+            .collect(),
+    };
+    vec![single("1M", 1000), single("10M", 10_000), mixed]
+}
+
+/// One result row (the JSON schema's fields, plus the workload for the table).
+struct Row {
+    workload: String,
+    optimizer: &'static str,
+    implementation: &'static str,
+    params: usize,
+    ms_per_step: f64,
+    peak_bytes: usize,
+}
+
+fn values(len: usize, seed: u64) -> Vec<f32> {
+    noise::noise(len, seed, 1.0)
+}
+
+/// How long to measure one configuration, and its bounds in steps.
+const TARGET: Duration = Duration::from_millis(1500);
+const MIN_STEPS: usize = 5;
+const MAX_STEPS: usize = 60;
+const WARMUP_STEPS: usize = 2;
+
+/// Median of the per-step times and the largest per-step peak, over a timed loop of `step`.
+fn measure(mut step: impl FnMut()) -> (f64, usize) {
+    for _ in 0..WARMUP_STEPS {
+        step();
+    }
+    let (mut times, mut peak) = (Vec::new(), 0);
+    let started = Instant::now();
+    while times.len() < MIN_STEPS || (started.elapsed() < TARGET && times.len() < MAX_STEPS) {
+        let base = start_peak();
+        let t0 = Instant::now();
+        step();
+        times.push(t0.elapsed().as_secs_f64() * 1e3);
+        peak = peak.max(peak_since(base));
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], peak)
+}
+
+/// Times `optim` over the workload's tensors (one step = every tensor once, then a sync).
+fn bench_optimizer<O: Optimizer>(optim: &O, work: &Workload, device: &Device) -> (f64, usize) {
+    let mut params: Vec<(Tensor<2>, Tensor<2>, Option<O::State<2>>)> = work
+        .shapes
+        .iter()
+        .enumerate()
+        .map(|(i, shape)| {
+            let n = shape[0] * shape[1];
+            let data = |seed| TensorData::new(values(n, seed), shape.to_vec());
+            let theta = Tensor::from_data(data(2 * i as u64), device);
+            let grad = Tensor::from_data(data(2 * i as u64 + 1), device).mul_scalar(1e-2);
+            (theta, grad, None)
+        })
+        .collect();
+    measure(|| {
+        for (theta, grad, state) in params.iter_mut() {
+            let placeholder = Tensor::empty([1, 1], device);
+            let current = std::mem::replace(theta, placeholder);
+            let (next, next_state) = optim.step(1e-3, current, grad.clone(), state.take());
+            (*theta, *state) = (next, next_state);
+        }
+        device.sync().expect("the device finishes the step");
+    })
+}
+
+/// The bandwidth reference: AdamW as one multi-threaded pass over plain `Vec<f32>`s.
+fn bench_single_pass(work: &Workload) -> (f64, usize) {
+    let mut tensors: Vec<[Vec<f32>; 4]> = work
+        .shapes
+        .iter()
+        .enumerate()
+        .map(|(i, [a, b])| {
+            let n = a * b;
+            let grad = values(n, 2 * i as u64 + 1)
+                .iter()
+                .map(|g| g * 1e-2)
+                .collect();
+            [values(n, 2 * i as u64), grad, vec![0.0; n], vec![0.0; n]]
+        })
+        .collect();
+    let mut t = 0;
+    measure(|| {
+        t += 1;
+        let (lr, b1, b2, eps, wd) = (1e-3f64, 0.9f64, 0.999f64, 1e-8f32, 1e-2f64);
+        let bc2_sqrt = (1.0 - b2.powi(t)).sqrt() as f32;
+        let step_size = (lr / (1.0 - b1.powi(t))) as f32;
+        let decay = (1.0 - lr * wd) as f32;
+        let (b1, b2) = (b1 as f32, b2 as f32);
+        for [theta, grad, m, v] in tensors.iter_mut() {
+            const CHUNK: usize = 1 << 15;
+            theta
+                .par_chunks_mut(CHUNK)
+                .zip(grad.par_chunks(CHUNK))
+                .zip(m.par_chunks_mut(CHUNK))
+                .zip(v.par_chunks_mut(CHUNK))
+                .for_each(|(((theta, grad), m), v)| {
+                    let rows = theta
+                        .iter_mut()
+                        .zip(grad)
+                        .zip(m.iter_mut())
+                        .zip(v.iter_mut());
+                    for (((theta, &g), m), v) in rows {
+                        *m = b1 * *m + (1.0 - b1) * g;
+                        *v = b2 * *v + (1.0 - b2) * g * g;
+                        *theta = *theta * decay - step_size * *m / (v.sqrt() / bc2_sqrt + eps);
+                    }
+                });
+        }
+    })
+}
+
+fn device() -> Device {
+    match std::env::var("STEP_BENCH_DEVICE").as_deref() {
+        Ok("wgpu") => Device::wgpu_options()
+            .init()
+            .expect("STEP_BENCH_DEVICE=wgpu needs a wgpu adapter"),
+        Ok("flex") | Err(_) => Device::flex(),
+        Ok(other) => panic!("STEP_BENCH_DEVICE={other}: expected flex or wgpu"),
+    }
+}
+
+fn run_workload(work: &Workload, device: &Device, rows: &mut Vec<Row>) {
+    let mut push = |optimizer, implementation, (ms, peak): (f64, usize)| {
+        eprintln!("  {:<14} {:<10} {ms:>9.2} ms", optimizer, implementation);
+        rows.push(Row {
+            workload: work.name.clone(),
+            optimizer,
+            implementation,
+            params: work.params(),
+            ms_per_step: ms,
+            peak_bytes: peak,
+        });
+    };
+    push("single_pass", "reference", bench_single_pass(work));
+    let adamw = AdamWConfig::new().with_weight_decay(1e-2).build();
+    push(
+        "burn_adamw",
+        "reference",
+        bench_optimizer(&adamw, work, device),
+    );
+    for (implementation, label) in [
+        (StepImplementation::Auto, "fused"),
+        (StepImplementation::Reference, "reference"),
+    ] {
+        let balanced = BalancedAdamConfig::new()
+            .with_weight_decay(1e-2)
+            .with_implementation(implementation)
+            .build();
+        push(
+            "balanced_adam",
+            label,
+            bench_optimizer(&balanced, work, device),
+        );
+        let dual = DualAdamConfig::new()
+            .with_implementation(implementation)
+            .build();
+        push("dual_adam", label, bench_optimizer(&dual, work, device));
+        let inv = InvAdamConfig::new()
+            .with_implementation(implementation)
+            .build();
+        push("inv_adam", label, bench_optimizer(&inv, work, device));
+        let fadam = FAdamConfig::new()
+            .with_implementation(implementation)
+            .build();
+        push("fadam", label, bench_optimizer(&fadam, work, device));
+    }
+}
+
+fn print_table(rows: &[Row]) {
+    println!(
+        "\n| workload | optimizer | implementation | ms/step | × single-pass | × Burn AdamW | peak alloc/step |"
+    );
+    println!("|---|---|---|---:|---:|---:|---:|");
+    for row in rows {
+        let baseline = |name: &str| {
+            rows.iter()
+                .find(|r| r.workload == row.workload && r.optimizer == name)
+                .map_or(f64::NAN, |r| row.ms_per_step / r.ms_per_step)
+        };
+        println!(
+            "| {} ({:.1} M) | {} | {} | {:.2} | {:.2} | {:.3} | {:.1} MB |",
+            row.workload,
+            row.params as f64 / 1e6,
+            row.optimizer,
+            row.implementation,
+            row.ms_per_step,
+            baseline("single_pass"),
+            baseline("burn_adamw"),
+            row.peak_bytes as f64 / 1e6,
+        );
+    }
+}
+
+fn write_json(rows: &[Row], path: &str) {
+    let entries: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "optimizer": r.optimizer,
+                "implementation": r.implementation,
+                "params": r.params,
+                "ms_per_step": r.ms_per_step,
+                "peak_bytes": r.peak_bytes,
+            })
+        })
+        .collect();
+    let json = serde_json::to_string_pretty(&entries).expect("rows serialize");
+    std::fs::write(path, json + "\n").unwrap_or_else(|err| panic!("cannot write {path}: {err}"));
+    eprintln!("wrote {path}");
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument, if any, picks workloads by name.
+    let filter: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let device = device();
+    let probe = Tensor::<1>::zeros([1], &device);
+    eprintln!(
+        "device {device:?}, {} rayon threads, fused step available: {}",
+        rayon::current_num_threads(),
+        fused_step_available(&probe)
+    );
+    let mut rows = Vec::new();
+    for work in workloads() {
+        if !filter.is_empty() && !filter.iter().any(|f| work.name.contains(f.as_str())) {
+            continue;
+        }
+        eprintln!(
+            "{} ({} tensors, {} params)",
+            work.name,
+            work.shapes.len(),
+            work.params()
+        );
+        run_workload(&work, &device, &mut rows);
+    }
+    print_table(&rows);
+    if let Ok(path) = std::env::var("STEP_BENCH_JSON") {
+        write_json(&rows, &path);
+    }
+}

@@ -1,0 +1,152 @@
+//! The fused steps as a Burn backend extension: one trait, implemented by each backend that has
+//! a kernel (Flex; CubeCL under the `cube` feature, wrapped lazily for Burn's fusion), and
+//! reached from a `Tensor` through Burn's dispatch. [`supports`] decides by device and dtype
+//! before anything is dispatched, because calling an extension on a backend without an
+//! implementation panics.
+
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, Dispatch, DispatchDevice, backend_extension};
+use burn::tensor::{DType, Tensor};
+
+use super::{AdamScalars, FAdamScalars};
+
+/// `(θ, m, v)` as backend primitives.
+type Triple<B> = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>);
+
+/// The fused Adam-family step a backend implements: consumes θ and the two moments and returns
+/// their new values, updated in place where the buffers are not shared.
+#[backend_extension(
+    Flex: cfg(feature = "flex"),
+    Cube: cfg(feature = "cube"),
+    Fusion: cfg(feature = "cube")
+)]
+pub trait FusedAdamBackend: Backend {
+    /// Adam-family step; returns `(θ, m, v)`.
+    #[fusion(meta = |theta, _grad, m, v, _scalars| (theta.clone(), m.clone(), v.clone()))]
+    fn fused_adam_step(
+        theta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        scalars: AdamScalars,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+}
+
+/// The fused FAdam step (CPU only so far); returns `(θ, m, f)`.
+#[backend_extension(Flex: cfg(feature = "flex"))]
+pub trait FusedFAdamBackend: Backend {
+    /// FAdam step; returns `(θ, m, f)`.
+    fn fused_fadam_step(
+        theta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        fisher: FloatTensor<Self>,
+        scalars: FAdamScalars,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+}
+
+#[cfg(feature = "flex")]
+impl FusedAdamBackend for burn::backend::Flex {
+    fn fused_adam_step(
+        theta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        scalars: AdamScalars,
+    ) -> Triple<Self> {
+        super::flex::adam_step(theta, grad, m, v, &scalars)
+    }
+}
+
+#[cfg(feature = "flex")]
+impl FusedFAdamBackend for burn::backend::Flex {
+    fn fused_fadam_step(
+        theta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        fisher: FloatTensor<Self>,
+        scalars: FAdamScalars,
+    ) -> Triple<Self> {
+        super::flex::fadam_step(theta, grad, m, fisher, &scalars)
+    }
+}
+
+#[cfg(feature = "cube")]
+impl FusedAdamBackend for burn_cubecl::CubeBackend {
+    fn fused_adam_step(
+        theta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        v: FloatTensor<Self>,
+        scalars: AdamScalars,
+    ) -> Triple<Self> {
+        super::cube::adam_step(theta, grad, m, v, &scalars)
+    }
+}
+
+/// Which optimizer's kernel is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    Adam,
+    FAdam,
+}
+
+/// Whether this tensor's backend has `kernel` here, and the tensor is f32.
+pub(crate) fn supports<const D: usize>(tensor: &Tensor<D>, kernel: Kernel) -> bool {
+    if tensor.dtype() != DType::F32 {
+        return false;
+    }
+    #[allow(unreachable_patterns)] // which variants exist depends on Burn's features
+    match (tensor.device().as_dispatch(), kernel) {
+        #[cfg(feature = "flex")]
+        (DispatchDevice::Flex(_), _) => true,
+        #[cfg(feature = "cube")]
+        (DispatchDevice::Cube(_), Kernel::Adam) => true,
+        _ => false,
+    }
+}
+
+type Tensors<const D: usize> = (Tensor<D>, Tensor<D>, Tensor<D>);
+
+fn from_dispatch<const D: usize>(out: Triple<Dispatch>) -> Tensors<D> {
+    let (a, b, c) = out;
+    (
+        Tensor::from_dispatch(a),
+        Tensor::from_dispatch(b),
+        Tensor::from_dispatch(c),
+    )
+}
+
+/// The fused Adam-family step; callers check [`supports`] first.
+pub(crate) fn adam_step<const D: usize>(
+    theta: Tensor<D>,
+    grad: Tensor<D>,
+    m: Tensor<D>,
+    v: Tensor<D>,
+    scalars: &AdamScalars,
+) -> Tensors<D> {
+    from_dispatch(<Dispatch as FusedAdamBackend>::fused_adam_step(
+        theta.into_dispatch(),
+        grad.into_dispatch(),
+        m.into_dispatch(),
+        v.into_dispatch(),
+        *scalars,
+    ))
+}
+
+/// The fused FAdam step; callers check [`supports`] first.
+pub(crate) fn fadam_step<const D: usize>(
+    theta: Tensor<D>,
+    grad: Tensor<D>,
+    m: Tensor<D>,
+    fisher: Tensor<D>,
+    scalars: &FAdamScalars,
+) -> Tensors<D> {
+    from_dispatch(<Dispatch as FusedFAdamBackend>::fused_fadam_step(
+        theta.into_dispatch(),
+        grad.into_dispatch(),
+        m.into_dispatch(),
+        fisher.into_dispatch(),
+        *scalars,
+    ))
+}

@@ -1,0 +1,114 @@
+//! The reference steps: Burn tensor ops, on any backend. They define the math the fused
+//! kernels reproduce. Scalars are f64 here; Burn rounds them to the tensor's dtype.
+
+use burn::tensor::Tensor;
+
+use super::{AdamScalars, Blend, Decay, Direction, EpsilonRule, FAdamScalars};
+use crate::math::{rms, rms_clip};
+
+/// Adam-family step: returns `(θ, m, v)`.
+pub(crate) fn adam_step<const D: usize>(
+    theta: Tensor<D>,
+    grad: Tensor<D>,
+    m: Tensor<D>,
+    v: Tensor<D>,
+    s: &AdamScalars,
+) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
+    let (theta, grad) = match s.decay {
+        Decay::None => (theta, grad),
+        Decay::Coupled { lambda } => {
+            let grad = grad.add(theta.clone().mul_scalar(lambda));
+            (theta, grad)
+        }
+        Decay::Decoupled { factor } => (theta.mul_scalar(factor), grad),
+    };
+    let m = m
+        .mul_scalar(s.beta_1)
+        .add(grad.clone().mul_scalar(1.0 - s.beta_1));
+    let v = v
+        .mul_scalar(s.beta_2)
+        .add(grad.square().mul_scalar(1.0 - s.beta_2));
+
+    let update = match s.direction {
+        Direction::Adam {
+            step_size,
+            bc2_sqrt,
+            epsilon,
+        } => {
+            let denom = v.clone().sqrt().div_scalar(bc2_sqrt).add_scalar(epsilon);
+            m.clone().div(denom).mul_scalar(step_size)
+        }
+        Direction::Dual {
+            lr,
+            bc1,
+            bc2,
+            epsilon,
+            blend,
+        } => {
+            let m_hat = m.clone().div_scalar(bc1);
+            let d = v.clone().div_scalar(bc2).sqrt().add_scalar(epsilon);
+            let direction = match blend {
+                Blend::Divide => m_hat.div(d),
+                Blend::Multiply => m_hat.mul(d),
+                Blend::Mix { r } => {
+                    m_hat.mul(d.clone().mul_scalar(r).add(d.recip().mul_scalar(1.0 - r)))
+                }
+            };
+            direction.mul_scalar(lr)
+        }
+    };
+    (theta.sub(update), m, v)
+}
+
+/// The additive term `e` of FAdam's Fisher base, as a `[1, …, 1]` tensor on the device.
+fn epsilon_term<const D: usize>(grad: &Tensor<D>, s: &FAdamScalars) -> Tensor<D> {
+    let scale = rms(grad.clone());
+    match s.epsilon {
+        EpsilonRule::Adaptive { epsilon, epsilon_2 } => {
+            // min(ε₂·s, ε) is ε₂·s when that is below ε, else ε; s = 0 falls back to ε.
+            let scaled = scale.mul_scalar(epsilon_2).clamp_max(epsilon);
+            let zero = scaled.clone().lower_equal_elem(0.0);
+            power(scaled.mask_fill(zero, epsilon), 2.0 * s.p)
+        }
+        EpsilonRule::PaperV3 { epsilon } => scale.clamp_max(1.0).mul_scalar(epsilon),
+    }
+}
+
+/// `x^e`, exact for the common `e = 1` and `e = 0.5` (no `pow` rounding).
+fn power<const D: usize>(x: Tensor<D>, exponent: f64) -> Tensor<D> {
+    if exponent == 1.0 {
+        x
+    } else if exponent == 0.5 {
+        x.sqrt()
+    } else {
+        x.powf_scalar(exponent)
+    }
+}
+
+/// FAdam step: returns `(θ, m, f)`.
+pub(crate) fn fadam_step<const D: usize>(
+    theta: Tensor<D>,
+    grad: Tensor<D>,
+    m: Tensor<D>,
+    fisher: Tensor<D>,
+    s: &FAdamScalars,
+) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
+    let decay = s.fisher_decay;
+    let fisher = fisher
+        .mul_scalar(decay)
+        .add(grad.clone().square().mul_scalar(1.0 - decay));
+    let base = power(fisher.clone(), s.p).add(epsilon_term(&grad, s));
+
+    let natural_grad = rms_clip(grad.div(base.clone()), s.clip);
+    let m = m
+        .mul_scalar(s.beta_1)
+        .add(natural_grad.mul_scalar(1.0 - s.beta_1));
+
+    let direction = if s.weight_decay == 0.0 {
+        m.clone()
+    } else {
+        let decay_term = rms_clip(theta.clone().div(base), s.clip);
+        m.clone().add(decay_term.mul_scalar(s.weight_decay))
+    };
+    (theta.sub(direction.mul_scalar(s.lr)), m, fisher)
+}

@@ -1,0 +1,227 @@
+//! The fused steps against the reference: every optimizer and weight-decay variant, small and
+//! multi-threaded (larger than one parallel chunk) tensors, views, and on every device.
+//!
+//! On Flex the Adam family must match bit for bit (same operations, same order); FAdam sums its
+//! RMS in another order, so it must agree to rounding. wgpu's kernels agree to rounding.
+
+mod common;
+
+use burn::optim::Optimizer;
+use burn::tensor::{Device, Tensor, TensorData};
+use burn_balanced_adam::{
+    BalancedAdamConfig, DualAdamConfig, FAdamConfig, FAdamEpsilon, InvAdamConfig, MomentState,
+    StepImplementation, WeightDecayMode, fused_step_available,
+};
+use common::noise::noise;
+use common::{TestDevice, values};
+use rstest::rstest;
+
+fn tensor2(values: Vec<f32>, shape: [usize; 2], device: &Device) -> Tensor<2> {
+    Tensor::from_data(TensorData::new(values, shape.to_vec()), device)
+}
+
+/// How strictly the fused path must match.
+#[derive(Clone, Copy, Debug)]
+enum Match {
+    Exact,
+    Rounding,
+}
+
+fn assert_match(got: &[f32], want: &[f32], how: Match, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    let mut worst = (0.0f64, 0usize);
+    for (i, (&a, &b)) in got.iter().zip(want).enumerate() {
+        let ok = match how {
+            Match::Exact => a.to_bits() == b.to_bits(),
+            Match::Rounding => {
+                let (a, b) = (f64::from(a), f64::from(b));
+                (a - b).abs() <= 1e-5 * b.abs() + 1e-7
+            }
+        };
+        if !ok {
+            let err = (f64::from(a) - f64::from(b)).abs();
+            if err >= worst.0 {
+                worst = (err, i);
+            }
+        }
+    }
+    assert!(
+        worst == (0.0, 0),
+        "{what} ({how:?}): element {} differs: fused {} vs reference {}",
+        worst.1,
+        got[worst.1],
+        want[worst.1]
+    );
+}
+
+/// Runs `steps` steps of `fused` and `reference` on the same data; compares θ, m and v after
+/// every step. `transposed` feeds θ as a transposed view (a non-contiguous layout).
+fn compare<O>(fused: &O, reference: &O, shape: [usize; 2], device: &Device, how: Match)
+where
+    O: Optimizer<State<2> = MomentState<2>>,
+{
+    let n = shape[0] * shape[1];
+    let init = noise(n, 1, 1.0);
+    let (mut theta_f, mut theta_r) = (
+        tensor2(init.clone(), shape, device),
+        tensor2(init, shape, device),
+    );
+    let (mut state_f, mut state_r) = (None, None);
+    for step in 0..6u64 {
+        // Gradients of mixed scale, with exact zeros, and an all-zero step.
+        let mut grad = noise(n, 100 + step, 10f32.powi(step as i32 % 3 - 1));
+        grad.iter_mut().step_by(7).for_each(|g| *g = 0.0);
+        if step == 3 {
+            grad.iter_mut().for_each(|g| *g = 0.0);
+        }
+        let lr = 1e-2 / (1.0 + step as f64);
+        let (next_f, s_f) = fused.step(lr, theta_f, tensor2(grad.clone(), shape, device), state_f);
+        let (next_r, s_r) = reference.step(lr, theta_r, tensor2(grad, shape, device), state_r);
+        let (s_f, s_r) = (s_f.expect("a state"), s_r.expect("a state"));
+        let what = |name: &str| format!("step {} {name} {shape:?}", step + 1);
+        assert_match(
+            &values(next_f.clone()),
+            &values(next_r.clone()),
+            how,
+            &what("θ"),
+        );
+        assert_match(
+            &values(s_f.m.clone()),
+            &values(s_r.m.clone()),
+            how,
+            &what("m"),
+        );
+        assert_match(
+            &values(s_f.v.clone()),
+            &values(s_r.v.clone()),
+            how,
+            &what("v"),
+        );
+        assert_eq!(s_f.time, s_r.time);
+        (theta_f, theta_r, state_f, state_r) = (next_f, next_r, Some(s_f), Some(s_r));
+    }
+}
+
+/// Builds `config` twice: with the fused (auto) and with the reference implementation.
+macro_rules! pair {
+    ($config:expr) => {{
+        let config = $config;
+        (
+            config
+                .clone()
+                .with_implementation(StepImplementation::Auto)
+                .build(),
+            config
+                .with_implementation(StepImplementation::Reference)
+                .build(),
+        )
+    }};
+}
+
+fn device_and_exactness(test_device: TestDevice) -> Option<(Device, Match, Match)> {
+    let device = test_device.device()?;
+    let probe = Tensor::<1>::zeros([1], &device);
+    println!(
+        "{test_device:?}: fused available = {}",
+        fused_step_available(&probe)
+    );
+    Some(match test_device {
+        TestDevice::Flex => (device, Match::Exact, Match::Rounding),
+        TestDevice::Wgpu => (device, Match::Rounding, Match::Rounding),
+    })
+}
+
+/// 7 × 3 stays on one thread; 300 × 257 (77 100 elements) spans several parallel chunks.
+const SHAPES: [[usize; 2]; 2] = [[7, 3], [300, 257]];
+
+#[rstest]
+#[case::flex(TestDevice::Flex)]
+#[case::wgpu(TestDevice::Wgpu)]
+fn adam_family_fused_matches_reference(#[case] test_device: TestDevice) {
+    let Some((device, adam, _)) = device_and_exactness(test_device) else {
+        return;
+    };
+    for shape in SHAPES {
+        for mode in [
+            WeightDecayMode::None,
+            WeightDecayMode::Coupled,
+            WeightDecayMode::Decoupled,
+        ] {
+            let config = BalancedAdamConfig::new()
+                .with_beta(0.9)
+                .with_weight_decay(0.05)
+                .with_weight_decay_mode(mode);
+            let (fused, reference) = pair!(config);
+            compare(&fused, &reference, shape, &device, adam);
+        }
+        // ξ = 0.2 over 6 steps: the blend (r = 0.8 … 0.2), then Adam's division once r < ξ.
+        let dual = DualAdamConfig::new()
+            .with_switch_rate(0.2)
+            .with_weight_decay(0.01);
+        let (fused, reference) = pair!(dual);
+        compare(&fused, &reference, shape, &device, adam);
+        let (fused, reference) = pair!(InvAdamConfig::new().with_beta_2(0.99));
+        compare(&fused, &reference, shape, &device, adam);
+    }
+}
+
+#[rstest]
+#[case::flex(TestDevice::Flex)]
+#[case::wgpu(TestDevice::Wgpu)]
+fn fadam_fused_matches_reference(#[case] test_device: TestDevice) {
+    let Some((device, _, fadam)) = device_and_exactness(test_device) else {
+        return;
+    };
+    for shape in SHAPES {
+        let configs = [
+            FAdamConfig::new(),
+            FAdamConfig::new().with_weight_decay(0.0).with_clip(0.5),
+            FAdamConfig::new()
+                .with_p(1.0)
+                .with_epsilon_mode(FAdamEpsilon::PaperV3),
+        ];
+        for config in configs {
+            let (fused, reference) = pair!(config);
+            compare(&fused, &reference, shape, &device, fadam);
+        }
+    }
+}
+
+#[test]
+fn fused_step_runs_on_flex_and_leaves_shared_buffers_alone() {
+    let device = Device::flex();
+    let theta = Tensor::<1>::from_floats([1.0, -2.0, 3.0], &device);
+    assert!(fused_step_available(&theta), "Flex f32 has a fused step");
+    // The caller keeps a handle to θ: the in-place kernel must copy rather than modify it.
+    let kept = theta.clone();
+    let optim = BalancedAdamConfig::new().build();
+    let grad = Tensor::<1>::from_floats([0.5, 0.5, -0.5], &device);
+    let (next, _) = optim.step(0.1, theta, grad, None);
+    assert_eq!(values(kept), vec![1.0, -2.0, 3.0]);
+    let next = values(next);
+    assert!((next[0] - 0.9).abs() < 1e-6 && (next[2] - 3.1).abs() < 1e-6);
+}
+
+#[test]
+fn non_contiguous_parameters_take_the_fused_path_correctly() {
+    let device = Device::flex();
+    let init = noise(12, 5, 1.0);
+    let grad = noise(12, 6, 1.0);
+    let view = |v: &[f32]| tensor2(v.to_vec(), [3, 4], &device).swap_dims(0, 1);
+    let (fused, reference) = pair!(BalancedAdamConfig::new().with_weight_decay(0.1));
+    let (a, _) = fused.step(0.01, view(&init), view(&grad), None);
+    let (b, _) = reference.step(0.01, view(&init), view(&grad), None);
+    assert_eq!(a.dims(), [4, 3]);
+    assert_match(&values(a), &values(b), Match::Exact, "transposed θ");
+}
+
+#[test]
+fn other_dtypes_fall_back_to_the_reference() {
+    let device = Device::flex();
+    let theta = Tensor::<1>::from_floats([1.0, 2.0], &device).cast(burn::tensor::DType::F64);
+    assert!(!fused_step_available(&theta));
+    let grad = theta.clone().mul_scalar(0.5);
+    let (next, state) = FAdamConfig::new().build().step(0.1, theta, grad, None);
+    assert_eq!(next.dtype(), burn::tensor::DType::F64);
+    assert_eq!(state.expect("a state").time, 1);
+}
