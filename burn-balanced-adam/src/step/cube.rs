@@ -24,7 +24,7 @@ const DIRECTION_MIX: u32 = 3;
 
 /// The step's scalars, rounded to f32 as the reference's scalar ops round them.
 /// `decay_value` is λ (coupled) or `1 − ηλ` (decoupled). Adam direction:
-/// `c = [step_size, bc2_sqrt, ε, –]`; DualAdam: `c = [η, bc1, bc2, ε]`, with `r` and `1 − r`.
+/// `c = [step_size, bc2_sqrt, ε, –]`; DualAdam: `c = [η, 1/bc1, 1/bc2, ε]`, with `r` and `1 − r`.
 #[derive(CubeLaunch, CubeType)]
 struct AdamArgs {
     beta_1: f32,
@@ -64,8 +64,8 @@ fn adam_kernel(
     }
     let m_new = m[i] * a.beta_1 + g * a.one_minus_beta_1;
     let v_new = v[i] * a.beta_2 + (g * g) * a.one_minus_beta_2;
-    let m_hat = m_new / a.c1;
-    let d = (v_new / a.c2).sqrt() + a.c3;
+    let m_hat = m_new * a.c1;
+    let d = (v_new * a.c2).sqrt() + a.c3;
     let update = if comptime![direction == DIRECTION_ADAM] {
         (m_new / (v_new.sqrt() / a.c1 + a.c2)) * a.c0
     } else if comptime![direction == DIRECTION_DIVIDE] {
@@ -134,7 +134,7 @@ pub(crate) fn adam_step(
                 Blend::Multiply => (DIRECTION_MULTIPLY, (0.0, 0.0)),
                 Blend::Mix { r } => (DIRECTION_MIX, (r, 1.0 - r)),
             };
-            (code, [lr, bc1, bc2, epsilon], r)
+            (code, [lr, 1.0 / bc1, 1.0 / bc2, epsilon], r)
         }
     };
     let args = AdamArgsLaunch::new(

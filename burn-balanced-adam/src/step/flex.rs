@@ -2,8 +2,10 @@
 //! across rayon's threads, updating θ, m and v in place.
 //!
 //! Every (decay, direction) pair is its own monomorphic loop, so the compiler vectorizes the
-//! element math; the operations are those of the reference, in its order and with its f32
-//! scalars, which makes the result bit-identical to it.
+//! element math. The Adam family uses the reference's operations, in its order and with its
+//! f32 scalars, which makes the result bit-identical to it; FAdam sums its RMS norms in f32
+//! lanes and f64 blocks and divides once per element, so it agrees with the reference to
+//! rounding.
 
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
@@ -137,8 +139,9 @@ fn with_direction<P>(
             epsilon,
             blend,
         } => {
-            let (lr, bc1, bc2, epsilon) = (lr as f32, bc1 as f32, bc2 as f32, epsilon as f32);
-            let moments = move |m: f32, v: f32| (m / bc1, (v / bc2).sqrt() + epsilon);
+            let (lr, inv_bc1, inv_bc2) = (lr as f32, (1.0 / bc1) as f32, (1.0 / bc2) as f32);
+            let epsilon = epsilon as f32;
+            let moments = move |m: f32, v: f32| (m * inv_bc1, (v * inv_bc2).sqrt() + epsilon);
             match blend {
                 Blend::Divide => adam_loop(s, theta, grad, m, v, prologue, move |m, v| {
                     let (m_hat, d) = moments(m, v);
@@ -202,52 +205,102 @@ pub(crate) fn fadam_step(
     s: &FAdamScalars,
 ) -> (FlexTensor, FlexTensor, FlexTensor) {
     with_buffers(theta, grad, m, fisher, |theta, grad, m, fisher| {
-        if s.weight_decay == 0.0 {
-            fadam_passes::<false>(s, theta, grad, m, fisher)
-        } else {
-            fadam_passes::<true>(s, theta, grad, m, fisher)
+        // Monomorphic loops for the common powers, so that none branches per element.
+        let p = s.p as f32;
+        let buffers = (theta, grad, m, fisher);
+        match (s.weight_decay == 0.0, p) {
+            (true, 0.5) => fadam_passes::<false, _>(s, buffers, |f: f32| f.sqrt()),
+            (false, 0.5) => fadam_passes::<true, _>(s, buffers, |f: f32| f.sqrt()),
+            (true, _) => fadam_passes::<false, _>(s, buffers, move |f| power_f32(f, p)),
+            (false, _) => fadam_passes::<true, _>(s, buffers, move |f| power_f32(f, p)),
         }
     })
 }
 
-fn fadam_passes<const DECAY: bool>(
+/// Lanes of an f32 partial sum: independent accumulators the compiler keeps in vector registers.
+const LANES: usize = 16;
+/// Elements summed in f32 before the partial sum moves to f64.
+const BLOCK: usize = LANES * 16;
+
+/// Sums `K` per-element terms of three equally long slices: f32 lanes within blocks, f64
+/// across blocks (a sequential f64 sum would be bound by the latency of its additions).
+fn lane_sums<const K: usize, T>(a: &[f32], b: &[f32], c: &[f32], term: T) -> [f64; K]
+where
+    T: Fn(f32, f32, f32) -> [f32; K],
+{
+    let mut total = [0.0f64; K];
+    let blocks = a.chunks(BLOCK).zip(b.chunks(BLOCK)).zip(c.chunks(BLOCK));
+    for ((a, b), c) in blocks {
+        let ((a_rows, a_rest), (b_rows, b_rest), (c_rows, c_rest)) = (
+            a.as_chunks::<LANES>(),
+            b.as_chunks::<LANES>(),
+            c.as_chunks::<LANES>(),
+        );
+        let mut lanes = [[0.0f32; LANES]; K];
+        for ((a, b), c) in a_rows.iter().zip(b_rows).zip(c_rows) {
+            for lane in 0..LANES {
+                let terms = term(a[lane], b[lane], c[lane]);
+                for k in 0..K {
+                    lanes[k][lane] += terms[k];
+                }
+            }
+        }
+        for ((&a, &b), &c) in a_rest.iter().zip(b_rest).zip(c_rest) {
+            let terms = term(a, b, c);
+            for k in 0..K {
+                lanes[k][0] += terms[k];
+            }
+        }
+        for k in 0..K {
+            total[k] += lanes[k].iter().map(|&x| f64::from(x)).sum::<f64>();
+        }
+    }
+    total
+}
+
+type FAdamBuffers<'a> = (&'a mut [f32], &'a [f32], &'a mut [f32], &'a mut [f32]);
+
+fn fadam_passes<const DECAY: bool, P>(
     s: &FAdamScalars,
-    theta: &mut [f32],
-    grad: &[f32],
-    m: &mut [f32],
-    fisher: &mut [f32],
-) {
+    (theta, grad, m, fisher): FAdamBuffers<'_>,
+    power: P,
+) where
+    P: Fn(f32) -> f32 + Sync + Copy,
+{
     let n = theta.len() as f64;
     let rms = |sum_sq: f64| (sum_sq / n).sqrt() as f32;
 
+    // Pass 1: RMS(g), for the adaptive ε.
     let [grad_sq] = sum_chunks(grad.len(), |range| {
-        [grad[range].iter().map(|&g| f64::from(g * g)).sum()]
+        let g = &grad[range];
+        lane_sums(g, g, g, |g, _, _| [g * g])
     });
     let e = s.epsilon_term(rms(grad_sq));
     let (decay, one_minus_decay) = (s.fisher_decay as f32, (1.0 - s.fisher_decay) as f32);
-    let p = s.p as f32;
     let base = move |f: f32, g: f32| {
         let f_new = f * decay + (g * g) * one_minus_decay;
-        (f_new, power_f32(f_new, p) + e)
+        (f_new, power(f_new) + e)
     };
 
     // Pass 2: the RMS of the natural gradient g / base and, with decay, of θ / base.
     let (theta_ro, fisher_ro) = (&*theta, &*fisher);
     let [natural_sq, decay_sq] = sum_chunks(grad.len(), |range| {
-        let mut sums = [0.0; 2];
-        for i in range {
-            let (_, b) = base(fisher_ro[i], grad[i]);
-            let natural = grad[i] / b;
-            sums[0] += f64::from(natural * natural);
-            if DECAY {
-                let decay = theta_ro[i] / b;
-                sums[1] += f64::from(decay * decay);
-            }
-        }
-        sums
+        let (f, g, t) = (
+            &fisher_ro[range.clone()],
+            &grad[range.clone()],
+            &theta_ro[range],
+        );
+        lane_sums(f, g, t, |f, g, t| {
+            let (_, b) = base(f, g);
+            let inv_b = 1.0 / b;
+            let (natural, decay) = (g * inv_b, if DECAY { t * inv_b } else { 0.0 });
+            [natural * natural, decay * decay]
+        })
     });
-    let natural_div = s.clip_divisor(rms(natural_sq));
-    let decay_div = s.clip_divisor(rms(decay_sq));
+    // One division per element (1/base); the rest are multiplications by reciprocals, which
+    // rounds slightly differently from the reference's divisions (FAdam is compared to rounding).
+    let natural_scale = 1.0 / s.clip_divisor(rms(natural_sq));
+    let decay_scale = 1.0 / s.clip_divisor(rms(decay_sq));
 
     // Pass 3: the update, in place.
     let (b1, one_minus_b1) = (s.beta_1 as f32, (1.0 - s.beta_1) as f32);
@@ -260,9 +313,10 @@ fn fadam_passes<const DECAY: bool>(
             .zip(fisher.iter_mut());
         for (((theta, &g), m), f) in rows {
             let (f_new, b) = base(*f, g);
-            let m_new = *m * b1 + ((g / b) / natural_div) * one_minus_b1;
+            let inv_b = 1.0 / b;
+            let m_new = *m * b1 + (g * inv_b * natural_scale) * one_minus_b1;
             let direction = if DECAY {
-                m_new + ((*theta / b) / decay_div) * weight_decay
+                m_new + (*theta * inv_b * decay_scale) * weight_decay
             } else {
                 m_new
             };

@@ -109,7 +109,7 @@ pub(crate) enum Direction {
         bc2_sqrt: f64,
         epsilon: f64,
     },
-    /// DualAdam: `θ −= η · m̂ ⊙ blend(d)`, `m̂ = m / bc1`, `d = sqrt(v / bc2) + ε`.
+    /// DualAdam: `θ −= η · m̂ ⊙ blend(d)`, `m̂ = m · (1/bc1)`, `d = sqrt(v · (1/bc2)) + ε`.
     Dual {
         lr: f64,
         bc1: f64,
