@@ -4,7 +4,7 @@
 use burn::config::Config;
 use burn_balanced_adam::{
     BalancedAdamConfig, ConfigError, DualAdamConfig, FAdamConfig, FAdamEpsilon, InvAdamConfig,
-    WeightDecayMode,
+    StepImplementation, WeightDecayMode,
 };
 use rstest::rstest;
 
@@ -80,6 +80,19 @@ fn unknown_keys_are_errors_that_name_the_key() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("switch_rate"), "{err}");
+}
+
+#[test]
+fn an_unknown_step_implementation_is_an_error_that_names_it() {
+    for text in [r#"implementation = "fast""#, r#"implementation = "fused""#] {
+        let err = toml::from_str::<DualAdamConfig>(text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("implementation"), "{err}");
+        assert!(err.contains("auto") && err.contains("reference"), "{err}");
+    }
+    let config: FAdamConfig = toml::from_str(r#"implementation = "reference""#).unwrap();
+    assert_eq!(config.implementation, StepImplementation::Reference);
 }
 
 fn rejects(result: Result<(), ConfigError>, field: &str) -> ConfigError {
