@@ -54,10 +54,21 @@ fn assert_match(got: &[f32], want: &[f32], how: Match, what: &str) {
     );
 }
 
-/// Runs `steps` steps of `fused` and `reference` on the same data; compares θ, m and v after
-/// every step. `transposed` feeds θ as a transposed view (a non-contiguous layout).
-fn compare<O>(fused: &O, reference: &O, shape: [usize; 2], device: &Device, how: Match)
-where
+/// Gradient scale per step: mixed, with an all-zero step.
+const MIXED: [f32; 6] = [0.1, 1.0, 10.0, 0.0, 0.1, 1.0];
+/// Gradients so small that FAdam's ε adapts to them (ε₂·RMS(g) < ε).
+const TINY: [f32; 6] = [1e-7, 3e-8, 1e-7, 0.0, 5e-8, 1e-7];
+
+/// Runs 6 steps of `fused` and `reference` on the same data, the gradient scaled by `scales`;
+/// compares θ, m and v after every step.
+fn compare<O>(
+    fused: &O,
+    reference: &O,
+    shape: [usize; 2],
+    device: &Device,
+    how: Match,
+    scales: [f32; 6],
+) where
     O: Optimizer<State<2> = MomentState<2>>,
 {
     let n = shape[0] * shape[1];
@@ -67,13 +78,10 @@ where
         tensor2(init, shape, device),
     );
     let (mut state_f, mut state_r) = (None, None);
-    for step in 0..6u64 {
-        // Gradients of mixed scale, with exact zeros, and an all-zero step.
-        let mut grad = noise(n, 100 + step, 10f32.powi(step as i32 % 3 - 1));
+    for (step, scale) in (0..6u64).zip(scales) {
+        // Gradients with exact zeros.
+        let mut grad = noise(n, 100 + step, scale);
         grad.iter_mut().step_by(7).for_each(|g| *g = 0.0);
-        if step == 3 {
-            grad.iter_mut().for_each(|g| *g = 0.0);
-        }
         let lr = 1e-2 / (1.0 + step as f64);
         let (next_f, s_f) = fused.step(lr, theta_f, tensor2(grad.clone(), shape, device), state_f);
         let (next_r, s_r) = reference.step(lr, theta_r, tensor2(grad, shape, device), state_r);
@@ -152,16 +160,16 @@ fn adam_family_fused_matches_reference(#[case] test_device: TestDevice) {
                 .with_weight_decay(0.05)
                 .with_weight_decay_mode(mode);
             let (fused, reference) = pair!(config);
-            compare(&fused, &reference, shape, &device, adam);
+            compare(&fused, &reference, shape, &device, adam, MIXED);
         }
         // ξ = 0.2 over 6 steps: the blend (r = 0.8 … 0.2), then Adam's division once r < ξ.
         let dual = DualAdamConfig::new()
             .with_switch_rate(0.2)
             .with_weight_decay(0.01);
         let (fused, reference) = pair!(dual);
-        compare(&fused, &reference, shape, &device, adam);
+        compare(&fused, &reference, shape, &device, adam, MIXED);
         let (fused, reference) = pair!(InvAdamConfig::new().with_beta_2(0.99));
-        compare(&fused, &reference, shape, &device, adam);
+        compare(&fused, &reference, shape, &device, adam, MIXED);
     }
 }
 
@@ -182,7 +190,8 @@ fn fadam_fused_matches_reference(#[case] test_device: TestDevice) {
         ];
         for config in configs {
             let (fused, reference) = pair!(config);
-            compare(&fused, &reference, shape, &device, fadam);
+            compare(&fused, &reference, shape, &device, fadam, MIXED);
+            compare(&fused, &reference, shape, &device, fadam, TINY);
         }
     }
 }
