@@ -101,13 +101,30 @@ pub fn beta_for_refresh(t_es: f64, r0: f64) -> Result<f64, RefreshError> {
 /// assert_eq!(snap_to_grid(0.95).unwrap(), 0.94377);
 /// ```
 pub fn snap_to_grid(beta: f64) -> Result<f64, RefreshError> {
+    snap_to_values(beta, &BETA_GRID)
+}
+
+/// The value of `grid` (ascending, non-empty) nearest to `beta` in linear distance; ties go to
+/// the smaller value. For a study that ran only part of the paper's grid.
+///
+/// ```
+/// use burn_balanced_adam::refresh::snap_to_values;
+/// assert_eq!(snap_to_values(0.95, &[0.9, 0.99]).unwrap(), 0.9);
+/// ```
+pub fn snap_to_values(beta: f64, grid: &[f64]) -> Result<f64, RefreshError> {
     check_beta(beta)?;
+    check(
+        "grid",
+        grid.len() as f64,
+        !grid.is_empty() && grid.windows(2).all(|w| w[0] < w[1]),
+        "a non-empty ascending list",
+    )?;
     // Compare with the midpoints themselves rather than two float distances, which can differ
     // by an ulp at an exact tie; t_es_interval uses the same midpoints, so the two agree.
-    let chosen = BETA_GRID
+    let chosen = grid
         .windows(2)
         .find(|pair| beta <= midpoint(pair[0], pair[1]))
-        .map_or(BETA_GRID[BETA_GRID.len() - 1], |pair| pair[0]);
+        .map_or(grid[grid.len() - 1], |pair| pair[0]);
     Ok(chosen)
 }
 

@@ -1,7 +1,8 @@
 //! The experiments binary: config → data → model → training → run directory → report.
 //!
 //! `experiments run CONFIG` trains one config, `sweep` a grid of them, `compare` puts run
-//! directories side by side, `data` fetches and inspects the datasets.
+//! directories side by side, `study` runs, merges and reports the refresh study, `data`
+//! fetches and inspects the datasets.
 
 mod artifacts;
 mod cli;
@@ -12,6 +13,7 @@ mod error;
 mod loader;
 mod model;
 mod report;
+mod study;
 mod train;
 
 use std::sync::atomic::{AtomicBool, Ordering};

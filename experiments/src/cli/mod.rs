@@ -3,6 +3,7 @@
 mod compare;
 mod data;
 mod run;
+mod study;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,9 @@ enum Command {
     Sweep(run::SweepArgs),
     /// Compare run directories: a table of their key results, and curves with `--plot`.
     Compare(compare::CompareArgs),
+    /// Studies of many runs: `study refresh` (run, `--shard I/N`, `--jobs N`), `merge`, `report`.
+    #[command(subcommand)]
+    Study(study::StudyCommand),
     /// Fetch and inspect the real datasets (MNIST, Fashion-MNIST, Shakespeare, Moby Dick).
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -43,6 +47,7 @@ impl Cli {
             Command::Run(args) => run::run(&args),
             Command::Sweep(args) => run::sweep(&args),
             Command::Compare(args) => compare::compare(&args),
+            Command::Study(command) => command.run(),
             Command::Data(command) => command
                 .run()
                 .map_err(|e| crate::error::ExperimentError::Other(e.to_string())),
@@ -54,5 +59,15 @@ impl Cli {
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

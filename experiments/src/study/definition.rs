@@ -1,0 +1,365 @@
+//! The refresh study's definition: workloads (experiment configs plus overrides), the β grid,
+//! seeds, the analysis settings and the budget profiles, read from one TOML file and fully
+//! validated (every run's config included) before anything trains.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::config::overrides::Override;
+use crate::config::{BetaSetting, ExperimentConfig, OptimizerSpec, ScheduleConfig};
+use crate::error::ExperimentError;
+
+/// The study file as written (`configs/study-refresh.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StudyFile {
+    name: String,
+    #[serde(default = "default_artifact_dir")]
+    artifact_dir: PathBuf,
+    r0: f64,
+    pilot_beta: f64,
+    #[serde(default)]
+    pilot_patience: usize,
+    betas: Vec<f64>,
+    seeds: Vec<u64>,
+    #[serde(default = "default_window")]
+    seed_window: usize,
+    r0_sweep: Vec<f64>,
+    noise_sigmas: Vec<f64>,
+    #[serde(default = "default_draws")]
+    noise_draws: usize,
+    profiles: BTreeMap<String, ProfileFile>,
+    workloads: Vec<WorkloadFile>,
+}
+
+fn default_artifact_dir() -> PathBuf {
+    PathBuf::from("runs")
+}
+fn default_window() -> usize {
+    3
+}
+fn default_draws() -> usize {
+    1000
+}
+
+/// A budget profile: what it changes from the study's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    /// Multiplies every run's updates, warmup and evaluation interval, and R₀ with them (so the
+    /// rule picks the same β for a proportionally shorter run).
+    #[serde(default = "one")]
+    length_scale: f64,
+    betas: Option<Vec<f64>>,
+    seeds: Option<Vec<u64>>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// One workload as written: a base experiment config and dotted-key changes to it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkloadFile {
+    name: String,
+    /// Path of the base config, relative to the study file.
+    config: PathBuf,
+    #[serde(default)]
+    set: toml::Table,
+}
+
+/// A workload, resolved: the config every one of its runs starts from.
+#[derive(Debug, Clone)]
+pub struct StudyWorkload {
+    /// Its name (a directory under the study root).
+    pub name: String,
+    /// The config with the overrides and the profile's scaling applied (β and seed are set per run).
+    pub config: ExperimentConfig,
+}
+
+impl StudyWorkload {
+    /// Planned updates of each run.
+    pub fn updates(&self) -> u64 {
+        self.config
+            .training
+            .updates
+            .expect("validated: study runs set training.updates")
+    }
+}
+
+/// The study, resolved for one profile.
+#[derive(Debug, Clone)]
+pub struct RefreshStudy {
+    /// The study's name.
+    pub name: String,
+    /// The profile it was resolved for.
+    pub profile: String,
+    /// Where its run directories go: `<artifact_dir>/<name>/<profile>`.
+    pub root: PathBuf,
+    /// The profile's length scale.
+    pub length_scale: f64,
+    /// R₀ of the rule, scaled with the run lengths.
+    pub r0: f64,
+    /// β of the pilot (one of `betas`): its first-seed run's trajectory gives T_ES.
+    pub pilot_beta: f64,
+    /// Early-stopping patience (evaluations) of the T_ES estimate on the pilot trajectory.
+    pub pilot_patience: usize,
+    /// The β grid, ascending.
+    pub betas: Vec<f64>,
+    /// Seeds: the first for every grid point, the others near the optimum.
+    pub seeds: Vec<u64>,
+    /// How many of the first seed's best β values get the other seeds.
+    pub seed_window: usize,
+    /// R₀ values of the sensitivity analysis, scaled with the run lengths.
+    pub r0_sweep: Vec<f64>,
+    /// Relative standard deviations of the T_ES perturbation.
+    pub noise_sigmas: Vec<f64>,
+    /// Draws per σ.
+    pub noise_draws: usize,
+    /// The workloads.
+    pub workloads: Vec<StudyWorkload>,
+}
+
+fn invalid(path: &Path, message: impl Into<String>) -> ExperimentError {
+    ExperimentError::Config {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+impl RefreshStudy {
+    /// Reads `path` and resolves it for `profile`; every workload's config is validated.
+    pub fn load(path: &Path, profile: &str) -> Result<Self, ExperimentError> {
+        let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
+        let file: StudyFile = toml::from_str(&text).map_err(|e| invalid(path, e.to_string()))?;
+        let spec = file.profiles.get(profile).ok_or_else(|| {
+            let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+            invalid(
+                path,
+                format!("no profile `{profile}`; the file has: {}", known.join(", ")),
+            )
+        })?;
+        let scale = spec.length_scale;
+        if !(scale.is_finite() && scale > 0.0 && scale <= 1.0) {
+            return Err(invalid(
+                path,
+                format!("`profiles.{profile}.length_scale` = {scale}: must be in (0, 1]"),
+            ));
+        }
+        let mut betas = spec.betas.clone().unwrap_or(file.betas.clone());
+        betas.sort_by(f64::total_cmp);
+        let seeds = spec.seeds.clone().unwrap_or(file.seeds.clone());
+        let study = Self {
+            root: file.artifact_dir.join(&file.name).join(profile),
+            name: file.name,
+            profile: profile.to_string(),
+            length_scale: scale,
+            r0: file.r0 * scale,
+            pilot_beta: file.pilot_beta,
+            pilot_patience: file.pilot_patience,
+            betas,
+            seeds,
+            seed_window: file.seed_window,
+            r0_sweep: file.r0_sweep.iter().map(|r| r * scale).collect(),
+            noise_sigmas: file.noise_sigmas,
+            noise_draws: file.noise_draws,
+            workloads: Vec::new(),
+        };
+        study.check().map_err(|m| invalid(path, m))?;
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        let mut workloads = Vec::new();
+        for w in &file.workloads {
+            if workloads.iter().any(|o: &StudyWorkload| o.name == w.name) {
+                return Err(invalid(path, format!("workload `{}` twice", w.name)));
+            }
+            workloads.push(resolve_workload(w, &base_dir.join(&w.config), scale)?);
+        }
+        if workloads.is_empty() {
+            return Err(invalid(path, "no [[workloads]]"));
+        }
+        Ok(Self { workloads, ..study })
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let beta_ok = |b: f64| b.is_finite() && (0.0..1.0).contains(&b);
+        if self.betas.len() < 2 || !self.betas.iter().all(|&b| beta_ok(b)) {
+            return Err(format!(
+                "`betas` = {:?}: at least two values in [0, 1)",
+                self.betas
+            ));
+        }
+        if self.betas.windows(2).any(|w| w[0] == w[1]) {
+            return Err(format!("`betas` = {:?}: a value repeats", self.betas));
+        }
+        if !self.betas.contains(&self.pilot_beta) {
+            return Err(format!(
+                "`pilot_beta` = {}: must be one of `betas` (its run is the pilot)",
+                self.pilot_beta
+            ));
+        }
+        if self.seeds.is_empty() {
+            return Err("`seeds`: at least one".into());
+        }
+        let positive = |v: f64| v.is_finite() && v > 0.0;
+        if !(positive(self.r0) && self.r0_sweep.iter().all(|&r| positive(r))) {
+            return Err("`r0` and `r0_sweep`: finite numbers > 0".into());
+        }
+        if !self.noise_sigmas.iter().all(|&s| positive(s)) || self.noise_draws == 0 {
+            return Err("`noise_sigmas` > 0 and `noise_draws` ≥ 1".into());
+        }
+        Ok(())
+    }
+
+    /// The config of one run: the workload's, with `β` and `seed`.
+    pub fn run_config(&self, workload: &StudyWorkload, beta: f64, seed: u64) -> ExperimentConfig {
+        let mut config = workload.config.clone();
+        config.seed = seed;
+        if let OptimizerSpec::BalancedAdam(spec) = &mut config.optimizer {
+            spec.beta = BetaSetting::Fixed(beta);
+        }
+        config
+    }
+
+    /// The run directory of one run.
+    pub fn run_dir(&self, workload: &str, beta: f64, seed: u64) -> PathBuf {
+        self.root
+            .join(workload)
+            .join(format!("beta={beta},seed={seed}"))
+    }
+}
+
+/// Base config + overrides + length scaling, checked.
+fn resolve_workload(
+    w: &WorkloadFile,
+    config_path: &Path,
+    scale: f64,
+) -> Result<StudyWorkload, ExperimentError> {
+    let mut table = ExperimentConfig::read_table(config_path)?;
+    for (key, value) in &w.set {
+        let change = Override {
+            key: key.clone(),
+            value: value.clone(),
+        };
+        change
+            .apply(&mut table)
+            .map_err(|m| invalid(config_path, format!("workload `{}`: {m}", w.name)))?;
+    }
+    let mut config = ExperimentConfig::from_table(table, config_path)?;
+    let bad = |m: String| invalid(config_path, format!("workload `{}`: {m}", w.name));
+    if !matches!(config.optimizer, OptimizerSpec::BalancedAdam(_)) {
+        return Err(bad("the optimizer must be balanced_adam".into()));
+    }
+    let Some(updates) = config.training.updates else {
+        return Err(bad(
+            "set `training.updates` (the study scales run lengths)".into()
+        ));
+    };
+    let scaled = |x: u64| ((x as f64 * scale).round() as u64).max(1);
+    config.name = w.name.clone();
+    config.training.updates = Some(scaled(updates));
+    config.training.eval_every = scaled(config.training.eval_every);
+    // Every grid run trains its whole length: L(β) is the minimum of the full trajectory.
+    config.training.patience = 0;
+    if let ScheduleConfig::WarmupCosine { warmup, .. } = &mut config.schedule {
+        *warmup = (*warmup as f64 * scale).round() as u64;
+    }
+    config.validate().map_err(bad)?;
+    Ok(StudyWorkload {
+        name: w.name.clone(),
+        config,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::study::analysis::rule_beta;
+
+    fn repo_study(profile: &str) -> RefreshStudy {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/study-refresh.toml");
+        RefreshStudy::load(&path, profile).expect("the committed study loads")
+    }
+
+    #[test]
+    fn the_committed_study_can_tell_the_rule_from_a_fixed_beta() {
+        let study = repo_study("full");
+        assert!(study.workloads.len() >= 8);
+        let kinds: BTreeSet<&str> = study
+            .workloads
+            .iter()
+            .map(|w| w.config.model.kind())
+            .collect();
+        assert_eq!(kinds.len(), 3, "CNN, ViT and GPT");
+        let lengths: Vec<u64> = study.workloads.iter().map(StudyWorkload::updates).collect();
+        let (lo, hi) = (lengths.iter().min().unwrap(), lengths.iter().max().unwrap());
+        assert!(*hi >= 10 * lo, "run lengths {lengths:?} must span 10×");
+        // If T_ES tracks the run length, the rule must pick several different β.
+        let picks: BTreeSet<u64> = lengths
+            .iter()
+            .map(|&t| rule_beta(t as f64, study.r0, &study.betas).to_bits())
+            .collect();
+        assert!(picks.len() >= 4, "{picks:?}");
+        assert!(study.betas.len() >= 9 && study.betas.contains(&0.999));
+        assert_eq!(study.root, Path::new("runs/study-refresh/full"));
+    }
+
+    #[test]
+    fn the_small_profile_scales_lengths_and_r0_together() {
+        let (full, small) = (repo_study("full"), repo_study("small"));
+        assert_eq!(small.r0, full.r0 * 0.1);
+        for (f, s) in full.workloads.iter().zip(&small.workloads) {
+            assert_eq!(s.updates(), (f.updates() as f64 * 0.1).round() as u64);
+            let rule = |st: &RefreshStudy, w: &StudyWorkload| {
+                rule_beta(w.updates() as f64, st.r0, &full.betas)
+            };
+            assert_eq!(rule(&small, s), rule(&full, f), "{}", f.name);
+        }
+        assert_eq!(small.seeds.len(), 1);
+    }
+
+    fn load_variant(edit: impl Fn(&str) -> String) -> Result<RefreshStudy, String> {
+        let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
+        let text = std::fs::read_to_string(configs.join("study-refresh.toml")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("study.toml");
+        let text = edit(&text).replace(
+            "config = \"study/",
+            &format!("config = \"{}/study/", configs.display()),
+        );
+        std::fs::write(&path, text).unwrap();
+        RefreshStudy::load(&path, "full").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn bad_study_files_are_errors_that_name_the_problem() {
+        assert!(load_variant(|t| t.to_string()).is_ok());
+        let cases: [(&str, &str, &str); 5] = [
+            ("pilot_beta = 0.94377", "pilot_beta = 0.95", "pilot_beta"),
+            (
+                "seed_window = 3",
+                "seed_window = 3\nspeed = 2",
+                "unknown field `speed`",
+            ),
+            ("seeds = [42, 43]", "seeds = []", "seeds"),
+            (
+                "\"training.updates\" = 1500,",
+                "\"training.epochs\" = 2, \"training.updates\" = 1500,",
+                "training.updates/epochs",
+            ),
+            (
+                "config = \"study/cnn-mnist.toml\"\nset = { \"data",
+                "config = \"study/cnn-mnist.toml\"\nset = { \"optimizer\" = { kind = \"fadam\" }, \"data",
+                "balanced_adam",
+            ),
+        ];
+        for (from, to, expect) in cases {
+            let err = load_variant(|t| t.replacen(from, to, 1)).expect_err(to);
+            assert!(err.contains(expect), "{to}: {err}");
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! The refresh study's report, from its run directories alone: `summary.json` (every number),
+//! `report.md` (our table beside the paper's) and SVG plots.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::analysis::{
+    Aggregate, MethodRow, NoiseRow, WorkloadLosses, gap_table, noise_sensitivity, r0_sensitivity,
+    rule_beta,
+};
+use super::definition::RefreshStudy;
+use super::runner::WorkloadRuns;
+use crate::error::ExperimentError;
+
+mod plots;
+
+/// One invocation of `study refresh` on one shard (`invocations.jsonl` in the study root).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Invocation {
+    /// `i/n`.
+    pub shard: String,
+    /// Start, seconds since the Unix epoch.
+    pub started_unix_s: u64,
+    /// Wall-clock seconds.
+    pub elapsed_s: f64,
+    /// Whether Ctrl-C ended it.
+    pub interrupted: bool,
+    /// The command line.
+    pub command: String,
+}
+
+impl Invocation {
+    /// Appends this record to `<root>/invocations.jsonl`.
+    pub fn append(&self, root: &Path) -> Result<(), ExperimentError> {
+        use std::io::Write as _;
+        let path = root.join("invocations.jsonl");
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(ExperimentError::io(&path))?;
+        let line = serde_json::to_string(self).expect("an invocation serializes");
+        writeln!(file, "{line}").map_err(ExperimentError::io(&path))
+    }
+
+    /// Every record in `<root>/invocations.jsonl` (none if it does not exist).
+    pub fn read_all(root: &Path) -> Result<Vec<Invocation>, ExperimentError> {
+        let path = root.join("invocations.jsonl");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Ok(Vec::new());
+        };
+        text.lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str(l).map_err(|e| ExperimentError::RunDir {
+                    dir: path.clone(),
+                    message: format!("unreadable line: {e}"),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Seed of the T_ES-noise draws (fixed, so the report regenerates identically).
+const NOISE_SEED: u64 = 2024;
+
+/// One workload's line of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadLine {
+    /// Name, model, dataset, planned updates, batch size.
+    pub name: String,
+    /// `cnn`, `vit`, `gpt`.
+    pub model: String,
+    /// Dataset.
+    pub dataset: String,
+    /// Planned updates per run.
+    pub updates: u64,
+    /// Batch size.
+    pub batch_size: usize,
+    /// Parameters of the model.
+    pub parameters: usize,
+    /// The measurements the analysis used.
+    pub losses: WorkloadLosses,
+    /// Seeds behind each L(β).
+    pub seeds_per_beta: Vec<usize>,
+    /// The rule's β.
+    pub rule_beta: f64,
+    /// The oracle's β and loss.
+    pub oracle: (f64, f64),
+    /// Sum of the runs' wall times, seconds.
+    pub wall_time_s: f64,
+}
+
+/// Everything the report shows (`summary.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct StudySummary {
+    /// Study and profile.
+    pub study: String,
+    /// Profile.
+    pub profile: String,
+    /// The profile's scale of run lengths (and of R₀).
+    pub length_scale: f64,
+    /// R₀ of the rule (scaled with the profile's run lengths).
+    pub r0: f64,
+    /// The fixed baseline and pilot β.
+    pub pilot_beta: f64,
+    /// Workloads with a complete grid.
+    pub workloads: Vec<WorkloadLine>,
+    /// Workloads still missing runs.
+    pub incomplete: Vec<String>,
+    /// The gap table.
+    pub table: Vec<MethodRow>,
+    /// The rule's aggregates per R₀.
+    pub r0_sweep: Vec<(f64, Aggregate)>,
+    /// The rule under T_ES noise.
+    pub noise: Vec<NoiseRow>,
+    /// Git commits, devices and CPUs the runs recorded.
+    pub commits: Vec<String>,
+    /// Devices.
+    pub devices: Vec<String>,
+    /// Sum of all runs' wall times, seconds.
+    pub total_run_time_s: f64,
+    /// Finished runs.
+    pub runs: usize,
+    /// The `study refresh` invocations that trained them (wall clock per shard).
+    pub invocations: Vec<Invocation>,
+}
+
+/// Reads the study's run directories and computes the summary.
+pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> {
+    let mut workloads = Vec::new();
+    let mut incomplete = Vec::new();
+    let (mut commits, mut devices, mut total, mut count) = (Vec::new(), Vec::new(), 0.0, 0);
+    for workload in &study.workloads {
+        let runs = WorkloadRuns::read(study, workload)?;
+        let mut wall = 0.0;
+        let mut parameters = 0;
+        for (_, s) in runs.runs.iter().flatten() {
+            wall += s.wall_time_s;
+            count += 1;
+            parameters = s.parameters;
+            let p = &s.provenance;
+            let commit = p.git_commit.clone().unwrap_or_else(|| "unknown".into())
+                + if p.git_dirty == Some(true) {
+                    " (dirty)"
+                } else {
+                    ""
+                };
+            commits.push(commit);
+            devices.push(format!(
+                "{} ({} CPUs)",
+                p.device_description.join(", "),
+                p.cpus
+            ));
+        }
+        total += wall;
+        let Some(losses) = runs.losses(study) else {
+            incomplete.push(workload.name.clone());
+            continue;
+        };
+        let config = &workload.config;
+        workloads.push(WorkloadLine {
+            name: workload.name.clone(),
+            model: config.model.kind().into(),
+            dataset: config.data.dataset.clone(),
+            updates: workload.updates(),
+            batch_size: config.training.batch_size,
+            parameters,
+            seeds_per_beta: runs.runs.iter().map(Vec::len).collect(),
+            rule_beta: rule_beta(losses.t_es, study.r0, &study.betas),
+            oracle: losses.oracle(),
+            losses,
+            wall_time_s: wall,
+        });
+    }
+    for list in [&mut commits, &mut devices] {
+        list.sort();
+        list.dedup();
+    }
+    let losses: Vec<WorkloadLosses> = workloads.iter().map(|w| w.losses.clone()).collect();
+    let (table, r0_sweep, noise) = if losses.is_empty() {
+        (Vec::new(), Vec::new(), Vec::new())
+    } else {
+        (
+            gap_table(&losses, study.r0, study.pilot_beta),
+            r0_sensitivity(&losses, &study.r0_sweep),
+            noise_sensitivity(
+                &losses,
+                study.r0,
+                &study.noise_sigmas,
+                study.noise_draws,
+                NOISE_SEED,
+            ),
+        )
+    };
+    Ok(StudySummary {
+        study: study.name.clone(),
+        profile: study.profile.clone(),
+        length_scale: study.length_scale,
+        r0: study.r0,
+        pilot_beta: study.pilot_beta,
+        workloads,
+        incomplete,
+        table,
+        r0_sweep,
+        noise,
+        commits,
+        devices,
+        total_run_time_s: total,
+        runs: count,
+        invocations: Invocation::read_all(&study.root)?,
+    })
+}
+
+/// Writes `summary.json`, `report.md` and the plots into `out`; returns the report's path.
+pub fn write_report(
+    study: &RefreshStudy,
+    summary: &StudySummary,
+    out: &Path,
+    command: &str,
+) -> Result<PathBuf, ExperimentError> {
+    std::fs::create_dir_all(out).map_err(ExperimentError::io(out))?;
+    let json = serde_json::to_string_pretty(summary).expect("the summary serializes");
+    crate::artifacts::write_atomic(&out.join("summary.json"), json.as_bytes())?;
+    if !summary.workloads.is_empty() {
+        plots::loss_vs_beta(summary, &out.join("loss-vs-beta.svg"))?;
+        plots::gap_vs_r0(summary, &out.join("gap-vs-r0.svg"))?;
+    }
+    let path = out.join("report.md");
+    crate::artifacts::write_atomic(&path, markdown(study, summary, command).as_bytes())?;
+    Ok(path)
+}
+
+fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# The refresh rule on our workloads ({} profile)\n",
+        s.profile
+    );
+    let _ = writeln!(
+        md,
+        "Balanced Adam (β₁ = β₂ = β) over the β grid on {} workloads; the rule picks \
+         β = 1 − R₀/T_ES (R₀ = {}) from the T_ES of the β = {} run (the pilot), snapped to the \
+         grid. L(β) is a run's minimum validation loss, averaged over its seeds; \
+         gap = 100·(L(β) − L*)/L*. Run lengths and R₀ are scaled by {} in this profile. \
+         Regenerate with `{command}`.\n",
+        s.workloads.len(),
+        s.r0,
+        s.pilot_beta,
+        s.length_scale,
+    );
+    if !s.incomplete.is_empty() {
+        let _ = writeln!(
+            md,
+            "**Incomplete workloads, left out:** {}.\n",
+            s.incomplete.join(", ")
+        );
+    }
+    if s.workloads.is_empty() {
+        md.push_str("No workload has its whole grid yet.\n");
+        return md;
+    }
+    md.push_str("## Gap table (ours)\n\n| method | mean gap % | max gap % | CVaR % | runs < 1% |\n|---|---:|---:|---:|---:|\n");
+    for row in &s.table {
+        let a = &row.aggregate;
+        let _ = writeln!(
+            md,
+            "| {} | {:.3} | {:.3} | {:.3} | {}/{} |",
+            row.method, a.mean, a.max, a.cvar, a.under_1pct, a.n
+        );
+    }
+    md.push_str(
+        "\n## The paper's table (11 experiments)\n\n| method | mean gap % | max gap % | CVaR % | runs < 1% |\n|---|---:|---:|---:|---:|\n\
+         | fixed β = 0.94377 | 0.290 | 1.328 | 1.059 | 9/11 |\n| refresh R₀ = 1000 | 0.307 | 0.885 | 0.713 | 11/11 |\n",
+    );
+    md.push_str("\n## Workloads\n\n| workload | model | data | params | updates | batch | T_ES | rule β | oracle β | L* | gap rule % | gap 0.94377 % |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for w in &s.workloads {
+        let gap = |b| w.losses.gap(b).map_or("–".into(), |g| format!("{g:.3}"));
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.4} | {} | {} |",
+            w.name,
+            w.model,
+            w.dataset,
+            w.parameters,
+            w.updates,
+            w.batch_size,
+            w.losses.t_es,
+            w.rule_beta,
+            w.oracle.0,
+            w.oracle.1,
+            gap(w.rule_beta),
+            gap(s.pilot_beta),
+        );
+    }
+    md.push_str("\n![validation loss vs β](loss-vs-beta.svg)\n\n## Gap vs R₀\n\n| R₀ | mean gap % | max gap % | CVaR % | runs < 1% |\n|---:|---:|---:|---:|---:|\n");
+    for (r0, a) in &s.r0_sweep {
+        let _ = writeln!(
+            md,
+            "| {r0} | {:.3} | {:.3} | {:.3} | {}/{} |",
+            a.mean, a.max, a.cvar, a.under_1pct, a.n
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n![gap vs R₀](gap-vs-r0.svg)\n\n## T_ES noise\n\nT_ES · (1 + σz), z ~ N(0, 1), {} draws per σ (seed {NOISE_SEED}).\n\n\
+         | σ | mean gap % | max gap % (mean) | max gap % (worst draw) | runs < 1% (mean) | β changed |\n|---:|---:|---:|---:|---:|---:|",
+        study.noise_draws
+    );
+    for n in &s.noise {
+        let _ = writeln!(
+            md,
+            "| {:.0}% | {:.3} | {:.3} | {:.3} | {:.2} | {:.0}% |",
+            n.sigma * 100.0,
+            n.mean_gap,
+            n.max_gap,
+            n.worst_max_gap,
+            n.under_1pct,
+            n.changed * 100.0
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n## Provenance\n\n- runs: {} finished, {:.0} s of run time in total (summed over runs)\n\
+         - `study refresh` invocations: {}, {:.0} s of wall clock in total (shards in parallel overlap)\n         - commits: {}\n- devices: {}\n- run directories: `{}`",
+        s.runs,
+        s.total_run_time_s,
+        s.invocations.len(),
+        s.invocations.iter().map(|i| i.elapsed_s).sum::<f64>(),
+        s.commits.join(", "),
+        s.devices.join("; "),
+        study.root.display()
+    );
+    md
+}

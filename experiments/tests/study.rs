@@ -1,0 +1,279 @@
+//! The refresh study end to end on real data with a tiny definition: two shards trained into
+//! two trees (two "machines"), merged, re-run (nothing left to train), and reported.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_experiments");
+
+fn configs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs")
+}
+
+/// A study of two tiny workloads (CNN on MNIST, GPT on Shakespeare), 3 β, 2 seeds.
+fn write_study(dir: &Path, artifacts: &Path, pilot_beta: f64) -> PathBuf {
+    let configs = configs().display().to_string();
+    let text = format!(
+        r#"
+name = "tiny-refresh"
+artifact_dir = {artifacts:?}
+r0 = 3.0
+pilot_beta = {pilot_beta}
+betas = [0.5, 0.9, 0.94377]
+seeds = [1, 2]
+seed_window = 1
+r0_sweep = [1.5, 3.0, 6.0]
+noise_sigmas = [0.1]
+noise_draws = 50
+
+[profiles.tiny]
+
+[[workloads]]
+name = "cnn"
+config = "{configs}/study/cnn-mnist.toml"
+set = {{ "data.train_subset" = 512, "data.valid_size" = 200, "data.test_subset" = 200, "training.updates" = 24, "training.eval_every" = 8, "schedule.warmup" = 4 }}
+
+[[workloads]]
+name = "gpt"
+config = "{configs}/study/gpt-shakespeare.toml"
+set = {{ "data.valid_size" = 16, "data.test_subset" = 16, "training.updates" = 24, "training.eval_every" = 8, "schedule.warmup" = 4 }}
+"#,
+        artifacts = artifacts.display().to_string(),
+    );
+    let path = dir.join(format!(
+        "study-{}.toml",
+        artifacts.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(args: &[&str]) -> Output {
+    let out = Command::new(BIN)
+        .args(args)
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn finished_runs(root: &Path) -> Vec<String> {
+    let mut runs = Vec::new();
+    for workload in ["cnn", "gpt"] {
+        let Ok(entries) = std::fs::read_dir(root.join(workload)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if entry.path().join("summary.json").is_file() {
+                runs.push(format!(
+                    "{workload}/{}",
+                    entry.file_name().to_string_lossy()
+                ));
+            }
+        }
+    }
+    runs.sort();
+    runs
+}
+
+#[test]
+fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (machine_a, machine_b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let (study_a, study_b) = (
+        write_study(tmp.path(), &machine_a, 0.9),
+        write_study(tmp.path(), &machine_b, 0.9),
+    );
+    let (a, b) = (study_a.to_str().unwrap(), study_b.to_str().unwrap());
+    run(&["study", "refresh", a, "--profile", "tiny", "--shard", "1/2"]);
+    run(&["study", "refresh", b, "--profile", "tiny", "--shard", "2/2"]);
+    let root_a = machine_a.join("tiny-refresh/tiny");
+    let root_b = machine_b.join("tiny-refresh/tiny");
+    let (runs_a, runs_b) = (finished_runs(&root_a), finished_runs(&root_b));
+    // Whole workloads per shard: each machine has one workload's grid, the other has none.
+    assert!(!runs_a.is_empty() && !runs_b.is_empty());
+    assert!(
+        runs_a.iter().all(|r| r.starts_with(&runs_a[0][..3])),
+        "{runs_a:?}"
+    );
+    assert!(
+        runs_b.iter().all(|r| !r.starts_with(&runs_a[0][..3])),
+        "{runs_b:?}"
+    );
+    for runs in [&runs_a, &runs_b] {
+        // 3 grid runs with seed 1, and seed 2 for a window of the best, pilot and rule β.
+        assert_eq!(runs.iter().filter(|r| r.ends_with("seed=1")).count(), 3);
+        let second = runs.iter().filter(|r| r.ends_with("seed=2")).count();
+        assert!((1..=3).contains(&second), "{runs:?}");
+    }
+
+    let merged = run(&[
+        "study",
+        "merge",
+        a,
+        "--profile",
+        "tiny",
+        "--from",
+        root_b.to_str().unwrap(),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&merged.stdout).contains(&format!("{} runs copied", runs_b.len()))
+    );
+    let all = finished_runs(&root_a);
+    assert_eq!(all.len(), runs_a.len() + runs_b.len());
+    // Everything is finished: running the whole study again trains nothing.
+    let again = run(&["study", "refresh", a, "--profile", "tiny"]);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(
+        stderr.matches("already complete").count(),
+        all.len(),
+        "{stderr}"
+    );
+
+    let out = tmp.path().join("report");
+    run(&[
+        "study",
+        "report",
+        a,
+        "--profile",
+        "tiny",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let summary: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["workloads"].as_array().unwrap().len(),
+        2,
+        "{summary}"
+    );
+    assert_eq!(summary["runs"].as_u64().unwrap() as usize, all.len());
+    let table = summary["table"].as_array().unwrap();
+    let methods: Vec<&str> = table
+        .iter()
+        .map(|r| r["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        methods,
+        [
+            "refresh rule (R₀ = 3)",
+            "fixed β = 0.9",
+            "fixed β = 0.5",
+            "fixed β = 0.94377",
+            "oracle"
+        ]
+    );
+    for row in table {
+        let gaps: Vec<f64> = row["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g.as_f64().unwrap())
+            .collect();
+        assert!(gaps.iter().all(|g| g.is_finite() && *g >= 0.0), "{row}");
+        let max = gaps.iter().cloned().fold(0.0, f64::max);
+        assert_eq!(row["aggregate"]["max"].as_f64().unwrap(), max);
+    }
+    assert_eq!(
+        table.last().unwrap()["aggregate"]["max"].as_f64().unwrap(),
+        0.0,
+        "the oracle"
+    );
+    // Every workload's L(β) is its runs' minimum validation loss, averaged over seeds.
+    for w in summary["workloads"].as_array().unwrap() {
+        let name = w["name"].as_str().unwrap();
+        let betas = w["losses"]["betas"].as_array().unwrap();
+        for (beta, loss) in betas.iter().zip(w["losses"]["loss"].as_array().unwrap()) {
+            let mut mins = Vec::new();
+            for seed in [1, 2] {
+                let path = root_a.join(format!(
+                    "{name}/beta={},seed={seed}/summary.json",
+                    beta.as_f64().unwrap()
+                ));
+                if let Ok(text) = std::fs::read_to_string(path) {
+                    let s: Value = serde_json::from_str(&text).unwrap();
+                    mins.push(s["best_valid_loss"].as_f64().unwrap());
+                }
+            }
+            let mean = mins.iter().sum::<f64>() / mins.len() as f64;
+            assert!(
+                (loss.as_f64().unwrap() - mean).abs() < 1e-12,
+                "{name} β {beta}"
+            );
+        }
+    }
+    assert_eq!(summary["r0_sweep"].as_array().unwrap().len(), 3);
+    assert_eq!(summary["noise"].as_array().unwrap().len(), 1);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for needle in [
+        "refresh rule (R₀ = 3)",
+        "| fixed β = 0.94377 | 0.290 | 1.328",
+        "Gap vs R₀",
+        "T_ES noise",
+        "loss-vs-beta.svg",
+    ] {
+        assert!(
+            report.contains(needle),
+            "report.md lacks {needle:?}:\n{report}"
+        );
+    }
+    for plot in ["loss-vs-beta.svg", "gap-vs-r0.svg"] {
+        let svg = std::fs::read_to_string(out.join(plot)).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("polyline"),
+            "{plot}"
+        );
+    }
+    // The report is a function of the run directories: a second report is identical.
+    let out2 = tmp.path().join("report2");
+    run(&[
+        "study",
+        "report",
+        a,
+        "--profile",
+        "tiny",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    let strip = |p: &Path| {
+        std::fs::read_to_string(p)
+            .unwrap()
+            .replace(out2.to_str().unwrap(), "")
+            .replace(out.to_str().unwrap(), "")
+    };
+    assert_eq!(
+        strip(&out.join("summary.json")),
+        strip(&out2.join("summary.json"))
+    );
+}
+
+#[test]
+fn a_study_whose_pilot_is_not_on_the_grid_is_refused_before_training() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = write_study(tmp.path(), &tmp.path().join("runs"), 0.95);
+    let out = Command::new(BIN)
+        .args([
+            "study",
+            "refresh",
+            study.to_str().unwrap(),
+            "--profile",
+            "tiny",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pilot_beta") && stderr.contains("0.95"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("runs").exists(), "nothing was written");
+}
