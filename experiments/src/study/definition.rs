@@ -69,6 +69,9 @@ struct WorkloadFile {
     config: PathBuf,
     #[serde(default)]
     set: toml::Table,
+    /// Relative seconds per update (measured), used only to balance shards.
+    #[serde(default = "one")]
+    cost_per_update: f64,
 }
 
 /// A workload, resolved: the config every one of its runs starts from.
@@ -78,9 +81,16 @@ pub struct StudyWorkload {
     pub name: String,
     /// The config with the overrides and the profile's scaling applied (β and seed are set per run).
     pub config: ExperimentConfig,
+    /// Relative seconds per update, for balancing shards.
+    pub cost_per_update: f64,
 }
 
 impl StudyWorkload {
+    /// Relative cost of one run: updates × cost per update.
+    pub fn cost(&self) -> u64 {
+        (self.updates() as f64 * self.cost_per_update * 1000.0).round() as u64
+    }
+
     /// Planned updates of each run.
     pub fn updates(&self) -> u64 {
         self.config
@@ -267,9 +277,16 @@ fn resolve_workload(
         *warmup = (*warmup as f64 * scale).round() as u64;
     }
     config.validate().map_err(bad)?;
+    if !(w.cost_per_update.is_finite() && w.cost_per_update > 0.0) {
+        return Err(bad(format!(
+            "`cost_per_update` = {}: must be > 0",
+            w.cost_per_update
+        )));
+    }
     Ok(StudyWorkload {
         name: w.name.clone(),
         config,
+        cost_per_update: w.cost_per_update,
     })
 }
 

@@ -16,8 +16,8 @@ use crate::train::{RunOptions, run_single};
 
 /// The workloads shard `shard` owns (whole workloads, so a shard never waits on another).
 pub fn shard_workloads(study: &RefreshStudy, shard: Shard) -> Vec<&StudyWorkload> {
-    // Cost: updates × grid size; the second-seed window is about the same share everywhere.
-    let costs: Vec<u64> = study.workloads.iter().map(StudyWorkload::updates).collect();
+    // The grid and the second-seed window are about the same share of every workload.
+    let costs: Vec<u64> = study.workloads.iter().map(StudyWorkload::cost).collect();
     let shard_of = assign_shards(&costs, shard.count);
     study
         .workloads

@@ -119,7 +119,8 @@ pub fn gap_vs_r0(summary: &StudySummary, path: &Path) -> Result<(), ExperimentEr
         .y_desc("gap %")
         .draw()
         .map_err(|x| e(x.to_string()))?;
-    let lines: [(&str, RGBColor, fn(&super::Aggregate) -> f64); 2] =
+    type Value = fn(&super::Aggregate) -> f64;
+    let lines: [(&str, RGBColor, Value); 2] =
         [("max gap", RED, |a| a.max), ("mean gap", BLUE, |a| a.mean)];
     for (name, color, value) in lines {
         let points: Vec<(f64, f64)> = sweep.iter().map(|(r, a)| (*r, value(a))).collect();
