@@ -325,7 +325,8 @@ fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) -> String {
     let _ = writeln!(
         md,
         "\n## Provenance\n\n- runs: {} finished, {:.0} s of run time in total (summed over runs)\n\
-         - `study refresh` invocations: {}, {:.0} s of wall clock in total (shards in parallel overlap)\n         - commits: {}\n- devices: {}\n- run directories: `{}`",
+         - `study refresh` invocations: {}, {:.0} s of wall clock in total (shards in parallel overlap)\n\
+         - commits: {}\n- devices: {}\n- run directories: `{}`",
         s.runs,
         s.total_run_time_s,
         s.invocations.len(),
