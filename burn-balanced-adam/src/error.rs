@@ -53,3 +53,39 @@ pub enum RefreshError {
         why: &'static str,
     },
 }
+
+/// Invalid input to the surge-law fits, or data that do not determine them.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SurgeError {
+    /// Too few points for the fit.
+    #[error("the {fit} fit needs at least {needed} points with distinct batch sizes, got {got}")]
+    TooFewPoints {
+        /// Which fit.
+        fit: &'static str,
+        /// Points needed.
+        needed: usize,
+        /// Points given.
+        got: usize,
+    },
+    /// A batch size, step count or learning rate that is not a finite positive number.
+    #[error("point {index}: `{name}` = {value} must be a finite number > 0")]
+    BadPoint {
+        /// Position of the point.
+        index: usize,
+        /// Which value.
+        name: &'static str,
+        /// The value.
+        value: f64,
+    },
+    /// The steps-vs-examples line does not fall (slope ≥ 0) or has no positive intercept, so
+    /// the data show no noise scale: e.g. every batch size was above B_noise, or noise dominates.
+    #[error(
+        "no noise scale in the data: 1/S = {intercept} + {slope}·(1/E) needs slope < 0 and intercept > 0"
+    )]
+    NoNoiseScale {
+        /// The fitted slope (−B_noise).
+        slope: f64,
+        /// The fitted intercept (1/S_min).
+        intercept: f64,
+    },
+}

@@ -37,12 +37,13 @@ pub mod refresh;
 pub mod schedule;
 mod state;
 mod step;
+pub mod surge;
 pub mod t_es;
 mod validate;
 
 pub use balanced_adam::{BalancedAdam, BalancedAdamConfig, WeightDecayMode};
 pub use dual_adam::{DualAdam, DualAdamConfig, InvAdam, InvAdamConfig};
-pub use error::{ConfigError, RefreshError};
+pub use error::{ConfigError, RefreshError, SurgeError};
 pub use fadam::{FAdam, FAdamConfig, FAdamEpsilon};
 pub use state::MomentState;
 pub use step::{StepImplementation, fused_fadam_available, fused_step_available};
