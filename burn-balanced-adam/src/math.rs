@@ -81,6 +81,20 @@ pub fn rms<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// assert_eq!(untouched, vec![3.0, -3.0]);
 /// ```
 pub fn rms_clip<const D: usize>(x: Tensor<D>, clip: f64) -> Tensor<D> {
-    let divisor = rms(x.clone()).div_scalar(clip).clamp_min(1.0);
+    let divisor = rms_clip_divisor(&x, clip);
     x.div(divisor)
+}
+
+/// The divisor of [`rms_clip`], `max(1, RMS(x) / clip)`, as a `[1, …, 1]` tensor on the device.
+///
+/// ```
+/// use burn::tensor::{Device, Tensor};
+/// use burn_balanced_adam::math::rms_clip_divisor;
+///
+/// let x = Tensor::<1>::from_floats([3.0, -3.0], &Device::flex());
+/// let d: Vec<f32> = rms_clip_divisor(&x, 1.5).into_data().try_to_vec().unwrap();
+/// assert_eq!(d, vec![2.0]);
+/// ```
+pub fn rms_clip_divisor<const D: usize>(x: &Tensor<D>, clip: f64) -> Tensor<D> {
+    rms(x.clone()).div_scalar(clip).clamp_min(1.0)
 }

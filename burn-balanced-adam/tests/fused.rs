@@ -10,7 +10,7 @@ use burn::optim::Optimizer;
 use burn::tensor::{Device, Tensor, TensorData};
 use burn_balanced_adam::{
     BalancedAdamConfig, DualAdamConfig, FAdamConfig, FAdamEpsilon, InvAdamConfig, MomentState,
-    StepImplementation, WeightDecayMode, fused_step_available,
+    StepImplementation, WeightDecayMode, fused_fadam_available, fused_step_available,
 };
 use common::noise::noise;
 use common::{TestDevice, values};
@@ -129,9 +129,14 @@ macro_rules! pair {
 fn device_and_exactness(test_device: TestDevice) -> Option<(Device, Match, Match)> {
     let device = test_device.device()?;
     let probe = Tensor::<1>::zeros([1], &device);
-    println!(
-        "{test_device:?}: fused available = {}",
-        fused_step_available(&probe)
+    // Both kernels exist on both devices: a silent fallback would compare the reference to itself.
+    assert!(
+        fused_step_available(&probe),
+        "{test_device:?}: no fused Adam step"
+    );
+    assert!(
+        fused_fadam_available(&probe),
+        "{test_device:?}: no fused FAdam step"
     );
     Some(match test_device {
         TestDevice::Flex => (device, Match::Exact, Match::Rounding),

@@ -32,7 +32,25 @@ pub trait FusedAdamBackend: Backend {
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 }
 
-/// The fused FAdam step (CPU only so far); returns `(θ, m, f)`.
+/// FAdam's update kernel on the CubeCL backends, given its per-tensor norms on the device
+/// (`[e, natural-gradient divisor, decay-term divisor]`); returns `(θ, m, f)`.
+#[cfg(feature = "cube")]
+#[backend_extension(Cube: cfg(feature = "cube"), Fusion: cfg(feature = "cube"))]
+pub trait FusedFAdamUpdateBackend: Backend {
+    /// FAdam update; returns `(θ, m, f)`.
+    #[fusion(meta = |theta, _grad, m, fisher, _norms, _scalars| (theta.clone(), m.clone(), fisher.clone()))]
+    fn fused_fadam_update(
+        theta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        fisher: FloatTensor<Self>,
+        norms: FloatTensor<Self>,
+        scalars: FAdamScalars,
+    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
+}
+
+/// The fused FAdam step on the CPU: reductions and update in the kernel's own passes;
+/// returns `(θ, m, f)`.
 #[backend_extension(Flex: cfg(feature = "flex"))]
 pub trait FusedFAdamBackend: Backend {
     /// FAdam step; returns `(θ, m, f)`.
@@ -84,6 +102,20 @@ impl FusedAdamBackend for burn_cubecl::CubeBackend {
     }
 }
 
+#[cfg(feature = "cube")]
+impl FusedFAdamUpdateBackend for burn_cubecl::CubeBackend {
+    fn fused_fadam_update(
+        theta: FloatTensor<Self>,
+        grad: FloatTensor<Self>,
+        m: FloatTensor<Self>,
+        fisher: FloatTensor<Self>,
+        norms: FloatTensor<Self>,
+        scalars: FAdamScalars,
+    ) -> Triple<Self> {
+        super::cube::fadam_update(theta, grad, m, fisher, norms, &scalars)
+    }
+}
+
 /// Which optimizer's kernel is asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kernel {
@@ -101,7 +133,7 @@ pub(crate) fn supports<const D: usize>(tensor: &Tensor<D>, kernel: Kernel) -> bo
         #[cfg(feature = "flex")]
         (DispatchDevice::Flex(_), _) => true,
         #[cfg(feature = "cube")]
-        (DispatchDevice::Cube(_), Kernel::Adam) => true,
+        (DispatchDevice::Cube(_), _) => true,
         _ => false,
     }
 }
@@ -134,7 +166,8 @@ pub(crate) fn adam_step<const D: usize>(
     ))
 }
 
-/// The fused FAdam step; callers check [`supports`] first.
+/// The fused FAdam step; callers check [`supports`] first. On CubeCL devices the reductions
+/// run as the reference's tensor ops and leave their scalars on the device for the kernel.
 pub(crate) fn fadam_step<const D: usize>(
     theta: Tensor<D>,
     grad: Tensor<D>,
@@ -142,6 +175,18 @@ pub(crate) fn fadam_step<const D: usize>(
     fisher: Tensor<D>,
     scalars: &FAdamScalars,
 ) -> Tensors<D> {
+    #[cfg(feature = "cube")]
+    if matches!(theta.device().as_dispatch(), DispatchDevice::Cube(_)) {
+        let norms = super::reference::fadam_norms(&theta, &grad, &fisher, scalars);
+        return from_dispatch(<Dispatch as FusedFAdamUpdateBackend>::fused_fadam_update(
+            theta.into_dispatch(),
+            grad.into_dispatch(),
+            m.into_dispatch(),
+            fisher.into_dispatch(),
+            norms.into_dispatch(),
+            *scalars,
+        ));
+    }
     from_dispatch(<Dispatch as FusedFAdamBackend>::fused_fadam_step(
         theta.into_dispatch(),
         grad.into_dispatch(),

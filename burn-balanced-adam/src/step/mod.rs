@@ -64,8 +64,9 @@ pub fn fused_step_available<const D: usize>(tensor: &Tensor<D>) -> bool {
     extension::supports(tensor, Kernel::Adam)
 }
 
-/// Whether [`StepImplementation::Auto`] runs FAdam's fused kernel for this tensor (Flex only
-/// so far: on CubeCL backends FAdam runs the reference, fused by Burn).
+/// Whether [`StepImplementation::Auto`] runs FAdam's fused kernel for this tensor: f32 on Flex
+/// (reductions and update in the kernel's passes) or on a CubeCL backend (reductions as tensor
+/// ops that Burn fuses, then one update kernel).
 ///
 /// ```
 /// use burn::tensor::{Device, Tensor};

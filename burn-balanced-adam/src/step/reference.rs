@@ -4,7 +4,7 @@
 use burn::tensor::Tensor;
 
 use super::{AdamScalars, Blend, Decay, Direction, EpsilonRule, FAdamScalars};
-use crate::math::{rms, rms_clip};
+use crate::math::{rms, rms_clip_divisor};
 
 /// Adam-family step: returns `(θ, m, v)`.
 pub(crate) fn adam_step<const D: usize>(
@@ -87,6 +87,45 @@ fn power<const D: usize>(x: Tensor<D>, exponent: f64) -> Tensor<D> {
     }
 }
 
+/// What FAdam computes before its update: the new Fisher `f`, the natural gradient `g / base`
+/// (base = `f^p + e`), and the per-tensor ε term and clipping divisors as `[1, …, 1]` tensors.
+struct FAdamParts<const D: usize> {
+    fisher: Tensor<D>,
+    epsilon: Tensor<D>,
+    natural: Tensor<D>,
+    natural_divisor: Tensor<D>,
+    /// `θ / base` and its divisor, when weight decay is on.
+    decay: Option<(Tensor<D>, Tensor<D>)>,
+}
+
+fn fadam_parts<const D: usize>(
+    theta: &Tensor<D>,
+    grad: &Tensor<D>,
+    fisher: Tensor<D>,
+    s: &FAdamScalars,
+) -> FAdamParts<D> {
+    let decay = s.fisher_decay;
+    let fisher = fisher
+        .mul_scalar(decay)
+        .add(grad.clone().square().mul_scalar(1.0 - decay));
+    let epsilon = epsilon_term(grad, s);
+    let base = power(fisher.clone(), s.p).add(epsilon.clone());
+    let natural = grad.clone().div(base.clone());
+    let natural_divisor = rms_clip_divisor(&natural, s.clip);
+    let decay = (s.weight_decay != 0.0).then(|| {
+        let term = theta.clone().div(base.clone());
+        let divisor = rms_clip_divisor(&term, s.clip);
+        (term, divisor)
+    });
+    FAdamParts {
+        fisher,
+        epsilon,
+        natural,
+        natural_divisor,
+        decay,
+    }
+}
+
 /// FAdam step: returns `(θ, m, f)`.
 pub(crate) fn fadam_step<const D: usize>(
     theta: Tensor<D>,
@@ -95,22 +134,39 @@ pub(crate) fn fadam_step<const D: usize>(
     fisher: Tensor<D>,
     s: &FAdamScalars,
 ) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
-    let decay = s.fisher_decay;
-    let fisher = fisher
-        .mul_scalar(decay)
-        .add(grad.clone().square().mul_scalar(1.0 - decay));
-    let base = power(fisher.clone(), s.p).add(epsilon_term(&grad, s));
-
-    let natural_grad = rms_clip(grad.div(base.clone()), s.clip);
+    let parts = fadam_parts(&theta, &grad, fisher, s);
+    let natural_grad = parts.natural.div(parts.natural_divisor);
     let m = m
         .mul_scalar(s.beta_1)
         .add(natural_grad.mul_scalar(1.0 - s.beta_1));
-
-    let direction = if s.weight_decay == 0.0 {
-        m.clone()
-    } else {
-        let decay_term = rms_clip(theta.clone().div(base), s.clip);
-        m.clone().add(decay_term.mul_scalar(s.weight_decay))
+    let direction = match parts.decay {
+        None => m.clone(),
+        Some((term, divisor)) => m.clone().add(term.div(divisor).mul_scalar(s.weight_decay)),
     };
-    (theta.sub(direction.mul_scalar(s.lr)), m, fisher)
+    (theta.sub(direction.mul_scalar(s.lr)), m, parts.fisher)
+}
+
+/// FAdam's per-tensor scalars for a fused update kernel, on the device as one `[3]` tensor:
+/// `[e, natural-gradient clip divisor, decay-term clip divisor (1 without decay)]`. Computed by
+/// the reference's own operations, so the kernel needs no reductions of its own.
+pub(crate) fn fadam_norms<const D: usize>(
+    theta: &Tensor<D>,
+    grad: &Tensor<D>,
+    fisher: &Tensor<D>,
+    s: &FAdamScalars,
+) -> Tensor<1> {
+    let parts = fadam_parts(theta, grad, fisher.clone(), s);
+    let one = |t: Tensor<D>| t.reshape([1]);
+    let decay_divisor = match parts.decay {
+        Some((_, divisor)) => one(divisor),
+        None => Tensor::ones([1], &theta.device()),
+    };
+    Tensor::cat(
+        vec![
+            one(parts.epsilon),
+            one(parts.natural_divisor),
+            decay_divisor,
+        ],
+        0,
+    )
 }
