@@ -7,7 +7,8 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer};
 use burn_balanced_adam::t_es::TesEstimator;
 use burn_balanced_adam::{
-    BalancedAdamConfig, DualAdamConfig, FAdamConfig, InvAdamConfig, WeightDecayMode, refresh,
+    BalancedAdamConfig, DualAdamConfig, FAdamConfig, InvAdamConfig, StepImplementation,
+    WeightDecayMode, refresh,
 };
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -76,6 +77,14 @@ pub struct BalancedSpec {
     pub weight_decay: f64,
     /// `none`, `coupled` (L2) or `decoupled` (AdamW-style).
     pub weight_decay_mode: WeightDecayMode,
+    /// `auto` (the fused step where the backend has one) or `reference`. Written to a run's
+    /// config only when not `auto`, so run directories from before the field still resume.
+    #[serde(skip_serializing_if = "is_auto")]
+    pub implementation: StepImplementation,
+}
+
+fn is_auto(implementation: &StepImplementation) -> bool {
+    *implementation == StepImplementation::Auto
 }
 
 impl Default for BalancedSpec {
@@ -90,6 +99,7 @@ impl Default for BalancedSpec {
             epsilon: base.epsilon,
             weight_decay: base.weight_decay,
             weight_decay_mode: base.weight_decay_mode,
+            implementation: base.implementation,
         }
     }
 }
@@ -102,6 +112,7 @@ impl BalancedSpec {
             .with_epsilon(self.epsilon)
             .with_weight_decay(self.weight_decay)
             .with_weight_decay_mode(self.weight_decay_mode)
+            .with_implementation(self.implementation)
     }
 }
 

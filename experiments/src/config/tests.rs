@@ -27,16 +27,23 @@ fn error_for(change: &str) -> String {
 #[test]
 fn every_shipped_config_loads() {
     let mut seen = 0;
-    for entry in std::fs::read_dir(configs_dir()).unwrap() {
+    // Experiment configs at the top and the study's bases in `study/`; the study definitions
+    // (`study-*.toml`) are another format, loaded by the study's own tests.
+    let top = std::fs::read_dir(configs_dir()).unwrap();
+    let bases = std::fs::read_dir(configs_dir().join("study")).unwrap();
+    for entry in top.chain(bases) {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "toml") {
+        let study = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("study-"));
+        if path.extension().is_some_and(|e| e == "toml") && !study {
             ExperimentConfig::read_table(&path)
                 .and_then(|t| ExperimentConfig::from_table(t, &path))
                 .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             seen += 1;
         }
     }
-    assert!(seen >= 8, "only {seen} configs");
+    assert!(seen >= 16, "only {seen} configs");
 }
 
 #[test]
@@ -105,4 +112,27 @@ fn resolved_config_round_trips_through_toml() {
     let again: toml::Table = toml::from_str(&config.to_toml()).unwrap();
     let reparsed = ExperimentConfig::from_table(again, Path::new("t")).unwrap();
     assert_eq!(reparsed.to_toml(), config.to_toml());
+}
+
+#[test]
+fn balanced_adam_takes_the_step_implementation_and_records_it_only_when_set() {
+    let default = ExperimentConfig::from_table(quick_table(), Path::new("t")).unwrap();
+    // Run directories written before the field existed must still match on resume.
+    assert!(!default.to_toml().contains("implementation"));
+    let mut table = quick_table();
+    overrides::Override::parse("optimizer.implementation=reference")
+        .unwrap()
+        .apply(&mut table)
+        .unwrap();
+    let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
+    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
+        panic!("quick-cnn uses balanced_adam");
+    };
+    assert_eq!(
+        spec.with_beta(0.9).implementation,
+        burn_balanced_adam::StepImplementation::Reference
+    );
+    assert!(config.to_toml().contains("implementation = \"reference\""));
+    let err = error_for("optimizer.implementation=fast");
+    assert!(err.contains("`auto` or `reference`"), "{err}");
 }
