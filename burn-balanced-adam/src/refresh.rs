@@ -109,7 +109,8 @@ pub fn snap_to_grid(beta: f64) -> Result<f64, RefreshError> {
 ///
 /// ```
 /// use burn_balanced_adam::refresh::snap_to_values;
-/// assert_eq!(snap_to_values(0.95, &[0.9, 0.99]).unwrap(), 0.9);
+/// assert_eq!(snap_to_values(0.93, &[0.9, 0.99]).unwrap(), 0.9);
+/// assert_eq!(snap_to_values(0.95, &[0.9, 0.99]).unwrap(), 0.99);
 /// ```
 pub fn snap_to_values(beta: f64, grid: &[f64]) -> Result<f64, RefreshError> {
     check_beta(beta)?;
