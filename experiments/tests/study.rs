@@ -219,6 +219,7 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
         "Gap vs R₀",
         "T_ES noise",
         "loss-vs-beta.svg",
+        "| `",
     ] {
         assert!(
             report.contains(needle),

@@ -335,5 +335,15 @@ fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) -> String {
         s.devices.join("; "),
         study.root.display()
     );
+    if !s.invocations.is_empty() {
+        md.push_str("\n| training command | started (UTC, Unix s) | wall clock s | interrupted |\n|---|---:|---:|---|\n");
+        for i in &s.invocations {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {:.0} | {} |",
+                i.command, i.started_unix_s, i.elapsed_s, i.interrupted
+            );
+        }
+    }
     md
 }
