@@ -187,29 +187,42 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
         0.0,
         "the oracle"
     );
-    // Every workload's L(β) is its runs' minimum validation loss, averaged over seeds.
+    // Every workload's L(β) is its runs' minimum validation loss, averaged over seeds after
+    // removing the second seed's offset from the first (its mean difference where both ran).
     for w in summary["workloads"].as_array().unwrap() {
         let name = w["name"].as_str().unwrap();
         let betas = w["losses"]["betas"].as_array().unwrap();
-        for (beta, loss) in betas.iter().zip(w["losses"]["loss"].as_array().unwrap()) {
-            let mut mins = Vec::new();
-            for seed in [1, 2] {
-                let path = root_a.join(format!(
-                    "{name}/beta={},seed={seed}/summary.json",
-                    beta.as_f64().unwrap()
-                ));
-                if let Ok(text) = std::fs::read_to_string(path) {
-                    let s: Value = serde_json::from_str(&text).unwrap();
-                    mins.push(s["best_valid_loss"].as_f64().unwrap());
-                }
-            }
-            let mean = mins.iter().sum::<f64>() / mins.len() as f64;
+        let min_loss = |beta: f64, seed: u64| -> Option<f64> {
+            let path = root_a.join(format!("{name}/beta={beta},seed={seed}/summary.json"));
+            let text = std::fs::read_to_string(path).ok()?;
+            let s: Value = serde_json::from_str(&text).unwrap();
+            s["best_valid_loss"].as_f64()
+        };
+        let betas: Vec<f64> = betas.iter().map(|b| b.as_f64().unwrap()).collect();
+        let diffs: Vec<f64> = betas
+            .iter()
+            .filter_map(|&b| Some(min_loss(b, 2)? - min_loss(b, 1)?))
+            .collect();
+        assert!(
+            !diffs.is_empty(),
+            "{name}: the second seed shares the window"
+        );
+        let offset = diffs.iter().sum::<f64>() / diffs.len() as f64;
+        assert!((w["seed_offsets"][0][1].as_f64().unwrap() - offset).abs() < 1e-12);
+        for (&beta, loss) in betas.iter().zip(w["losses"]["loss"].as_array().unwrap()) {
+            let mut values = vec![min_loss(beta, 1).unwrap()];
+            values.extend(min_loss(beta, 2).map(|l| l - offset));
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
             assert!(
                 (loss.as_f64().unwrap() - mean).abs() < 1e-12,
                 "{name} β {beta}"
             );
         }
     }
+    assert_eq!(
+        summary["table_first_seed"].as_array().unwrap().len(),
+        table.len()
+    );
     assert_eq!(summary["r0_sweep"].as_array().unwrap().len(), 3);
     assert_eq!(summary["noise"].as_array().unwrap().len(), 1);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();

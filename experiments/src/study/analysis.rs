@@ -37,6 +37,64 @@ impl WorkloadLosses {
     }
 }
 
+/// L(β) from every seed, on the first seed's scale. `runs[i]` holds `(seed, minimum validation
+/// loss)` of grid point `i`. Seeds differ in their training subset and validation split, so a
+/// raw mean would favour the β values that happen to have an easier extra seed: each other seed's
+/// offset (its mean difference from the first seed over the finite β values both ran) is removed
+/// before averaging. Under an additive model `L_s(β) = μ(β) + α_s` this recovers μ exactly.
+/// Returns L(β) and the offsets `(seed, α_s)`.
+pub fn seed_adjusted_losses(
+    runs: &[Vec<(u64, f64)>],
+    first_seed: u64,
+) -> (Vec<f64>, Vec<(u64, f64)>) {
+    let first = |point: &Vec<(u64, f64)>| point.iter().find(|r| r.0 == first_seed).map(|r| r.1);
+    let mut seeds: Vec<u64> = runs
+        .iter()
+        .flatten()
+        .map(|r| r.0)
+        .filter(|&s| s != first_seed)
+        .collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let offsets: Vec<(u64, f64)> = seeds
+        .into_iter()
+        .filter_map(|seed| {
+            let diffs: Vec<f64> = runs
+                .iter()
+                .filter_map(|point| {
+                    let other = point.iter().find(|r| r.0 == seed)?.1;
+                    let base = first(point)?;
+                    (other.is_finite() && base.is_finite()).then_some(other - base)
+                })
+                .collect();
+            (!diffs.is_empty()).then(|| (seed, diffs.iter().sum::<f64>() / diffs.len() as f64))
+        })
+        .collect();
+    let offset = |seed: u64| offsets.iter().find(|o| o.0 == seed).map(|o| o.1);
+    let losses = runs
+        .iter()
+        .map(|point| {
+            // Seeds without an offset (nothing in common with the first) are left out.
+            let values: Vec<f64> = point
+                .iter()
+                .filter_map(|&(seed, loss)| {
+                    if seed == first_seed {
+                        Some(loss)
+                    } else {
+                        offset(seed).map(|a| loss - a)
+                    }
+                })
+                .collect();
+            if values.is_empty() {
+                f64::INFINITY
+            } else {
+                values.iter().sum::<f64>() / values.len() as f64
+            }
+        })
+        .collect();
+    (losses, offsets)
+}
+
 /// The rule's β: `1 − R₀/T_ES`, snapped to the grid that was run.
 pub fn rule_beta(t_es: f64, r0: f64, betas: &[f64]) -> f64 {
     let target = beta_for_refresh(t_es.max(1.0), r0).expect("T_ES and R₀ are positive");
@@ -204,6 +262,31 @@ mod tests {
             loss: loss.to_vec(),
             t_es,
         }
+    }
+
+    #[test]
+    fn seed_offsets_are_removed_before_averaging() {
+        // μ = [1.0, 0.9, 0.95]; seed 2 is 0.1 easier everywhere and ran only the last two β.
+        let runs = vec![
+            vec![(1, 1.0)],
+            vec![(1, 0.9), (2, 0.8)],
+            vec![(1, 0.95), (2, 0.85)],
+        ];
+        let (losses, offsets) = seed_adjusted_losses(&runs, 1);
+        assert_eq!(offsets.len(), 1);
+        assert!((offsets[0].1 + 0.1).abs() < 1e-12);
+        for (got, want) in losses.iter().zip([1.0, 0.9, 0.95]) {
+            assert!((got - want).abs() < 1e-12, "{losses:?}");
+        }
+        // A raw mean would have made β₂ look 5% better than it is relative to β₁.
+        let diverged = vec![vec![(1, f64::INFINITY), (2, 0.5)], vec![(1, 1.0), (2, 0.9)]];
+        let (losses, offsets) = seed_adjusted_losses(&diverged, 1);
+        assert!(
+            (offsets[0].1 + 0.1).abs() < 1e-12,
+            "only finite pairs count"
+        );
+        assert_eq!(losses[0], f64::INFINITY, "a seed that never had a finite loss stays +∞");
+        assert!((losses[1] - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use burn_balanced_adam::t_es::{TesEstimate, TesEstimator, ValidationPoint};
 
-use super::analysis::{WorkloadLosses, rule_beta};
+use super::analysis::{WorkloadLosses, rule_beta, seed_adjusted_losses};
 use super::definition::{RefreshStudy, StudyWorkload};
 use super::{Shard, assign_shards};
 use crate::artifacts::{RunDir, RunStatus, RunSummary};
@@ -120,18 +120,37 @@ impl WorkloadRuns<'_> {
         window
     }
 
-    /// The analysis' input: L(β) averaged over the finished seeds; `None` until the grid is done.
-    pub fn losses(&self, study: &RefreshStudy) -> Option<WorkloadLosses> {
+    /// The analysis' input: L(β) over the finished seeds, each seed's offset removed
+    /// ([`seed_adjusted_losses`]), with those offsets; `None` until the grid is done.
+    pub fn losses(&self, study: &RefreshStudy) -> Option<(WorkloadLosses, Vec<(u64, f64)>)> {
         if !self.grid_done(study) {
             return None;
         }
-        let loss = self
+        let runs: Vec<Vec<(u64, f64)>> = self
             .runs
             .iter()
-            .map(|runs| {
-                runs.iter().map(|(_, s)| min_valid_loss(s)).sum::<f64>() / runs.len() as f64
+            .map(|point| {
+                point
+                    .iter()
+                    .map(|(seed, s)| (*seed, min_valid_loss(s)))
+                    .collect()
             })
             .collect();
+        let (loss, offsets) = seed_adjusted_losses(&runs, study.seeds[0]);
+        let losses = WorkloadLosses {
+            name: self.workload.name.clone(),
+            betas: study.betas.clone(),
+            loss,
+            t_es: self.pilot_t_es(study)?.t_es as f64,
+        };
+        Some((losses, offsets))
+    }
+
+    /// The first seed's L(β) alone: one training subset and validation split per workload.
+    pub fn first_seed_losses(&self, study: &RefreshStudy) -> Option<WorkloadLosses> {
+        let loss = (0..study.betas.len())
+            .map(|i| self.first_seed_loss(study, i))
+            .collect::<Option<Vec<f64>>>()?;
         Some(WorkloadLosses {
             name: self.workload.name.clone(),
             betas: study.betas.clone(),
