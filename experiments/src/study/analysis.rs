@@ -285,7 +285,11 @@ mod tests {
             (offsets[0].1 + 0.1).abs() < 1e-12,
             "only finite pairs count"
         );
-        assert_eq!(losses[0], f64::INFINITY, "a seed that never had a finite loss stays +∞");
+        assert_eq!(
+            losses[0],
+            f64::INFINITY,
+            "a seed that never had a finite loss stays +∞"
+        );
         assert!((losses[1] - 1.0).abs() < 1e-12);
     }
 
