@@ -93,6 +93,8 @@ pub struct WorkloadLine {
     pub oracle: (f64, f64),
     /// Sum of the runs' wall times, seconds.
     pub wall_time_s: f64,
+    /// Updates per second of its runs (training and evaluation), for sizing a study.
+    pub updates_per_s: f64,
 }
 
 /// Everything the report shows (`summary.json`).
@@ -139,10 +141,11 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
     let (mut commits, mut devices, mut total, mut count) = (Vec::new(), Vec::new(), 0.0, 0);
     for workload in &study.workloads {
         let runs = WorkloadRuns::read(study, workload)?;
-        let mut wall = 0.0;
+        let (mut wall, mut updates) = (0.0, 0);
         let mut parameters = 0;
         for (_, s) in runs.runs.iter().flatten() {
             wall += s.wall_time_s;
+            updates += s.updates_done;
             count += 1;
             parameters = s.parameters;
             let p = &s.provenance;
@@ -178,6 +181,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             oracle: losses.oracle(),
             losses,
             wall_time_s: wall,
+            updates_per_s: updates as f64 / wall.max(1e-9),
         });
     }
     for list in [&mut commits, &mut devices] {
@@ -312,18 +316,19 @@ fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) -> String {
         "\n## The paper's table (11 experiments)\n\n| method | mean gap % | max gap % | CVaR % | runs < 1% |\n|---|---:|---:|---:|---:|\n\
          | fixed β = 0.94377 | 0.290 | 1.328 | 1.059 | 9/11 |\n| refresh R₀ = 1000 | 0.307 | 0.885 | 0.713 | 11/11 |\n",
     );
-    md.push_str("\n## Workloads\n\n| workload | model | data | params | updates | batch | T_ES | rule β | oracle β | L* | gap rule % | gap 0.94377 % |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.push_str("\n## Workloads\n\n| workload | model | data | params | updates | batch | updates/s | T_ES | rule β | oracle β | L* | gap rule % | gap 0.94377 % |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for w in &s.workloads {
         let gap = |b| w.losses.gap(b).map_or("–".into(), |g| format!("{g:.3}"));
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {:.4} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {:.4} | {} | {} |",
             w.name,
             w.model,
             w.dataset,
             w.parameters,
             w.updates,
             w.batch_size,
+            w.updates_per_s,
             w.losses.t_es,
             w.rule_beta,
             w.oracle.0,
