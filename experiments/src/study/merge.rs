@@ -18,7 +18,7 @@ pub struct MergeReport {
 
 /// Copies every finished run directory under `source` (one with a `summary.json` whose status
 /// is not `interrupted`) to the same relative path under `dest`, unless `dest` has a finished
-/// run there already.
+/// run there already; an unfinished one there is replaced.
 pub fn merge_runs(source: &Path, dest: &Path) -> Result<MergeReport, ExperimentError> {
     let mut report = MergeReport::default();
     walk(source, Path::new(""), dest, &mut report)?;
@@ -49,6 +49,11 @@ fn walk(
             if finished(&target) == Some(true) {
                 report.present += 1;
             } else {
+                // An unfinished run here (interrupted on this machine) gives way to the finished
+                // one, without leaving its checkpoints mixed into the copy.
+                if target.exists() {
+                    std::fs::remove_dir_all(&target).map_err(ExperimentError::io(&target))?;
+                }
                 copy_tree(&here, &target)?;
                 report.copied += 1;
             }
@@ -98,4 +103,55 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), ExperimentError> {
         crate::artifacts::write_atomic(&dst, &bytes)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A run directory with a whole summary of `status` and a checkpoint file named `marker`.
+    fn write_run(dir: &Path, status: &str, marker: &str) {
+        std::fs::create_dir_all(dir.join("checkpoint")).unwrap();
+        std::fs::write(dir.join("checkpoint").join(marker), marker).unwrap();
+        let summary = serde_json::json!({
+            "status": status, "message": null, "name": "w", "model": "cnn", "dataset": "mnist",
+            "optimizer": "balanced_adam", "beta": 0.9, "lr": 0.001, "batch_size": 32, "seed": 1,
+            "parameters": 10, "updates_planned": 10, "updates_done": 10, "eval_every": 5,
+            "stopped_early": false, "wall_time_s": 1.0, "best_valid_loss": 0.5,
+            "best_update": 10, "final_valid_loss": 0.5, "t_es": null, "test": null,
+            "trajectory": [],
+            "provenance": {
+                "experiments_version": "0", "burn_version": "0.22.1", "git_commit": null,
+                "git_dirty": null, "devices": [], "device_description": [], "command": [],
+                "cpus": 1
+            }
+        });
+        std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
+    }
+
+    #[test]
+    fn finished_runs_replace_unfinished_ones_and_never_finished_ones() {
+        let (src, dest) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        write_run(&src.path().join("w/replaces"), "complete", "new");
+        write_run(&dest.path().join("w/replaces"), "interrupted", "stale");
+        write_run(&src.path().join("w/kept"), "complete", "theirs");
+        write_run(&dest.path().join("w/kept"), "diverged", "ours");
+        write_run(&src.path().join("w/unfinished"), "interrupted", "partial");
+        let report = merge_runs(src.path(), dest.path()).unwrap();
+        assert_eq!((report.copied, report.present), (1, 1));
+        assert_eq!(report.unfinished, vec![src.path().join("w/unfinished")]);
+        let d = dest.path().join("w");
+        assert!(d.join("replaces/checkpoint/new").exists());
+        assert!(
+            !d.join("replaces/checkpoint/stale").exists(),
+            "no stale checkpoint mixed in"
+        );
+        assert!(
+            d.join("kept/checkpoint/ours").exists() && !d.join("kept/checkpoint/theirs").exists()
+        );
+        assert!(!d.join("unfinished").exists());
+        // Merging again changes nothing.
+        let again = merge_runs(src.path(), dest.path()).unwrap();
+        assert_eq!((again.copied, again.present), (0, 2));
+    }
 }
