@@ -2,6 +2,7 @@
 
 mod compare;
 mod data;
+mod report;
 mod run;
 mod study;
 
@@ -32,6 +33,8 @@ enum Command {
     Sweep(run::SweepArgs),
     /// Compare run directories: a table of their key results, and curves with `--plot`.
     Compare(compare::CompareArgs),
+    /// Group run directories into arms (equal up to the seed): mean ± std, curves, HTML page.
+    Report(report::ReportArgs),
     /// Studies of many runs: `study refresh` (run, `--shard I/N`, `--jobs N`), `merge`, `report`.
     #[command(subcommand)]
     Study(study::StudyCommand),
@@ -47,6 +50,7 @@ impl Cli {
             Command::Run(args) => run::run(&args),
             Command::Sweep(args) => run::sweep(&args),
             Command::Compare(args) => compare::compare(&args),
+            Command::Report(args) => report::report(&args),
             Command::Study(command) => command.run(),
             Command::Data(command) => command
                 .run()

@@ -1,5 +1,8 @@
-//! Reports from run directories: `compare`'s side-by-side table and validation-curve plots.
+//! Reports from run directories: `compare`'s side-by-side table and validation-curve plots, and
+//! `report`'s arms (runs equal up to the seed) with mean ± spread, as Markdown, SVG and HTML.
 
+pub mod arms;
+pub mod document;
 mod plot;
 
 pub use plot::plot_validation_curves;
@@ -125,4 +128,24 @@ pub fn comparison_table(runs: &[RunView]) -> String {
         out += &(line(row) + "\n");
     }
     out
+}
+
+/// The run directories at or below `path`: `path` itself if it holds a `summary.json`, else every
+/// such directory beneath it (not descending into a run directory), in name order.
+pub fn find_runs(path: &Path) -> Result<Vec<PathBuf>, ExperimentError> {
+    if path.join("summary.json").is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(ExperimentError::io(path))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    let mut runs = Vec::new();
+    for dir in dirs {
+        runs.extend(find_runs(&dir)?);
+    }
+    Ok(runs)
 }

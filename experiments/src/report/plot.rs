@@ -74,3 +74,73 @@ pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), Exper
         .map_err(|e| draw_err(e.to_string()))?;
     root.present().map_err(|e| draw_err(e.to_string()))
 }
+
+/// Plots each arm's mean validation loss over seeds, with its min–max band, into an SVG file.
+pub fn plot_arm_curves(arms: &[super::arms::Arm], path: &Path) -> Result<(), ExperimentError> {
+    let all: Vec<(u64, f64, f64, f64)> =
+        arms.iter().flat_map(|a| a.curve.iter().copied()).collect();
+    let finite: Vec<&(u64, f64, f64, f64)> = all
+        .iter()
+        .filter(|p| p.2.is_finite() && p.3.is_finite())
+        .collect();
+    if finite.is_empty() {
+        return Err(ExperimentError::Other(
+            "no finite validation loss to plot".into(),
+        ));
+    }
+    let x_max = finite.iter().map(|p| p.0 as f64).fold(1.0, f64::max);
+    let y_min = finite.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
+    let y_max = finite.iter().map(|p| p.3).fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((y_max - y_min) * 0.05).max(1e-6);
+    let draw_err =
+        |err: String| ExperimentError::Other(format!("plotting {}: {err}", path.display()));
+    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| draw_err(e.to_string()))?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Validation loss: mean over seeds, band = min…max",
+            ("sans-serif", 20),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..x_max, (y_min - pad)..(y_max + pad))
+        .map_err(|e| draw_err(e.to_string()))?;
+    chart
+        .configure_mesh()
+        .x_desc("optimizer updates")
+        .y_desc("validation loss")
+        .draw()
+        .map_err(|e| draw_err(e.to_string()))?;
+    for (i, arm) in arms.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        let points: Vec<&(u64, f64, f64, f64)> = arm
+            .curve
+            .iter()
+            .filter(|p| p.2.is_finite() && p.3.is_finite())
+            .collect();
+        let band: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| (p.0 as f64, p.3))
+            .chain(points.iter().rev().map(|p| (p.0 as f64, p.2)))
+            .collect();
+        chart
+            .draw_series([Polygon::new(band, color.mix(0.15).filled())])
+            .map_err(|e| draw_err(e.to_string()))?;
+        let mean: Vec<(f64, f64)> = points.iter().map(|p| (p.0 as f64, p.1)).collect();
+        chart
+            .draw_series(LineSeries::new(mean, color.stroke_width(2)))
+            .map_err(|e| draw_err(e.to_string()))?
+            .label(format!("{} (n = {})", arm.label, arm.seeds.len()))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+            });
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| draw_err(e.to_string()))?;
+    root.present().map_err(|e| draw_err(e.to_string()))
+}

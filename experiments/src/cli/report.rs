@@ -1,0 +1,61 @@
+//! `report PATH... --out DIR`: runs grouped into arms, as Markdown, SVG and one offline HTML page.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::error::ExperimentError;
+use crate::report::arms::group_arms;
+use crate::report::document::write_report;
+use crate::report::{find_runs, load_run};
+
+/// Options of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Run directories, or directories to search for them (a sweep's root, a study's root).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output directory.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// The report's title.
+    #[arg(long, default_value = "Optimizer comparison")]
+    pub title: String,
+}
+
+/// Writes the report.
+pub fn report(args: &ReportArgs) -> Result<(), ExperimentError> {
+    let mut runs = Vec::new();
+    for path in &args.paths {
+        if !path.is_dir() {
+            return Err(ExperimentError::Other(format!(
+                "{}: no such directory",
+                path.display()
+            )));
+        }
+        for dir in find_runs(path)? {
+            runs.push(load_run(&dir)?);
+        }
+    }
+    if runs.is_empty() {
+        return Err(ExperimentError::Other(
+            "no run directory (with a summary.json) under the paths".into(),
+        ));
+    }
+    let arms = group_arms(&runs);
+    let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    let command = format!(
+        "experiments report {} --out {} --title {:?}",
+        paths.join(" "),
+        args.out.display(),
+        args.title
+    );
+    write_report(&args.title, &arms, &args.out, &command)?;
+    println!(
+        "{}: {} runs in {} arms",
+        args.out.join("report.html").display(),
+        runs.len(),
+        arms.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Runs grouped into arms (the same config up to the seed) with mean ± spread over seeds.
+
+use serde::Serialize;
+
+use super::RunView;
+use crate::artifacts::RunStatus;
+
+/// Mean, sample standard deviation and count of some values (the finite ones).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Spread {
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (0 for one value).
+    pub std: f64,
+    /// How many values.
+    pub n: usize,
+}
+
+impl Spread {
+    /// Of the finite `values`; `None` if there are none.
+    pub fn of(values: impl IntoIterator<Item = f64>) -> Option<Spread> {
+        let values: Vec<f64> = values.into_iter().filter(|v| v.is_finite()).collect();
+        let n = values.len();
+        if n == 0 {
+            return None;
+        }
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let var = if n > 1 {
+            values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64
+        } else {
+            0.0
+        };
+        Some(Spread {
+            mean,
+            std: var.sqrt(),
+            n,
+        })
+    }
+
+    /// `mean ± std` with `digits` decimals (the mean alone for one value: no spread to show).
+    pub fn show(spread: Option<Spread>, digits: usize) -> String {
+        match spread {
+            None => "–".into(),
+            Some(s) if s.n == 1 => format!("{:.digits$}", s.mean),
+            Some(s) => format!("{:.digits$} ± {:.digits$}", s.mean, s.std),
+        }
+    }
+}
+
+/// One arm: every run that differs only in its seed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Arm {
+    /// `optimizer β=… lr=…` on `model/dataset, batch …`.
+    pub label: String,
+    /// Model and dataset.
+    pub workload: String,
+    /// Seeds of the finished runs.
+    pub seeds: Vec<u64>,
+    /// Runs that did not complete (diverged, failed, interrupted), by seed.
+    pub not_complete: Vec<(u64, String)>,
+    /// Test accuracy, %.
+    pub test_accuracy: Option<Spread>,
+    /// Test loss.
+    pub test_loss: Option<Spread>,
+    /// Test perplexity.
+    pub test_perplexity: Option<Spread>,
+    /// Lowest validation loss.
+    pub best_valid_loss: Option<Spread>,
+    /// Mean training loss over the last evaluation interval.
+    pub final_train_loss: Option<Spread>,
+    /// Generalization gap: test loss − final training loss, per seed.
+    pub generalization_gap: Option<Spread>,
+    /// Wall time per run, s.
+    pub wall_time_s: Option<Spread>,
+    /// Validation curve: `(update, mean, min, max)` over seeds, at the updates all seeds share.
+    pub curve: Vec<(u64, f64, f64, f64)>,
+}
+
+fn arm_key(run: &RunView) -> (String, String) {
+    let s = &run.summary;
+    let beta = match (&run.refresh, s.beta) {
+        (Some(_), _) => " β=rule".to_string(),
+        (None, Some(b)) => format!(" β={b}"),
+        (None, None) => String::new(),
+    };
+    let workload = format!("{}/{}", s.model, s.dataset);
+    let label = format!(
+        "{}{beta} lr={} ({workload}, batch {}, {} updates)",
+        s.optimizer, s.lr, s.batch_size, s.updates_planned
+    );
+    (workload, label)
+}
+
+/// Groups `runs` into arms, in order of first appearance.
+pub fn group_arms(runs: &[RunView]) -> Vec<Arm> {
+    let mut keys: Vec<(String, String)> = Vec::new();
+    let mut members: Vec<Vec<&RunView>> = Vec::new();
+    for run in runs {
+        let key = arm_key(run);
+        match keys.iter().position(|k| *k == key) {
+            Some(i) => members[i].push(run),
+            None => {
+                keys.push(key);
+                members.push(vec![run]);
+            }
+        }
+    }
+    keys.into_iter()
+        .zip(members)
+        .map(|((workload, label), runs)| arm(workload, label, &runs))
+        .collect()
+}
+
+fn arm(workload: String, label: String, runs: &[&RunView]) -> Arm {
+    let (done, rest): (Vec<&RunView>, Vec<&RunView>) = runs
+        .iter()
+        .partition(|r| r.summary.status == RunStatus::Complete);
+    let stat = |f: &dyn Fn(&RunView) -> Option<f64>| Spread::of(done.iter().filter_map(|r| f(r)));
+    let final_train = |r: &RunView| r.summary.trajectory.last().and_then(|e| e.train_loss);
+    let test = |r: &RunView| r.summary.test.clone();
+    Arm {
+        label,
+        workload,
+        seeds: done.iter().map(|r| r.summary.seed).collect(),
+        not_complete: rest
+            .iter()
+            .map(|r| {
+                (
+                    r.summary.seed,
+                    format!("{:?}", r.summary.status).to_lowercase(),
+                )
+            })
+            .collect(),
+        test_accuracy: stat(&|r| test(r)?.accuracy),
+        test_loss: stat(&|r| Some(test(r)?.loss)),
+        test_perplexity: stat(&|r| test(r)?.perplexity),
+        best_valid_loss: stat(&|r| r.summary.best_valid_loss),
+        final_train_loss: stat(&final_train),
+        generalization_gap: stat(&|r| Some(test(r)?.loss - final_train(r)?)),
+        wall_time_s: stat(&|r| Some(r.summary.wall_time_s)),
+        curve: curve(&done),
+    }
+}
+
+/// Mean, min and max validation loss over seeds at every update that all of them evaluated.
+fn curve(runs: &[&RunView]) -> Vec<(u64, f64, f64, f64)> {
+    let Some(first) = runs.first() else {
+        return Vec::new();
+    };
+    first
+        .summary
+        .trajectory
+        .iter()
+        .filter_map(|e| {
+            let values: Vec<f64> = runs
+                .iter()
+                .map(|r| {
+                    r.summary
+                        .trajectory
+                        .iter()
+                        .find(|x| x.update == e.update)
+                        .map(|x| x.valid_loss)
+                })
+                .collect::<Option<Vec<f64>>>()?;
+            let mean = values.iter().sum::<f64>() / values.len() as f64;
+            let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            Some((e.update, mean, min, max))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spread_is_the_sample_statistics_of_the_finite_values() {
+        let s = Spread::of([1.0, 3.0, f64::NAN]).unwrap();
+        assert_eq!((s.mean, s.n), (2.0, 2));
+        assert!((s.std - 2f64.sqrt()).abs() < 1e-12);
+        assert_eq!(Spread::of([5.0]).unwrap().std, 0.0);
+        assert!(Spread::of([f64::INFINITY]).is_none());
+        assert_eq!(Spread::show(Spread::of([1.0, 3.0]), 1), "2.0 ± 1.4");
+        assert_eq!(Spread::show(Spread::of([1.0]), 2), "1.00");
+        assert_eq!(Spread::show(None, 2), "–");
+    }
+}

@@ -1,0 +1,119 @@
+//! `experiments report` on a real tiny sweep: runs grouped into arms by everything but the seed,
+//! mean ± std from the run directories, and an HTML page that needs no other file.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_experiments");
+
+fn run(args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .output()
+        .expect("the binary runs");
+    assert!(
+        out.status.success(),
+        "{args:?}:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn report_groups_seeds_into_arms_with_mean_and_spread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/quick-cnn.toml");
+    let artifacts = format!("artifact_dir={:?}", tmp.path().display().to_string());
+    run(&[
+        "sweep",
+        config.to_str().unwrap(),
+        "--no-tui",
+        "--set",
+        &artifacts,
+        "--set",
+        "training.updates=16",
+        "--set",
+        "training.eval_every=8",
+        "--set",
+        "schedule.warmup=4",
+        "--set",
+        "data.train_subset=512",
+        "--set",
+        "data.valid_size=200",
+        "--set",
+        "data.test_subset=200",
+        "--grid",
+        "optimizer.beta=0.9,0.99",
+        "--grid",
+        "seed=1,2",
+    ]);
+    let root = tmp.path().join("quick-cnn");
+    let out = tmp.path().join("report");
+    let printed = run(&[
+        "report",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--title",
+        "tiny",
+    ]);
+    assert!(printed.contains("4 runs in 2 arms"), "{printed}");
+
+    let arms = json(&out.join("summary.json"));
+    let arms = arms.as_array().unwrap();
+    assert_eq!(arms.len(), 2);
+    for (arm, beta) in arms.iter().zip(["0.9", "0.99"]) {
+        assert!(
+            arm["label"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("β={beta} ")),
+            "{arm}"
+        );
+        assert_eq!(arm["seeds"].as_array().unwrap().len(), 2);
+        let accuracy = |seed: u64| {
+            let s = json(&root.join(format!("beta={beta},seed={seed}/summary.json")));
+            s["test"]["accuracy"].as_f64().unwrap()
+        };
+        let (a, b) = (accuracy(1), accuracy(2));
+        let spread = &arm["test_accuracy"];
+        assert!((spread["mean"].as_f64().unwrap() - (a + b) / 2.0).abs() < 1e-9);
+        assert!((spread["std"].as_f64().unwrap() - (a - b).abs() / 2f64.sqrt()).abs() < 1e-9);
+        assert_eq!(
+            arm["curve"].as_array().unwrap().len(),
+            2,
+            "two shared evaluations"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<table>") && html.contains("<svg") && html.contains("β=0.99"));
+    assert!(
+        !html.contains("src=") && !html.contains("href="),
+        "opens offline: no external files"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("experiments report") && md.contains("curves.svg"));
+    assert!(
+        std::fs::read_to_string(out.join("curves.svg"))
+            .unwrap()
+            .contains("polygon")
+    );
+}
+
+#[test]
+fn report_without_runs_is_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .args(["report", tmp.path().to_str().unwrap(), "--out", "x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no run directory"));
+}
