@@ -267,6 +267,34 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
         strip(&out.join("summary.json")),
         strip(&out2.join("summary.json"))
     );
+    // The exported records (small enough to commit) regenerate the same summary.
+    let export = tmp.path().join("export");
+    run(&[
+        "study",
+        "export",
+        a,
+        "--profile",
+        "tiny",
+        "--to",
+        export.to_str().unwrap(),
+    ]);
+    assert!(!export.join("cnn/beta=0.9,seed=1/checkpoint").exists());
+    let out3 = tmp.path().join("report3");
+    run(&[
+        "study",
+        "report",
+        a,
+        "--profile",
+        "tiny",
+        "--runs",
+        export.to_str().unwrap(),
+        "--out",
+        out3.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.json")).unwrap(),
+        std::fs::read_to_string(out3.join("summary.json")).unwrap()
+    );
 }
 
 #[test]

@@ -7,10 +7,11 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use clap::{Args, Subcommand};
 
 use crate::error::ExperimentError;
+use crate::study::Shard;
 use crate::study::definition::RefreshStudy;
+use crate::study::merge::{export_records, merge_runs};
 use crate::study::report::{Invocation, summarize, write_report};
 use crate::study::runner::{WorkloadRuns, run_shard, shard_workloads};
-use crate::study::{Shard, merge::merge_runs};
 use crate::train::RunOptions;
 
 /// Study commands.
@@ -20,6 +21,8 @@ pub enum StudyCommand {
     Refresh(RefreshArgs),
     /// Copy finished run directories of other shards (machines) into this study's tree.
     Merge(MergeArgs),
+    /// Copy the finished runs' records (summary with trajectory, config) to a directory to commit.
+    Export(ExportArgs),
     /// Analyse the run directories: gap table, R₀ and T_ES-noise sensitivity, plots, report.
     Report(ReportArgs),
 }
@@ -61,11 +64,24 @@ pub struct MergeArgs {
     pub from: Vec<PathBuf>,
 }
 
+/// `study export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    /// Destination, e.g. `results/refresh/full/runs`.
+    #[arg(long, value_name = "DIR")]
+    pub to: PathBuf,
+}
+
 /// `study report`.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
     #[command(flatten)]
     pub study: StudyArgs,
+    /// Read the runs from here instead of the study's root (e.g. an export).
+    #[arg(long, value_name = "DIR")]
+    pub runs: Option<PathBuf>,
     /// Output directory (default `results/refresh/<profile>`).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -90,14 +106,32 @@ impl StudyCommand {
                 }
                 Ok(())
             }
-            StudyCommand::Report(args) => {
+            StudyCommand::Export(args) => {
                 let study = RefreshStudy::load(&args.study.config, &args.study.profile)?;
+                let r = export_records(&study.root, &args.to)?;
+                println!(
+                    "{}: records of {} runs exported ({} unfinished left out)",
+                    args.to.display(),
+                    r.copied + r.present,
+                    r.unfinished.len()
+                );
+                Ok(())
+            }
+            StudyCommand::Report(args) => {
+                let mut study = RefreshStudy::load(&args.study.config, &args.study.profile)?;
+                if let Some(runs) = &args.runs {
+                    study.root = runs.clone();
+                }
                 let out = args
                     .out
                     .clone()
                     .unwrap_or_else(|| PathBuf::from("results/refresh").join(&study.profile));
+                let runs = args
+                    .runs
+                    .as_ref()
+                    .map_or(String::new(), |r| format!(" --runs {}", r.display()));
                 let command = format!(
-                    "experiments study report {} --profile {} --out {}",
+                    "experiments study report {} --profile {}{runs} --out {}",
                     args.study.config.display(),
                     study.profile,
                     out.display()

@@ -21,9 +21,32 @@ pub struct MergeReport {
 /// run there already; an unfinished one there is replaced.
 pub fn merge_runs(source: &Path, dest: &Path) -> Result<MergeReport, ExperimentError> {
     let mut report = MergeReport::default();
-    walk(source, Path::new(""), dest, &mut report)?;
+    walk(source, Path::new(""), dest, Copy::Whole, &mut report)?;
     Ok(report)
 }
+
+/// Like [`merge_runs`], but copies only each run's records (`summary.json`, which holds the
+/// trajectory, and `config.toml`), plus the study's `invocations.jsonl`: what a report needs,
+/// small enough to commit next to the report so that it regenerates from a clean checkout.
+pub fn export_records(source: &Path, dest: &Path) -> Result<MergeReport, ExperimentError> {
+    let mut report = MergeReport::default();
+    walk(source, Path::new(""), dest, Copy::Records, &mut report)?;
+    let log = source.join("invocations.jsonl");
+    if log.is_file() {
+        std::fs::create_dir_all(dest).map_err(ExperimentError::io(dest))?;
+        std::fs::copy(&log, dest.join("invocations.jsonl")).map_err(ExperimentError::io(&log))?;
+    }
+    Ok(report)
+}
+
+/// What of a run directory to copy.
+#[derive(Clone, Copy, PartialEq)]
+enum Copy {
+    Whole,
+    Records,
+}
+
+const RECORDS: [&str; 2] = ["config.toml", "summary.json"];
 
 fn finished(dir: &Path) -> Option<bool> {
     let run = RunDir::new(dir);
@@ -40,6 +63,7 @@ fn walk(
     source: &Path,
     relative: &Path,
     dest: &Path,
+    what: Copy,
     report: &mut MergeReport,
 ) -> Result<(), ExperimentError> {
     let here = source.join(relative);
@@ -54,7 +78,10 @@ fn walk(
                 if target.exists() {
                     std::fs::remove_dir_all(&target).map_err(ExperimentError::io(&target))?;
                 }
-                copy_tree(&here, &target)?;
+                match what {
+                    Copy::Whole => copy_tree(&here, &target)?,
+                    Copy::Records => copy_records(&here, &target)?,
+                }
                 report.copied += 1;
             }
             return Ok(());
@@ -73,7 +100,21 @@ fn walk(
         .collect();
     names.sort();
     for name in names {
-        walk(source, &relative.join(name), dest, report)?;
+        walk(source, &relative.join(name), dest, what, report)?;
+    }
+    Ok(())
+}
+
+/// Copies a run's records; the summary last.
+fn copy_records(from: &Path, to: &Path) -> Result<(), ExperimentError> {
+    std::fs::create_dir_all(to).map_err(ExperimentError::io(to))?;
+    for name in RECORDS {
+        let src = from.join(name);
+        if !src.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&src).map_err(ExperimentError::io(&src))?;
+        crate::artifacts::write_atomic(&to.join(name), &bytes)?;
     }
     Ok(())
 }
@@ -150,6 +191,12 @@ mod tests {
             d.join("kept/checkpoint/ours").exists() && !d.join("kept/checkpoint/theirs").exists()
         );
         assert!(!d.join("unfinished").exists());
+        // An export takes the records only.
+        let export = tempfile::tempdir().unwrap();
+        let r = export_records(dest.path(), export.path()).unwrap();
+        assert_eq!(r.copied, 2);
+        assert!(export.path().join("w/replaces/summary.json").is_file());
+        assert!(!export.path().join("w/replaces/checkpoint").exists());
         // Merging again changes nothing.
         let again = merge_runs(src.path(), dest.path()).unwrap();
         assert_eq!((again.copied, again.present), (0, 2));
