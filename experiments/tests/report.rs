@@ -117,3 +117,84 @@ fn report_without_runs_is_an_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run directory"));
 }
+
+#[test]
+fn surge_finds_the_fastest_rate_per_batch_size_from_a_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/quick-cnn.toml");
+    let artifacts = format!("artifact_dir={:?}", tmp.path().display().to_string());
+    run(&[
+        "sweep",
+        config.to_str().unwrap(),
+        "--no-tui",
+        "--set",
+        &artifacts,
+        "--set",
+        "schedule={kind=\"constant\", lr=0.002}",
+        "--set",
+        "training.updates=24",
+        "--set",
+        "training.eval_every=4",
+        "--set",
+        "data.train_subset=512",
+        "--set",
+        "data.valid_size=100",
+        "--set",
+        "data.test_subset=100",
+        "--grid",
+        "training.batch_size=8,32",
+        "--grid",
+        "schedule.lr=0.0005,0.004",
+    ]);
+    let root = tmp.path().join("quick-cnn");
+    let json_path = tmp.path().join("surge.json");
+    // A target every run reaches: the highest final training loss of the grid.
+    let mut curves = Vec::new();
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let s = json(&dir.unwrap().path().join("summary.json"));
+        let curve: Vec<(u64, f64)> = s["trajectory"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["update"].as_u64().unwrap(),
+                    e["train_loss"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        curves.push((
+            s["batch_size"].as_f64().unwrap(),
+            s["lr"].as_f64().unwrap(),
+            curve,
+        ));
+    }
+    let target = curves
+        .iter()
+        .map(|c| c.2.last().unwrap().1)
+        .fold(0.0, f64::max);
+    let printed = run(&[
+        "surge",
+        root.to_str().unwrap(),
+        "--target",
+        &target.to_string(),
+        "--json",
+        json_path.to_str().unwrap(),
+    ]);
+    let fits = json(&json_path);
+    let optima = fits[0]["optima"].as_array().unwrap();
+    assert_eq!(optima.len(), 2, "{printed}");
+    for optimum in optima {
+        let batch = optimum["batch"].as_f64().unwrap();
+        // The fastest of this batch size's runs to the target, from the summaries directly.
+        let best = curves
+            .iter()
+            .filter(|c| c.0 == batch)
+            .map(|c| (c.2.iter().find(|p| p.1 <= target).unwrap().0, c.1))
+            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+            .unwrap();
+        assert_eq!(optimum["steps"].as_u64().unwrap(), best.0, "{printed}");
+        assert_eq!(optimum["lr"].as_f64().unwrap(), best.1, "{printed}");
+    }
+    assert!(printed.contains("target training loss"), "{printed}");
+}

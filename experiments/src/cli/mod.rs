@@ -5,6 +5,7 @@ mod data;
 mod report;
 mod run;
 mod study;
+mod surge;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// Group run directories into arms (equal up to the seed): mean ± std, curves, HTML page.
     Report(report::ReportArgs),
+    /// Fit the surge law to runs over batch size × learning rate, per target training loss.
+    Surge(surge::SurgeArgs),
     /// Studies of many runs: `study refresh` (run, `--shard I/N`, `--jobs N`), `merge`, `report`.
     #[command(subcommand)]
     Study(study::StudyCommand),
@@ -52,6 +55,7 @@ impl Cli {
             Command::Compare(args) => compare::compare(&args),
             Command::Report(args) => report::report(&args),
             Command::Study(command) => command.run(),
+            Command::Surge(args) => surge::surge(&args),
             Command::Data(command) => command
                 .run()
                 .map_err(|e| crate::error::ExperimentError::Other(e.to_string())),

@@ -3,12 +3,14 @@
 //!
 //! The refresh study (`experiments study refresh`): [`definition`] → [`runner`] (the runs of a
 //! shard, resumable) → [`merge`] → [`analysis`] + [`report`] (tables, plots, summary JSON).
+//! The surge study's analysis ([`surge`]) fits the learning-rate/batch-size law to a grid of runs.
 
 pub mod analysis;
 pub mod definition;
 pub mod merge;
 pub mod report;
 pub mod runner;
+pub mod surge;
 
 use std::str::FromStr;
 
