@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::error::ExperimentError;
 use crate::report::{find_runs, load_run};
-use crate::study::surge::{SurgeRun, TargetFit, fit_target};
+use crate::study::surge::{SurgeRun, TargetFit, fit_target, plot_surge};
 
 /// Options of `surge`.
 #[derive(Debug, Args)]
@@ -22,6 +22,10 @@ pub struct SurgeArgs {
     /// Also write the fits as JSON here.
     #[arg(long, value_name = "FILE.json")]
     pub json: Option<PathBuf>,
+    /// Also draw the heat map (final training loss over batch × lr) with the optima and the
+    /// fitted laws (eq. 13 bold, eq. 24 faint) into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 /// Prints, per target, the optimal learning rate per batch size and the fitted B_noise and ε_max.
@@ -49,6 +53,9 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
     }
     let fits: Vec<TargetFit> = args.targets.iter().map(|&t| fit_target(&runs, t)).collect();
     print!("{}", table(&fits));
+    if let Some(path) = &args.plot {
+        plot_surge(&runs, &fits, path)?;
+    }
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&fits).expect("fits serialize");
         crate::artifacts::write_atomic(path, json.as_bytes())?;

@@ -8,6 +8,10 @@ use burn_balanced_adam::surge::{
 };
 use serde::Serialize;
 
+mod plot;
+
+pub use plot::plot_surge;
+
 /// One run of the grid: its batch size, (constant) learning rate and training-loss curve.
 #[derive(Debug, Clone)]
 pub struct SurgeRun {
@@ -149,6 +153,19 @@ mod tests {
         let eps = fit.eps_max.unwrap();
         assert!((eps / eps_max - 1.0).abs() < 0.15, "{fit:?}");
         assert!(fit.power_law_eps_max.is_some() && fit.error.is_none());
+    }
+
+    #[test]
+    fn the_heat_map_draws_every_run_and_both_fitted_laws() {
+        let runs = synthetic(128.0, 1e-3, 200.0);
+        let fits = [fit_target(&runs, 1.0), fit_target(&runs, 0.25)];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("surge.svg");
+        plot_surge(&runs, &fits, &path).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.matches("<rect").count() >= runs.len());
+        // eq. 13 and eq. 24 for the fitted target; nothing for the unreached one.
+        assert!(svg.matches("<polyline").count() >= 2, "fitted curves drawn");
     }
 
     #[test]

@@ -1,0 +1,127 @@
+//! The surge heat map: each run's final training loss over (batch size, learning rate), the
+//! fastest rate per batch size for each target loss, and the fitted laws through them.
+
+use std::path::Path;
+
+use burn_balanced_adam::surge::{power_law_lr, surge_lr};
+use plotters::prelude::*;
+
+use super::{SurgeRun, TargetFit};
+use crate::error::ExperimentError;
+
+/// Spacing of sorted, distinct values (their median gap; 1 for a single value).
+fn cell(values: &[f64]) -> f64 {
+    let mut gaps: Vec<f64> = values.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_by(f64::total_cmp);
+    gaps.get(gaps.len() / 2).copied().unwrap_or(1.0)
+}
+
+fn distinct(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    values.dedup();
+    values
+}
+
+/// Writes the heat map (x: log₂ B, y: log₁₀ lr) with the optima and fits of every target.
+pub fn plot_surge(
+    runs: &[SurgeRun],
+    fits: &[TargetFit],
+    path: &Path,
+) -> Result<(), ExperimentError> {
+    let e = |x: String| ExperimentError::Other(format!("plotting {}: {x}", path.display()));
+    let xs = distinct(runs.iter().map(|r| r.batch.log2()).collect());
+    let ys = distinct(runs.iter().map(|r| r.lr.log10()).collect());
+    if xs.is_empty() || ys.is_empty() {
+        return Err(ExperimentError::Other("no runs to plot".into()));
+    }
+    let (dx, dy) = (cell(&xs), cell(&ys));
+    let final_loss = |r: &SurgeRun| r.curve.last().map(|p| p.1).filter(|l| l.is_finite());
+    let losses: Vec<f64> = runs.iter().filter_map(final_loss).collect();
+    let lo = losses.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = losses.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let root = SVGBackend::new(path, (900, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
+    let x_range = (xs[0] - dx / 2.0)..(xs[xs.len() - 1] + dx / 2.0);
+    let y_range = (ys[0] - dy / 2.0)..(ys[ys.len() - 1] + dy / 2.0);
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            format!("Final training loss (blue {lo:.3} … red {hi:.3}); fastest lr per target"),
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x_range.clone(), y_range)
+        .map_err(|x| e(x.to_string()))?;
+    chart
+        .configure_mesh()
+        .x_desc("batch size")
+        .y_desc("learning rate")
+        .x_label_formatter(&|x| format!("{:.0}", 2f64.powf(*x)))
+        .y_label_formatter(&|y| format!("{:.0e}", 10f64.powf(*y)))
+        .draw()
+        .map_err(|x| e(x.to_string()))?;
+    let cells = runs.iter().map(|r| {
+        let (x, y) = (r.batch.log2(), r.lr.log10());
+        let color = match final_loss(r) {
+            Some(l) => {
+                let t = if hi > lo { (l - lo) / (hi - lo) } else { 0.0 };
+                HSLColor(0.66 * (1.0 - t), 0.75, 0.55).filled()
+            }
+            None => RGBColor(60, 60, 60).filled(), // diverged
+        };
+        Rectangle::new(
+            [(x - dx / 2.0, y - dy / 2.0), (x + dx / 2.0, y + dy / 2.0)],
+            color,
+        )
+    });
+    chart.draw_series(cells).map_err(|x| e(x.to_string()))?;
+    for (i, fit) in fits.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        let optima: Vec<(f64, f64)> = fit
+            .optima
+            .iter()
+            .map(|o| (o.batch.log2(), o.lr.log10()))
+            .collect();
+        chart
+            .draw_series(
+                optima
+                    .iter()
+                    .map(|&p| Circle::new(p, 6, color.stroke_width(3))),
+            )
+            .map_err(|x| e(x.to_string()))?
+            .label(format!("target {}", fit.target))
+            .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.stroke_width(3)));
+        let Some((b_noise, ..)) = fit.noise_scale else {
+            continue;
+        };
+        let steps = 100;
+        let grid =
+            |k: usize| x_range.start + (x_range.end - x_range.start) * k as f64 / steps as f64;
+        if let Some(eps) = fit.eps_max {
+            let line =
+                (0..=steps).map(|k| (grid(k), surge_lr(2f64.powf(grid(k)), b_noise, eps).log10()));
+            chart
+                .draw_series(LineSeries::new(line, color.stroke_width(2)))
+                .map_err(|x| e(x.to_string()))?;
+        }
+        if let Some(eps) = fit.power_law_eps_max {
+            let line = (0..=steps).map(|k| {
+                (
+                    grid(k),
+                    power_law_lr(2f64.powf(grid(k)), b_noise, eps, 0.5).log10(),
+                )
+            });
+            chart
+                .draw_series(LineSeries::new(line, color.mix(0.5).stroke_width(1)))
+                .map_err(|x| e(x.to_string()))?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|x| e(x.to_string()))?;
+    root.present().map_err(|x| e(x.to_string()))
+}
