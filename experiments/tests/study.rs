@@ -233,6 +233,7 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
         "T_ES noise",
         "loss-vs-beta.svg",
         "| `",
+        "## Reading",
     ] {
         assert!(
             report.contains(needle),
