@@ -108,6 +108,47 @@ fn report_groups_seeds_into_arms_with_mean_and_spread() {
 }
 
 #[test]
+fn arms_differing_only_outside_the_label_stay_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/quick-cnn.toml");
+    let artifacts = format!("artifact_dir={:?}", tmp.path().display().to_string());
+    run(&[
+        "sweep",
+        config.to_str().unwrap(),
+        "--no-tui",
+        "--set",
+        &artifacts,
+        "--set",
+        "training.updates=8",
+        "--set",
+        "training.eval_every=8",
+        "--set",
+        "schedule.warmup=2",
+        "--set",
+        "data.train_subset=256",
+        "--set",
+        "data.valid_size=100",
+        "--set",
+        "data.test_subset=100",
+        "--grid",
+        "optimizer.weight_decay=0.0,0.1",
+    ]);
+    let out = tmp.path().join("report");
+    let root = tmp.path().join("quick-cnn");
+    run(&[
+        "report",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let arms = json(&out.join("summary.json"));
+    let arms = arms.as_array().unwrap();
+    assert_eq!(arms.len(), 2, "weight decay 0 and 0.1 are different arms");
+    assert!(arms[1]["label"].as_str().unwrap().ends_with("variant 2"));
+    assert_ne!(arms[0]["config"], arms[1]["config"]);
+}
+
+#[test]
 fn report_without_runs_is_an_error() {
     let tmp = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)

@@ -54,6 +54,8 @@ pub struct Arm {
     pub label: String,
     /// Model and dataset.
     pub workload: String,
+    /// The runs' resolved config without `seed`, `name` and `artifact_dir`: what makes the arm.
+    pub config: String,
     /// Seeds of the finished runs.
     pub seeds: Vec<u64>,
     /// Runs that did not complete (diverged, failed, interrupted), by seed.
@@ -76,6 +78,27 @@ pub struct Arm {
     pub curve: Vec<(u64, f64, f64, f64)>,
 }
 
+/// The run's `config.toml` (of its main run, for a refresh run) without the keys that differ
+/// between seeds of one arm; empty if the run directory has none.
+fn config_identity(run: &RunView) -> String {
+    let path = [
+        run.dir.join("config.toml"),
+        run.dir.join("main/config.toml"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file());
+    let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) else {
+        return String::new();
+    };
+    let Ok(mut table) = text.parse::<toml::Table>() else {
+        return text;
+    };
+    for key in ["seed", "name", "artifact_dir"] {
+        table.remove(key);
+    }
+    table.to_string()
+}
+
 fn arm_key(run: &RunView) -> (String, String) {
     let s = &run.summary;
     let beta = match (&run.refresh, s.beta) {
@@ -91,12 +114,15 @@ fn arm_key(run: &RunView) -> (String, String) {
     (workload, label)
 }
 
-/// Groups `runs` into arms, in order of first appearance.
+/// Groups `runs` into arms (the same resolved config up to the seed), in order of first
+/// appearance. Arms whose short labels coincide (e.g. two FAdam settings at one learning rate)
+/// get `variant 2, 3, …` appended; their `config` tells them apart.
 pub fn group_arms(runs: &[RunView]) -> Vec<Arm> {
-    let mut keys: Vec<(String, String)> = Vec::new();
+    let mut keys: Vec<(String, String, String)> = Vec::new();
     let mut members: Vec<Vec<&RunView>> = Vec::new();
     for run in runs {
-        let key = arm_key(run);
+        let (workload, label) = arm_key(run);
+        let key = (workload, label, config_identity(run));
         match keys.iter().position(|k| *k == key) {
             Some(i) => members[i].push(run),
             None => {
@@ -105,13 +131,20 @@ pub fn group_arms(runs: &[RunView]) -> Vec<Arm> {
             }
         }
     }
-    keys.into_iter()
-        .zip(members)
-        .map(|((workload, label), runs)| arm(workload, label, &runs))
-        .collect()
+    let mut arms: Vec<Arm> = Vec::new();
+    for ((workload, label, config), runs) in keys.into_iter().zip(members) {
+        let same = arms.iter().filter(|a| a.label.starts_with(&label)).count();
+        let label = if same == 0 {
+            label
+        } else {
+            format!("{label} variant {}", same + 1)
+        };
+        arms.push(arm(workload, label, config, &runs));
+    }
+    arms
 }
 
-fn arm(workload: String, label: String, runs: &[&RunView]) -> Arm {
+fn arm(workload: String, label: String, config: String, runs: &[&RunView]) -> Arm {
     let (done, rest): (Vec<&RunView>, Vec<&RunView>) = runs
         .iter()
         .partition(|r| r.summary.status == RunStatus::Complete);
@@ -121,6 +154,7 @@ fn arm(workload: String, label: String, runs: &[&RunView]) -> Arm {
     Arm {
         label,
         workload,
+        config,
         seeds: done.iter().map(|r| r.summary.seed).collect(),
         not_complete: rest
             .iter()
