@@ -26,35 +26,44 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-#[test]
-fn report_groups_seeds_into_arms_with_mean_and_spread() {
-    let tmp = tempfile::tempdir().unwrap();
+/// `experiments sweep` of the quick CNN into `dir` on a tiny subset; returns the sweep's root.
+/// `changes` are `KEY=VALUE` settings, `grid` the axes.
+fn tiny_sweep(dir: &Path, changes: &[&str], grid: &[&str]) -> std::path::PathBuf {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/quick-cnn.toml");
-    let artifacts = format!("artifact_dir={:?}", tmp.path().display().to_string());
-    run(&[
+    let artifacts = format!("artifact_dir={:?}", dir.display().to_string());
+    let mut args = vec![
         "sweep",
         config.to_str().unwrap(),
         "--no-tui",
         "--set",
         &artifacts,
-        "--set",
-        "training.updates=16",
-        "--set",
-        "training.eval_every=8",
-        "--set",
-        "schedule.warmup=4",
-        "--set",
-        "data.train_subset=512",
-        "--set",
-        "data.valid_size=200",
-        "--set",
-        "data.test_subset=200",
-        "--grid",
-        "optimizer.beta=0.9,0.99",
-        "--grid",
-        "seed=1,2",
-    ]);
-    let root = tmp.path().join("quick-cnn");
+    ];
+    let base = ["data.valid_size=100", "data.test_subset=100"];
+    for change in base.iter().chain(changes) {
+        args.extend(["--set", change]);
+    }
+    for axis in grid {
+        args.extend(["--grid", axis]);
+    }
+    run(&args);
+    dir.join("quick-cnn")
+}
+
+#[test]
+fn report_groups_seeds_into_arms_with_mean_and_spread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tiny_sweep(
+        tmp.path(),
+        &[
+            "training.updates=16",
+            "training.eval_every=8",
+            "schedule.warmup=4",
+            "data.train_subset=512",
+            "data.valid_size=200",
+            "data.test_subset=200",
+        ],
+        &["optimizer.beta=0.9,0.99", "seed=1,2"],
+    );
     let out = tmp.path().join("report");
     let printed = run(&[
         "report",
@@ -110,31 +119,17 @@ fn report_groups_seeds_into_arms_with_mean_and_spread() {
 #[test]
 fn arms_differing_only_outside_the_label_stay_apart() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/quick-cnn.toml");
-    let artifacts = format!("artifact_dir={:?}", tmp.path().display().to_string());
-    run(&[
-        "sweep",
-        config.to_str().unwrap(),
-        "--no-tui",
-        "--set",
-        &artifacts,
-        "--set",
-        "training.updates=8",
-        "--set",
-        "training.eval_every=8",
-        "--set",
-        "schedule.warmup=2",
-        "--set",
-        "data.train_subset=256",
-        "--set",
-        "data.valid_size=100",
-        "--set",
-        "data.test_subset=100",
-        "--grid",
-        "optimizer.weight_decay=0.0,0.1",
-    ]);
+    let root = tiny_sweep(
+        tmp.path(),
+        &[
+            "training.updates=8",
+            "training.eval_every=8",
+            "schedule.warmup=2",
+            "data.train_subset=256",
+        ],
+        &["optimizer.weight_decay=0.0,0.1"],
+    );
     let out = tmp.path().join("report");
-    let root = tmp.path().join("quick-cnn");
     run(&[
         "report",
         root.to_str().unwrap(),
@@ -162,32 +157,16 @@ fn report_without_runs_is_an_error() {
 #[test]
 fn surge_finds_the_fastest_rate_per_batch_size_from_a_sweep() {
     let tmp = tempfile::tempdir().unwrap();
-    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/quick-cnn.toml");
-    let artifacts = format!("artifact_dir={:?}", tmp.path().display().to_string());
-    run(&[
-        "sweep",
-        config.to_str().unwrap(),
-        "--no-tui",
-        "--set",
-        &artifacts,
-        "--set",
-        "schedule={kind=\"constant\", lr=0.002}",
-        "--set",
-        "training.updates=24",
-        "--set",
-        "training.eval_every=4",
-        "--set",
-        "data.train_subset=512",
-        "--set",
-        "data.valid_size=100",
-        "--set",
-        "data.test_subset=100",
-        "--grid",
-        "training.batch_size=8,32",
-        "--grid",
-        "schedule.lr=0.0005,0.004",
-    ]);
-    let root = tmp.path().join("quick-cnn");
+    let root = tiny_sweep(
+        tmp.path(),
+        &[
+            "schedule={kind=\"constant\", lr=0.002}",
+            "training.updates=24",
+            "training.eval_every=4",
+            "data.train_subset=512",
+        ],
+        &["training.batch_size=8,32", "schedule.lr=0.0005,0.004"],
+    );
     let json_path = tmp.path().join("surge.json");
     // A target every run reaches: the highest final training loss of the grid.
     let mut curves = Vec::new();

@@ -7,6 +7,37 @@ use plotters::prelude::*;
 use super::RunView;
 use crate::error::ExperimentError;
 
+type LossChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A white canvas with validation-loss axes (updates on x, loss on y with 5% padding).
+fn loss_chart<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    caption: &str,
+    x_max: f64,
+    (y_min, y_max): (f64, f64),
+) -> Result<LossChart<'a, 'b>, String> {
+    let pad = ((y_max - y_min) * 0.05).max(1e-6);
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let mut chart = ChartBuilder::on(root)
+        .caption(caption, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..x_max, (y_min - pad)..(y_max + pad))
+        .map_err(|e| e.to_string())?;
+    chart
+        .configure_mesh()
+        .x_desc("optimizer updates")
+        .y_desc("validation loss")
+        .draw()
+        .map_err(|e| e.to_string())?;
+    Ok(chart)
+}
+
 /// Plots validation loss against optimizer updates, one line per run, into an SVG file.
 pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), ExperimentError> {
     let finite = |v: f64| v.is_finite();
@@ -35,24 +66,11 @@ pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), Exper
     let x_max = all.iter().map(|p| p.0).fold(1.0, f64::max);
     let y_min = all.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
     let y_max = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    let pad = ((y_max - y_min) * 0.05).max(1e-6);
     let draw_err =
         |err: String| ExperimentError::Other(format!("plotting {}: {err}", path.display()));
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| draw_err(e.to_string()))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption("Validation loss", ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..x_max, (y_min - pad)..(y_max + pad))
-        .map_err(|e| draw_err(e.to_string()))?;
-    chart
-        .configure_mesh()
-        .x_desc("optimizer updates")
-        .y_desc("validation loss")
-        .draw()
-        .map_err(|e| draw_err(e.to_string()))?;
+    let mut chart =
+        loss_chart(&root, "Validation loss", x_max, (y_min, y_max)).map_err(draw_err)?;
     for (i, (name, line)) in points.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         chart
@@ -91,27 +109,11 @@ pub fn plot_arm_curves(arms: &[super::arms::Arm], path: &Path) -> Result<(), Exp
     let x_max = finite.iter().map(|p| p.0 as f64).fold(1.0, f64::max);
     let y_min = finite.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
     let y_max = finite.iter().map(|p| p.3).fold(f64::NEG_INFINITY, f64::max);
-    let pad = ((y_max - y_min) * 0.05).max(1e-6);
     let draw_err =
         |err: String| ExperimentError::Other(format!("plotting {}: {err}", path.display()));
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| draw_err(e.to_string()))?;
-    let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "Validation loss: mean over seeds, band = min…max",
-            ("sans-serif", 20),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(0.0..x_max, (y_min - pad)..(y_max + pad))
-        .map_err(|e| draw_err(e.to_string()))?;
-    chart
-        .configure_mesh()
-        .x_desc("optimizer updates")
-        .y_desc("validation loss")
-        .draw()
-        .map_err(|e| draw_err(e.to_string()))?;
+    let caption = "Validation loss: mean over seeds, band = min…max";
+    let mut chart = loss_chart(&root, caption, x_max, (y_min, y_max)).map_err(draw_err)?;
     for (i, arm) in arms.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         let points: Vec<&(u64, f64, f64, f64)> = arm
