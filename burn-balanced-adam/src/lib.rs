@@ -5,12 +5,14 @@
 //!   learning horizon T_ES ([`t_es`] estimates it from a validation trajectory);
 //! - [`InvAdam`] / [`DualAdam`]: Adam's division replaced by a multiplication, blended back
 //!   into Adam by a linearly decaying weight;
-//! - [`FAdam`]: Adam as a natural-gradient method with the diagonal empirical Fisher.
+//! - [`FAdam`]: Adam as a natural-gradient method with the diagonal empirical Fisher;
+//! - [`surge`]: the optimal learning rate against batch size for Adam-style optimizers, and its
+//!   fits from sweeps.
 //!
 //! Each step runs a fused kernel where the tensor's backend has one (one pass over memory, in
-//! place: Flex with the default `flex` feature; wgpu/CUDA with the `wgpu`/`cuda` features, for
-//! balanced Adam, InvAdam and DualAdam), and Burn tensor ops everywhere else; configs choose with
-//! [`StepImplementation`]. Both implementations are tested against each other.
+//! place: Flex with the default `flex` feature; wgpu/CUDA with the `wgpu`/`cuda` features, FAdam's
+//! per-tensor reductions running first as fused tensor ops), and Burn tensor ops everywhere else;
+//! configs choose with [`StepImplementation`]. Both implementations are tested against each other.
 //!
 //! Every config is a serde struct (TOML/JSON; unknown keys rejected) with `validate()`,
 //! `try_build()` and `try_init()` that return a [`ConfigError`] naming the bad field. States
