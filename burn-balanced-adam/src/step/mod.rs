@@ -154,6 +154,7 @@ pub(crate) struct FAdamScalars {
 /// `x^e` in f32, exact for the common `e = 1`, `e = 0.5` and `e = 2`, as Burn's `powf_scalar`
 /// computes them.
 #[inline(always)]
+#[cfg_attr(not(feature = "flex"), allow(dead_code))] // the CPU kernel's
 pub(crate) fn power_f32(x: f32, exponent: f32) -> f32 {
     if exponent == 1.0 {
         x
@@ -166,6 +167,7 @@ pub(crate) fn power_f32(x: f32, exponent: f32) -> f32 {
     }
 }
 
+#[cfg_attr(not(feature = "flex"), allow(dead_code))] // the CPU kernel's
 impl FAdamScalars {
     /// FAdam's additive term `e` from the gradient's RMS `s`, in f32 as the reference has it.
     pub(crate) fn epsilon_term(&self, s: f32) -> f32 {

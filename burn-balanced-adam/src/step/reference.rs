@@ -91,6 +91,8 @@ fn power<const D: usize>(x: Tensor<D>, exponent: f64) -> Tensor<D> {
 /// (base = `f^p + e`), and the per-tensor ε term and clipping divisors as `[1, …, 1]` tensors.
 struct FAdamParts<const D: usize> {
     fisher: Tensor<D>,
+    /// Read by the GPU path only ([`fadam_norms`]).
+    #[cfg_attr(not(feature = "cube"), allow(dead_code))]
     epsilon: Tensor<D>,
     natural: Tensor<D>,
     natural_divisor: Tensor<D>,
@@ -149,6 +151,7 @@ pub(crate) fn fadam_step<const D: usize>(
 /// FAdam's per-tensor scalars for a fused update kernel, on the device as one `[3]` tensor:
 /// `[e, natural-gradient clip divisor, decay-term clip divisor (1 without decay)]`. Computed by
 /// the reference's own operations, so the kernel needs no reductions of its own.
+#[cfg(feature = "cube")]
 pub(crate) fn fadam_norms<const D: usize>(
     theta: &Tensor<D>,
     grad: &Tensor<D>,
