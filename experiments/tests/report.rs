@@ -218,3 +218,39 @@ fn surge_finds_the_fastest_rate_per_batch_size_from_a_sweep() {
     }
     assert!(printed.contains("target training loss"), "{printed}");
 }
+
+#[test]
+fn surge_and_study_report_refuse_missing_input_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fails = |args: &[&str], needle: &str| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && stderr.contains(needle),
+            "{args:?}: {stderr}"
+        );
+    };
+    let dir = tmp.path().to_str().unwrap();
+    fails(&["surge", dir, "--target", "NaN"], "--target NaN");
+    fails(
+        &["surge", "/no/such/runs", "--target", "1"],
+        "/no/such/runs",
+    );
+    fails(&["surge", dir, "--target", "1"], "no run directory");
+    let study = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/study-refresh.toml");
+    let missing = tmp.path().join("missing");
+    fails(
+        &[
+            "study",
+            "report",
+            study.to_str().unwrap(),
+            "--profile",
+            "small",
+            "--runs",
+            missing.to_str().unwrap(),
+            "--out",
+            dir,
+        ],
+        "missing: no such directory",
+    );
+}

@@ -122,6 +122,13 @@ impl StudyCommand {
                 if let Some(runs) = &args.runs {
                     study.root = runs.clone();
                 }
+                if !study.root.is_dir() {
+                    return Err(ExperimentError::Other(format!(
+                        "{}: no such directory; the study's runs go there (`study refresh`), \
+                         or pass an export with --runs",
+                        study.root.display()
+                    )));
+                }
                 let out = args
                     .out
                     .clone()

@@ -30,8 +30,19 @@ pub struct SurgeArgs {
 
 /// Prints, per target, the optimal learning rate per batch size and the fitted B_noise and ε_max.
 pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
+    if let Some(bad) = args.targets.iter().find(|t| !t.is_finite()) {
+        return Err(ExperimentError::Other(format!(
+            "--target {bad}: a target training loss must be a finite number"
+        )));
+    }
     let mut runs = Vec::new();
     for path in &args.paths {
+        if !path.is_dir() {
+            return Err(ExperimentError::Other(format!(
+                "{}: no such directory",
+                path.display()
+            )));
+        }
         for dir in find_runs(path)? {
             let s = load_run(&dir)?.summary;
             let curve = s

@@ -38,6 +38,20 @@ fn loss_chart<'a, 'b>(
     Ok(chart)
 }
 
+/// Draws the legend and writes the file.
+fn finish<'a, 'b>(
+    mut chart: LossChart<'a, 'b>,
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
 /// Plots validation loss against optimizer updates, one line per run, into an SVG file.
 pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), ExperimentError> {
     let finite = |v: f64| v.is_finite();
@@ -84,13 +98,7 @@ pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), Exper
             .draw_series(line.iter().map(|&p| Circle::new(p, 3, color.filled())))
             .map_err(|e| draw_err(e.to_string()))?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| draw_err(e.to_string()))?;
-    root.present().map_err(|e| draw_err(e.to_string()))
+    finish(chart, &root).map_err(draw_err)
 }
 
 /// Plots each arm's mean validation loss over seeds, with its min–max band, into an SVG file.
@@ -138,11 +146,5 @@ pub fn plot_arm_curves(arms: &[super::arms::Arm], path: &Path) -> Result<(), Exp
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
             });
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| draw_err(e.to_string()))?;
-    root.present().map_err(|e| draw_err(e.to_string()))
+    finish(chart, &root).map_err(draw_err)
 }

@@ -182,6 +182,12 @@ impl RefreshStudy {
         let base_dir = path.parent().unwrap_or(Path::new("."));
         let mut workloads = Vec::new();
         for w in &file.workloads {
+            if w.name.is_empty() || w.name.contains(['/', '\\']) || w.name.starts_with('.') {
+                return Err(invalid(
+                    path,
+                    format!("workload name {:?}: must be a non-empty file name", w.name),
+                ));
+            }
             if workloads.iter().any(|o: &StudyWorkload| o.name == w.name) {
                 return Err(invalid(path, format!("workload `{}` twice", w.name)));
             }
@@ -212,6 +218,12 @@ impl RefreshStudy {
         }
         if self.seeds.is_empty() {
             return Err("`seeds`: at least one".into());
+        }
+        let mut distinct = self.seeds.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if distinct.len() != self.seeds.len() {
+            return Err(format!("`seeds` = {:?}: a seed repeats", self.seeds));
         }
         let positive = |v: f64| v.is_finite() && v > 0.0;
         if !(positive(self.r0) && self.r0_sweep.iter().all(|&r| positive(r))) {
@@ -355,7 +367,13 @@ mod tests {
     #[test]
     fn bad_study_files_are_errors_that_name_the_problem() {
         assert!(load_variant(|t| t.to_string()).is_ok());
-        let cases: [(&str, &str, &str); 5] = [
+        let cases: [(&str, &str, &str); 7] = [
+            ("seeds = [42, 43]", "seeds = [42, 42]", "a seed repeats"),
+            (
+                "name = \"cnn-mnist-1.5k\"",
+                "name = \"../escape\"",
+                "file name",
+            ),
             ("pilot_beta = 0.94377", "pilot_beta = 0.95", "pilot_beta"),
             (
                 "seed_window = 3",
