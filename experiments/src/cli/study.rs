@@ -1,4 +1,5 @@
-//! `study refresh | merge | report`: the refresh-rule study, sharded, merged and reported.
+//! `study refresh | compare | merge | export | report | compare-report`: the refresh-rule and
+//! optimizer-comparison studies, sharded, merged and reported.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,6 +9,10 @@ use clap::{Args, Subcommand};
 
 use crate::error::ExperimentError;
 use crate::study::Shard;
+use crate::study::compare::definition::CompareStudy;
+use crate::study::compare::{
+    analysis as compare_analysis, report as compare_report, runner as compare_runner,
+};
 use crate::study::definition::RefreshStudy;
 use crate::study::merge::{export_records, merge_runs};
 use crate::study::report::{Invocation, summarize, write_report};
@@ -19,6 +24,11 @@ use crate::train::RunOptions;
 pub enum StudyCommand {
     /// Train the refresh study's runs (all, or one shard); finished runs are skipped.
     Refresh(RefreshArgs),
+    /// Train the optimizer comparison's runs (`configs/study-compare.toml`): the same rate grid
+    /// for every optimizer, then its chosen rate with each seed; finished runs are skipped.
+    Compare(RefreshArgs),
+    /// Report the optimizer comparison: tables, paired differences, curves, offline HTML.
+    CompareReport(CompareReportArgs),
     /// Copy finished run directories of other shards (machines) into this study's tree.
     Merge(MergeArgs),
     /// Copy the finished runs' records (summary with trajectory, config) to a directory to commit.
@@ -30,15 +40,47 @@ pub enum StudyCommand {
 /// The study file and profile.
 #[derive(Debug, Args)]
 pub struct StudyArgs {
-    /// The study definition.
-    #[arg(default_value = "configs/study-refresh.toml")]
-    pub config: PathBuf,
-    /// Budget profile: `small` (≤ 30 min on 2 CPU cores) or `full`.
+    /// The study definition [default: configs/study-refresh.toml, for `compare`
+    /// configs/study-compare.toml].
+    pub config: Option<PathBuf>,
+    /// Budget profile: `small` (a pipeline check) or `full`.
     #[arg(long, default_value = "full")]
     pub profile: String,
 }
 
-/// `study refresh`.
+impl StudyArgs {
+    /// The study file: the one given, or `default`.
+    fn path(&self, default: &str) -> PathBuf {
+        self.config
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(default))
+    }
+}
+
+const REFRESH_FILE: &str = "configs/study-refresh.toml";
+const COMPARE_FILE: &str = "configs/study-compare.toml";
+
+/// `study compare-report`.
+#[derive(Debug, Args)]
+pub struct CompareReportArgs {
+    /// The study definition.
+    #[arg(default_value = "configs/study-compare.toml")]
+    pub config: PathBuf,
+    /// Budget profile (`small` or `full`).
+    #[arg(long, default_value = "full")]
+    pub profile: String,
+    /// Read the runs from here instead of the study's root (e.g. an export).
+    #[arg(long, value_name = "DIR")]
+    pub runs: Option<PathBuf>,
+    /// Output directory (default `results/comparison/<profile>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// A Markdown file appended after the computed reading (the written interpretation).
+    #[arg(long, value_name = "FILE")]
+    pub notes: Option<PathBuf>,
+}
+
+/// `study refresh` and `study compare`: which shard, or how many local processes.
 #[derive(Debug, Args)]
 pub struct RefreshArgs {
     #[command(flatten)]
@@ -72,6 +114,10 @@ pub struct ExportArgs {
     /// Destination, e.g. `results/refresh/full/runs`.
     #[arg(long, value_name = "DIR")]
     pub to: PathBuf,
+    /// Export the run directories under this directory instead of a study's (e.g. a sweep's,
+    /// `runs/surge-cnn-fashion`); the study file is then not read.
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
 }
 
 /// `study report`.
@@ -92,10 +138,12 @@ impl StudyCommand {
     pub fn run(self) -> Result<(), ExperimentError> {
         match self {
             StudyCommand::Refresh(args) => refresh(&args),
+            StudyCommand::Compare(args) => compare(&args),
+            StudyCommand::CompareReport(args) => compare_report(&args),
             StudyCommand::Merge(args) => {
-                let study = RefreshStudy::load(&args.study.config, &args.study.profile)?;
+                let root = study_root(&args.study)?;
                 for source in &args.from {
-                    let r = merge_runs(source, &study.root)?;
+                    let r = merge_runs(source, &root)?;
                     println!(
                         "{}: {} runs copied, {} already present, {} unfinished left out",
                         source.display(),
@@ -107,8 +155,11 @@ impl StudyCommand {
                 Ok(())
             }
             StudyCommand::Export(args) => {
-                let study = RefreshStudy::load(&args.study.config, &args.study.profile)?;
-                let r = export_records(&study.root, &args.to)?;
+                let from = match &args.from {
+                    Some(dir) => dir.clone(),
+                    None => study_root(&args.study)?,
+                };
+                let r = export_records(&from, &args.to)?;
                 println!(
                     "{}: records of {} runs exported ({} unfinished left out)",
                     args.to.display(),
@@ -118,7 +169,8 @@ impl StudyCommand {
                 Ok(())
             }
             StudyCommand::Report(args) => {
-                let mut study = RefreshStudy::load(&args.study.config, &args.study.profile)?;
+                let mut study =
+                    RefreshStudy::load(&args.study.path(REFRESH_FILE), &args.study.profile)?;
                 if let Some(runs) = &args.runs {
                     study.root = runs.clone();
                 }
@@ -139,7 +191,7 @@ impl StudyCommand {
                     .map_or(String::new(), |r| format!(" --runs {}", r.display()));
                 let command = format!(
                     "experiments study report {} --profile {}{runs} --out {}",
-                    args.study.config.display(),
+                    args.study.path(REFRESH_FILE).display(),
                     study.profile,
                     out.display()
                 );
@@ -150,7 +202,7 @@ impl StudyCommand {
                     path.display(),
                     summary.workloads.len(),
                     summary.incomplete.len(),
-                    summary.runs
+                    summary.provenance.runs
                 );
                 Ok(())
             }
@@ -159,14 +211,14 @@ impl StudyCommand {
 }
 
 fn refresh(args: &RefreshArgs) -> Result<(), ExperimentError> {
-    let study = RefreshStudy::load(&args.study.config, &args.study.profile)?;
+    let study = RefreshStudy::load(&args.study.path(REFRESH_FILE), &args.study.profile)?;
     if args.jobs == 0 || (args.jobs > 1 && args.shard.is_some()) {
         return Err(ExperimentError::Other(
             "--jobs must be ≥ 1, and --jobs N runs all N shards itself: drop --shard".into(),
         ));
     }
     if args.jobs > 1 && !args.plan {
-        return spawn_jobs(args);
+        return spawn_jobs(args, "refresh");
     }
     let shard = args.shard.unwrap_or(Shard::ALL);
     if args.plan {
@@ -189,13 +241,25 @@ fn refresh(args: &RefreshArgs) -> Result<(), ExperimentError> {
         }
         return Ok(());
     }
-    std::fs::create_dir_all(&study.root).map_err(ExperimentError::io(&study.root))?;
+    train_and_record(&study.root, shard, |options| {
+        run_shard(&study, shard, options)
+    })
+}
+
+/// Runs `train` (one shard's runs, which returns the runs that did not finish) and appends the
+/// invocation's wall clock to `<root>/invocations.jsonl`.
+fn train_and_record(
+    root: &std::path::Path,
+    shard: Shard,
+    train: impl FnOnce(&RunOptions) -> Result<Vec<String>, ExperimentError>,
+) -> Result<(), ExperimentError> {
+    std::fs::create_dir_all(root).map_err(ExperimentError::io(root))?;
     let started = Instant::now();
     let options = RunOptions {
         no_tui: true,
         ..RunOptions::default()
     };
-    let failed = run_shard(&study, shard, &options)?;
+    let failed = train(&options)?;
     Invocation {
         shard: format!("{}/{}", shard.index, shard.count),
         started_unix_s: SystemTime::now()
@@ -206,7 +270,7 @@ fn refresh(args: &RefreshArgs) -> Result<(), ExperimentError> {
         interrupted: crate::interrupted(),
         command: std::env::args().collect::<Vec<_>>().join(" "),
     }
-    .append(&study.root)?;
+    .append(root)?;
     if failed.is_empty() {
         Ok(())
     } else {
@@ -218,8 +282,14 @@ fn refresh(args: &RefreshArgs) -> Result<(), ExperimentError> {
     }
 }
 
-/// Runs shards 1/N … N/N as child processes of this binary and waits for all of them.
-fn spawn_jobs(args: &RefreshArgs) -> Result<(), ExperimentError> {
+/// Runs shards 1/N … N/N of `study <command>` as child processes of this binary and waits for
+/// all of them.
+fn spawn_jobs(args: &RefreshArgs, study_command: &str) -> Result<(), ExperimentError> {
+    let default_file = if study_command == "compare" {
+        COMPARE_FILE
+    } else {
+        REFRESH_FILE
+    };
     let exe = std::env::current_exe().map_err(|e| ExperimentError::Other(e.to_string()))?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = (cpus / args.jobs).max(1).to_string();
@@ -227,8 +297,8 @@ fn spawn_jobs(args: &RefreshArgs) -> Result<(), ExperimentError> {
     for index in 1..=args.jobs {
         let mut command = Command::new(&exe);
         command
-            .args(["study", "refresh"])
-            .arg(&args.study.config)
+            .args(["study", study_command])
+            .arg(args.study.path(default_file))
             .args(["--profile", &args.study.profile])
             .args(["--shard", &format!("{index}/{}", args.jobs)]);
         if std::env::var_os("RAYON_NUM_THREADS").is_none() {
@@ -252,4 +322,94 @@ fn spawn_jobs(args: &RefreshArgs) -> Result<(), ExperimentError> {
     } else {
         Err(ExperimentError::Other(failed.join("; ")))
     }
+}
+
+/// The run-directory root of either study file (what `merge` and `export` need).
+fn study_root(args: &StudyArgs) -> Result<PathBuf, ExperimentError> {
+    let path = args.path(REFRESH_FILE);
+    let text = std::fs::read_to_string(&path).map_err(ExperimentError::io(&path))?;
+    let is_comparison = text
+        .parse::<toml::Table>()
+        .is_ok_and(|t| t.contains_key("optimizers"));
+    Ok(if is_comparison {
+        CompareStudy::load(&path, &args.profile)?.root
+    } else {
+        RefreshStudy::load(&path, &args.profile)?.root
+    })
+}
+
+fn compare(args: &RefreshArgs) -> Result<(), ExperimentError> {
+    let study = CompareStudy::load(&args.study.path(COMPARE_FILE), &args.study.profile)?;
+    if args.jobs == 0 || (args.jobs > 1 && args.shard.is_some()) {
+        return Err(ExperimentError::Other(
+            "--jobs must be ≥ 1, and --jobs N runs all N shards itself: drop --shard".into(),
+        ));
+    }
+    if args.jobs > 1 && !args.plan {
+        return spawn_jobs(args, "compare");
+    }
+    let shard = args.shard.unwrap_or(Shard::ALL);
+    if args.plan {
+        let jobs = args.jobs.max(shard.count);
+        for index in 1..=jobs {
+            let part = Shard { index, count: jobs };
+            for w in compare_runner::shard_workloads(&study, part) {
+                let workload = &study.workloads[w];
+                println!(
+                    "shard {index}/{jobs}: {} ({} updates): {} optimizers × {} rates, then {} seeds",
+                    workload.name,
+                    workload.updates(),
+                    study.optimizers.len(),
+                    study.lrs.len(),
+                    study.seeds.len()
+                );
+            }
+        }
+        return Ok(());
+    }
+    train_and_record(&study.root, shard, |options| {
+        compare_runner::run_shard(&study, shard, options)
+    })
+}
+
+fn compare_report(args: &CompareReportArgs) -> Result<(), ExperimentError> {
+    let mut study = CompareStudy::load(&args.config, &args.profile)?;
+    if let Some(runs) = &args.runs {
+        study.root = runs.clone();
+    }
+    if !study.root.is_dir() {
+        return Err(ExperimentError::Other(format!(
+            "{}: no such directory; the study's runs go there (`study compare`), \
+             or pass an export with --runs",
+            study.root.display()
+        )));
+    }
+    let notes = match &args.notes {
+        Some(path) => std::fs::read_to_string(path).map_err(ExperimentError::io(path))?,
+        None => String::new(),
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results/comparison").join(&study.profile));
+    let mut command = format!(
+        "experiments study compare-report {} --profile {}",
+        args.config.display(),
+        study.profile
+    );
+    for (flag, value) in [("--runs", &args.runs), ("--notes", &args.notes)] {
+        if let Some(v) = value {
+            command += &format!(" {flag} {}", v.display());
+        }
+    }
+    command += &format!(" --out {}", out.display());
+    let summary = compare_analysis::summarize(&study)?;
+    let path = compare_report::write_report(&study, &summary, &out, &command, &notes)?;
+    println!(
+        "{}: {} workloads, {} finished runs",
+        path.display(),
+        summary.workloads.len(),
+        summary.provenance.runs
+    );
+    Ok(())
 }

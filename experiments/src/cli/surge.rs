@@ -7,6 +7,8 @@ use clap::Args;
 
 use crate::error::ExperimentError;
 use crate::report::{find_runs, load_run};
+use crate::study::report::Tally;
+use crate::study::surge::report::{SurgeSummary, write_report};
 use crate::study::surge::{SurgeRun, TargetFit, fit_target, plot_surge};
 
 /// Options of `surge`.
@@ -17,7 +19,7 @@ pub struct SurgeArgs {
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
     /// A target training loss (repeatable): early, middle and late in training.
-    #[arg(long = "target", required = true, value_name = "LOSS")]
+    #[arg(long = "target", required = true, value_name = "LOSS", num_args = 1..)]
     pub targets: Vec<f64>,
     /// Also write the fits as JSON here.
     #[arg(long, value_name = "FILE.json")]
@@ -26,6 +28,16 @@ pub struct SurgeArgs {
     /// fitted laws (eq. 13 bold, eq. 24 faint) into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+    /// Write the whole report here: `report.md`, `report.html` (offline), `surge.svg`,
+    /// `summary.json`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The report's title.
+    #[arg(long, default_value = "The surge study")]
+    pub title: String,
+    /// A Markdown file appended to the report (the written reading).
+    #[arg(long, value_name = "FILE")]
+    pub notes: Option<PathBuf>,
 }
 
 /// Prints, per target, the optimal learning rate per batch size and the fitted B_noise and ε_max.
@@ -36,6 +48,7 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
         )));
     }
     let mut runs = Vec::new();
+    let mut tally = Tally::default();
     for path in &args.paths {
         if !path.is_dir() {
             return Err(ExperimentError::Other(format!(
@@ -45,6 +58,7 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
         }
         for dir in find_runs(path)? {
             let s = load_run(&dir)?.summary;
+            tally.add(&s);
             let curve = s
                 .trajectory
                 .iter()
@@ -71,7 +85,35 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
         let json = serde_json::to_string_pretty(&fits).expect("fits serialize");
         crate::artifacts::write_atomic(path, json.as_bytes())?;
     }
+    if let Some(out) = &args.out {
+        let notes = match &args.notes {
+            Some(path) => std::fs::read_to_string(path).map_err(ExperimentError::io(path))?,
+            None => String::new(),
+        };
+        let summary = SurgeSummary::new(&args.title, &runs, fits, tally);
+        let path = write_report(&runs, &summary, out, &command(args), &notes)?;
+        println!("{}", path.display());
+    }
     Ok(())
+}
+
+/// The command line that regenerates the report.
+fn command(args: &SurgeArgs) -> String {
+    let mut c = String::from("experiments surge");
+    for p in &args.paths {
+        let _ = write!(c, " {}", p.display());
+    }
+    for t in &args.targets {
+        let _ = write!(c, " --target {t}");
+    }
+    let _ = write!(c, " --title {:?}", args.title);
+    if let Some(n) = &args.notes {
+        let _ = write!(c, " --notes {}", n.display());
+    }
+    if let Some(o) = &args.out {
+        let _ = write!(c, " --out {}", o.display());
+    }
+    c
 }
 
 fn table(fits: &[TargetFit]) -> String {

@@ -115,6 +115,21 @@ impl ScheduleConfig {
             ScheduleConfig::Constant { lr } | ScheduleConfig::WarmupCosine { lr, .. } => *lr,
         }
     }
+
+    /// `constant` or `warmup_cosine`, as in the config.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ScheduleConfig::Constant { .. } => "constant",
+            ScheduleConfig::WarmupCosine { .. } => "warmup_cosine",
+        }
+    }
+
+    /// Sets the peak (or constant) learning rate, keeping the schedule's shape.
+    pub fn set_peak_lr(&mut self, rate: f64) {
+        match self {
+            ScheduleConfig::Constant { lr } | ScheduleConfig::WarmupCosine { lr, .. } => *lr = rate,
+        }
+    }
 }
 
 /// How long to train and how often to evaluate.

@@ -144,7 +144,8 @@ pub fn group_arms(runs: &[RunView]) -> Vec<Arm> {
     arms
 }
 
-fn arm(workload: String, label: String, config: String, runs: &[&RunView]) -> Arm {
+/// One arm from its runs (their seeds' statistics; the label and config as given).
+pub fn arm(workload: String, label: String, config: String, runs: &[&RunView]) -> Arm {
     let (done, rest): (Vec<&RunView>, Vec<&RunView>) = runs
         .iter()
         .partition(|r| r.summary.status == RunStatus::Complete);

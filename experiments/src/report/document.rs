@@ -8,7 +8,8 @@ use super::arms::{Arm, Spread};
 use super::plot::plot_arm_curves;
 use crate::error::ExperimentError;
 
-const COLUMNS: [&str; 9] = [
+/// The columns of an arm's table row.
+pub const COLUMNS: [&str; 9] = [
     "arm",
     "seeds",
     "test acc %",
@@ -20,7 +21,8 @@ const COLUMNS: [&str; 9] = [
     "wall s / run",
 ];
 
-fn row(arm: &Arm) -> [String; 9] {
+/// An arm's table row (aligned with [`COLUMNS`]).
+pub fn row(arm: &Arm) -> [String; 9] {
     let mut seeds = format!("{}", arm.seeds.len());
     if !arm.not_complete.is_empty() {
         let others: Vec<String> = arm

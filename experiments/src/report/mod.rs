@@ -3,9 +3,10 @@
 
 pub mod arms;
 pub mod document;
+pub mod page;
 mod plot;
 
-pub use plot::plot_validation_curves;
+pub use plot::{plot_arm_curves, plot_validation_curves};
 
 use std::path::{Path, PathBuf};
 

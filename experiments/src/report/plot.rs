@@ -116,7 +116,22 @@ pub fn plot_arm_curves(arms: &[super::arms::Arm], path: &Path) -> Result<(), Exp
     }
     let x_max = finite.iter().map(|p| p.0 as f64).fold(1.0, f64::max);
     let y_min = finite.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
-    let y_max = finite.iter().map(|p| p.3).fold(f64::NEG_INFINITY, f64::max);
+    // An arm that blows up would flatten the others: the axis stops at twice the worst final
+    // mean (lines above it are clipped).
+    let worst_final = arms
+        .iter()
+        .filter_map(|a| a.curve.last().map(|p| p.1))
+        .filter(|v| v.is_finite())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let y_max = finite
+        .iter()
+        .map(|p| p.3)
+        .fold(f64::NEG_INFINITY, f64::max)
+        .min(if worst_final > y_min {
+            2.0 * worst_final
+        } else {
+            f64::INFINITY
+        });
     let draw_err =
         |err: String| ExperimentError::Other(format!("plotting {}: {err}", path.display()));
     let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
@@ -131,13 +146,16 @@ pub fn plot_arm_curves(arms: &[super::arms::Arm], path: &Path) -> Result<(), Exp
             .collect();
         let band: Vec<(f64, f64)> = points
             .iter()
-            .map(|p| (p.0 as f64, p.3))
-            .chain(points.iter().rev().map(|p| (p.0 as f64, p.2)))
+            .map(|p| (p.0 as f64, p.3.min(y_max)))
+            .chain(points.iter().rev().map(|p| (p.0 as f64, p.2.min(y_max))))
             .collect();
         chart
             .draw_series([Polygon::new(band, color.mix(0.15).filled())])
             .map_err(|e| draw_err(e.to_string()))?;
-        let mean: Vec<(f64, f64)> = points.iter().map(|p| (p.0 as f64, p.1)).collect();
+        let mean: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| (p.0 as f64, p.1.min(y_max)))
+            .collect();
         chart
             .draw_series(LineSeries::new(mean, color.stroke_width(2)))
             .map_err(|e| draw_err(e.to_string()))?

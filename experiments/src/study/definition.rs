@@ -63,15 +63,15 @@ fn one() -> f64 {
 /// One workload as written: a base experiment config and dotted-key changes to it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WorkloadFile {
-    name: String,
+pub(super) struct WorkloadFile {
+    pub(super) name: String,
     /// Path of the base config, relative to the study file.
-    config: PathBuf,
+    pub(super) config: PathBuf,
     #[serde(default)]
-    set: toml::Table,
+    pub(super) set: toml::Table,
     /// Relative seconds per update (measured), used only to balance shards.
     #[serde(default = "one")]
-    cost_per_update: f64,
+    pub(super) cost_per_update: f64,
 }
 
 /// A workload, resolved: the config every one of its runs starts from.
@@ -133,7 +133,7 @@ pub struct RefreshStudy {
     pub workloads: Vec<StudyWorkload>,
 }
 
-fn invalid(path: &Path, message: impl Into<String>) -> ExperimentError {
+pub(super) fn invalid(path: &Path, message: impl Into<String>) -> ExperimentError {
     ExperimentError::Config {
         path: path.to_path_buf(),
         message: message.into(),
@@ -181,16 +181,9 @@ impl RefreshStudy {
         study.check().map_err(|m| invalid(path, m))?;
         let base_dir = path.parent().unwrap_or(Path::new("."));
         let mut workloads = Vec::new();
+        check_names(file.workloads.iter().map(|w| w.name.as_str()), "workload")
+            .map_err(|m| invalid(path, m))?;
         for w in &file.workloads {
-            if w.name.is_empty() || w.name.contains(['/', '\\']) || w.name.starts_with('.') {
-                return Err(invalid(
-                    path,
-                    format!("workload name {:?}: must be a non-empty file name", w.name),
-                ));
-            }
-            if workloads.iter().any(|o: &StudyWorkload| o.name == w.name) {
-                return Err(invalid(path, format!("workload `{}` twice", w.name)));
-            }
             workloads.push(resolve_workload(w, &base_dir.join(&w.config), scale)?);
         }
         if workloads.is_empty() {
@@ -253,12 +246,52 @@ impl RefreshStudy {
     }
 }
 
+/// Checks that every name is a non-empty file name (a directory under the study root) and that
+/// none repeats; `what` names them in the message.
+pub(super) fn check_names<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    what: &str,
+) -> Result<(), String> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(format!(
+                "{what} name {name:?}: must be a non-empty file name"
+            ));
+        }
+        if seen.contains(&name) {
+            return Err(format!("{what} `{name}` twice"));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
 /// Base config + overrides + length scaling, checked.
 fn resolve_workload(
     w: &WorkloadFile,
     config_path: &Path,
     scale: f64,
 ) -> Result<StudyWorkload, ExperimentError> {
+    let config = resolve_config(w, config_path, scale)?;
+    let bad = |m: String| invalid(config_path, format!("workload `{}`: {m}", w.name));
+    if !matches!(config.optimizer, OptimizerSpec::BalancedAdam(_)) {
+        return Err(bad("the optimizer must be balanced_adam".into()));
+    }
+    Ok(StudyWorkload {
+        name: w.name.clone(),
+        config,
+        cost_per_update: w.cost_per_update,
+    })
+}
+
+/// A workload's config: the base file, the workload's overrides, the profile's length scale
+/// (updates, evaluation interval, warmup) and patience 0 (every run trains its whole length).
+pub(super) fn resolve_config(
+    w: &WorkloadFile,
+    config_path: &Path,
+    scale: f64,
+) -> Result<ExperimentConfig, ExperimentError> {
     let mut table = ExperimentConfig::read_table(config_path)?;
     for (key, value) in &w.set {
         let change = Override {
@@ -271,9 +304,6 @@ fn resolve_workload(
     }
     let mut config = ExperimentConfig::from_table(table, config_path)?;
     let bad = |m: String| invalid(config_path, format!("workload `{}`: {m}", w.name));
-    if !matches!(config.optimizer, OptimizerSpec::BalancedAdam(_)) {
-        return Err(bad("the optimizer must be balanced_adam".into()));
-    }
     let Some(updates) = config.training.updates else {
         return Err(bad(
             "set `training.updates` (the study scales run lengths)".into()
@@ -295,11 +325,7 @@ fn resolve_workload(
             w.cost_per_update
         )));
     }
-    Ok(StudyWorkload {
-        name: w.name.clone(),
-        config,
-        cost_per_update: w.cost_per_update,
-    })
+    Ok(config)
 }
 
 #[cfg(test)]

@@ -46,7 +46,8 @@ enum Copy {
     Records,
 }
 
-const RECORDS: [&str; 2] = ["config.toml", "summary.json"];
+/// A run's records; `refresh.json` is the comparison study's refresh-rule decision.
+const RECORDS: [&str; 3] = ["config.toml", "refresh.json", "summary.json"];
 
 fn finished(dir: &Path) -> Option<bool> {
     let run = RunDir::new(dir);

@@ -3,9 +3,11 @@
 //!
 //! The refresh study (`experiments study refresh`): [`definition`] → [`runner`] (the runs of a
 //! shard, resumable) → [`merge`] → [`analysis`] + [`report`] (tables, plots, summary JSON).
+//! The optimizer comparison ([`compare`]) reuses the shards, merge and export.
 //! The surge study's analysis ([`surge`]) fits the learning-rate/batch-size law to a grid of runs.
 
 pub mod analysis;
+pub mod compare;
 pub mod definition;
 pub mod merge;
 pub mod report;

@@ -12,6 +12,7 @@ use super::analysis::{
 };
 use super::definition::RefreshStudy;
 use super::runner::WorkloadRuns;
+use crate::artifacts::RunSummary;
 use crate::error::ExperimentError;
 
 mod plots;
@@ -61,6 +62,83 @@ impl Invocation {
             })
             .collect()
     }
+}
+
+/// What a study's runs recorded about where and how long they ran.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tally {
+    /// Git commits the runs recorded (` (dirty)` marks a modified checkout).
+    pub commits: Vec<String>,
+    /// Devices (with the machine's CPU count).
+    pub devices: Vec<String>,
+    /// Sum of the runs' wall times, seconds.
+    pub total_run_time_s: f64,
+    /// Runs counted.
+    pub runs: usize,
+}
+
+impl Tally {
+    /// Counts one run.
+    pub fn add(&mut self, s: &RunSummary) {
+        let p = &s.provenance;
+        let dirty = if p.git_dirty == Some(true) {
+            " (dirty)"
+        } else {
+            ""
+        };
+        let commit = p.git_commit.clone().unwrap_or_else(|| "unknown".into()) + dirty;
+        let device = format!("{} ({} CPUs)", p.device_description.join(", "), p.cpus);
+        if !self.commits.contains(&commit) {
+            self.commits.push(commit);
+        }
+        if !self.devices.contains(&device) {
+            self.devices.push(device);
+        }
+        self.total_run_time_s += s.wall_time_s;
+        self.runs += 1;
+    }
+
+    /// Sorted lists, so the report does not depend on reading order.
+    pub fn sorted(mut self) -> Self {
+        self.commits.sort();
+        self.devices.sort();
+        self
+    }
+}
+
+/// The report's provenance section: runs, summed run time, commits, devices, and the training
+/// invocations (`command`, e.g. `study refresh`) with their wall clock.
+pub fn provenance_markdown(
+    tally: &Tally,
+    invocations: &[Invocation],
+    root: &Path,
+    command: &str,
+) -> String {
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "\n## Provenance\n\n- runs: {} finished, {:.0} s of run time in total (summed over runs)\n\
+         - `{command}` invocations: {}, {:.0} s of wall clock in total (shards in parallel overlap)\n\
+         - commits: {}\n- devices: {}\n- run directories: `{}`",
+        tally.runs,
+        tally.total_run_time_s,
+        invocations.len(),
+        invocations.iter().map(|i| i.elapsed_s).sum::<f64>(),
+        tally.commits.join(", "),
+        tally.devices.join("; "),
+        root.display()
+    );
+    if !invocations.is_empty() {
+        md.push_str("\n| training command | started (UTC, Unix s) | wall clock s | interrupted |\n|---|---:|---:|---|\n");
+        for i in invocations {
+            let _ = writeln!(
+                md,
+                "| `{}` | {} | {:.0} | {} |",
+                i.command, i.started_unix_s, i.elapsed_s, i.interrupted
+            );
+        }
+    }
+    md
 }
 
 /// Seed of the T_ES-noise draws (fixed, so the report regenerates identically).
@@ -122,14 +200,9 @@ pub struct StudySummary {
     pub r0_sweep: Vec<(f64, Aggregate)>,
     /// The rule under T_ES noise.
     pub noise: Vec<NoiseRow>,
-    /// Git commits, devices and CPUs the runs recorded.
-    pub commits: Vec<String>,
-    /// Devices.
-    pub devices: Vec<String>,
-    /// Sum of all runs' wall times, seconds.
-    pub total_run_time_s: f64,
-    /// Finished runs.
-    pub runs: usize,
+    /// Commits, devices, summed run time and count of the finished runs.
+    #[serde(flatten)]
+    pub provenance: Tally,
     /// The `study refresh` invocations that trained them (wall clock per shard).
     pub invocations: Vec<Invocation>,
 }
@@ -138,7 +211,7 @@ pub struct StudySummary {
 pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> {
     let mut workloads = Vec::new();
     let mut incomplete = Vec::new();
-    let (mut commits, mut devices, mut total, mut count) = (Vec::new(), Vec::new(), 0.0, 0);
+    let mut tally = Tally::default();
     for workload in &study.workloads {
         let runs = WorkloadRuns::read(study, workload)?;
         let (mut wall, mut updates) = (0.0, 0);
@@ -146,23 +219,9 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
         for (_, s) in runs.runs.iter().flatten() {
             wall += s.wall_time_s;
             updates += s.updates_done;
-            count += 1;
             parameters = s.parameters;
-            let p = &s.provenance;
-            let commit = p.git_commit.clone().unwrap_or_else(|| "unknown".into())
-                + if p.git_dirty == Some(true) {
-                    " (dirty)"
-                } else {
-                    ""
-                };
-            commits.push(commit);
-            devices.push(format!(
-                "{} ({} CPUs)",
-                p.device_description.join(", "),
-                p.cpus
-            ));
+            tally.add(s);
         }
-        total += wall;
         let Some((losses, seed_offsets)) = runs.losses(study) else {
             incomplete.push(workload.name.clone());
             continue;
@@ -184,10 +243,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             updates_per_s: updates as f64 / wall.max(1e-9),
         });
     }
-    for list in [&mut commits, &mut devices] {
-        list.sort();
-        list.dedup();
-    }
+    let tally = tally.sorted();
     let losses: Vec<WorkloadLosses> = workloads.iter().map(|w| w.losses.clone()).collect();
     let mut first_seed = Vec::new();
     for w in &workloads {
@@ -232,10 +288,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
         table_first_seed,
         r0_sweep,
         noise,
-        commits,
-        devices,
-        total_run_time_s: total,
-        runs: count,
+        provenance: tally,
         invocations: Invocation::read_all(&study.root)?,
     })
 }
@@ -407,28 +460,11 @@ fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) -> String {
             n.changed * 100.0
         );
     }
-    let _ = writeln!(
-        md,
-        "\n## Provenance\n\n- runs: {} finished, {:.0} s of run time in total (summed over runs)\n\
-         - `study refresh` invocations: {}, {:.0} s of wall clock in total (shards in parallel overlap)\n\
-         - commits: {}\n- devices: {}\n- run directories: `{}`",
-        s.runs,
-        s.total_run_time_s,
-        s.invocations.len(),
-        s.invocations.iter().map(|i| i.elapsed_s).sum::<f64>(),
-        s.commits.join(", "),
-        s.devices.join("; "),
-        study.root.display()
-    );
-    if !s.invocations.is_empty() {
-        md.push_str("\n| training command | started (UTC, Unix s) | wall clock s | interrupted |\n|---|---:|---:|---|\n");
-        for i in &s.invocations {
-            let _ = writeln!(
-                md,
-                "| `{}` | {} | {:.0} | {} |",
-                i.command, i.started_unix_s, i.elapsed_s, i.interrupted
-            );
-        }
-    }
+    md.push_str(&provenance_markdown(
+        &s.provenance,
+        &s.invocations,
+        &study.root,
+        "study refresh",
+    ));
     md
 }

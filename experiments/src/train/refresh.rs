@@ -42,13 +42,38 @@ pub struct RefreshSummary {
     pub main: RunSummary,
 }
 
-fn with_beta(config: &ExperimentConfig, spec: &BalancedSpec, beta: f64) -> ExperimentConfig {
+pub(crate) fn with_beta(
+    config: &ExperimentConfig,
+    spec: &BalancedSpec,
+    beta: f64,
+) -> ExperimentConfig {
     let mut config = config.clone();
     config.optimizer = OptimizerSpec::BalancedAdam(BalancedSpec {
         beta: BetaSetting::Fixed(beta),
         ..spec.clone()
     });
     config
+}
+
+/// The rule's decision for a pilot's T_ES: β = 1 − R₀/T_ES, snapped to the paper's grid unless
+/// the spec turns snapping off.
+pub fn decide(spec: &BalancedSpec, t_es: TesEstimate) -> Result<RefreshDecision, ExperimentError> {
+    let rule = |err: burn_balanced_adam::RefreshError| ExperimentError::Other(err.to_string());
+    let beta_target = beta_for_refresh(t_es.t_es as f64, spec.r0).map_err(rule)?;
+    let beta = if spec.snap_to_grid {
+        snap_to_grid(beta_target).map_err(rule)?
+    } else {
+        beta_target
+    };
+    Ok(RefreshDecision {
+        r0: spec.r0,
+        pilot_beta: spec.pilot_beta,
+        t_es,
+        beta_target,
+        beta,
+        memory_horizon: memory_horizon(beta).map_err(rule)?,
+        refresh_count: refresh_count(beta, t_es.t_es as f64).map_err(rule)?,
+    })
 }
 
 /// Runs pilot and main for a `beta = "refresh"` config into `dir`.
@@ -82,25 +107,11 @@ pub fn run_refresh(
         dir: pilot_dir.path.clone(),
         message: "no T_ES: the pilot's validation trajectory has no finite loss".into(),
     })?;
-    let rule = |err: burn_balanced_adam::RefreshError| ExperimentError::Other(err.to_string());
-    let beta_target = beta_for_refresh(t_es.t_es as f64, spec.r0).map_err(rule)?;
-    let beta = if spec.snap_to_grid {
-        snap_to_grid(beta_target).map_err(rule)?
-    } else {
-        beta_target
-    };
-    let refresh = RefreshDecision {
-        r0: spec.r0,
-        pilot_beta: spec.pilot_beta,
-        t_es,
-        beta_target,
-        beta,
-        memory_horizon: memory_horizon(beta).map_err(rule)?,
-        refresh_count: refresh_count(beta, t_es.t_es as f64).map_err(rule)?,
-    };
+    let refresh = decide(spec, t_es)?;
+    let beta = refresh.beta;
     eprintln!(
         "{label}: pilot T_ES = {} updates → β target {:.5}, β = {beta} (H = {:.1}, refresh count {:.0})",
-        t_es.t_es, beta_target, refresh.memory_horizon, refresh.refresh_count
+        t_es.t_es, refresh.beta_target, refresh.memory_horizon, refresh.refresh_count
     );
     let main_dir = RunDir::new(dir.path.join("main"));
     let main = run_single(

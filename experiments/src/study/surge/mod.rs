@@ -9,6 +9,7 @@ use burn_balanced_adam::surge::{
 use serde::Serialize;
 
 mod plot;
+pub mod report;
 
 pub use plot::plot_surge;
 

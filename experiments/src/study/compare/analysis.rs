@@ -1,0 +1,239 @@
+//! The comparison study's numbers, from its run directories alone: per workload and optimizer
+//! the learning-rate search, the arm of final seeds (mean ± std) and the per-seed differences
+//! from the baseline optimizer with a paired t-test.
+
+use serde::Serialize;
+
+use super::definition::CompareStudy;
+use super::runner::{finished_run, read_decision, search};
+use crate::error::ExperimentError;
+use crate::report::RunView;
+use crate::report::arms::{Arm, Spread, arm};
+use crate::study::report::{Invocation, Tally};
+
+/// Two-sided 95% critical values of Student's t for 1 … 10 degrees of freedom.
+const T_95: [f64; 10] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+];
+
+/// Per-seed differences `optimizer − baseline` of one metric.
+#[derive(Debug, Clone, Serialize)]
+pub struct Paired {
+    /// Mean ± std of the differences.
+    pub diff: Spread,
+    /// Seeds where the optimizer did better.
+    pub better: usize,
+    /// Whether a two-sided paired t-test at 95% rejects "no difference" (needs ≥ 2 seeds).
+    pub significant: bool,
+}
+
+impl Paired {
+    /// From paired values `(optimizer, baseline)`; `higher_is_better` orients `better`.
+    pub fn of(pairs: &[(f64, f64)], higher_is_better: bool) -> Option<Paired> {
+        let diff = Spread::of(pairs.iter().map(|(a, b)| a - b))?;
+        let better = pairs
+            .iter()
+            .filter(|(a, b)| if higher_is_better { a > b } else { a < b })
+            .count();
+        let significant = diff.n >= 2 && {
+            let t = diff.mean.abs() / (diff.std / (diff.n as f64).sqrt());
+            let critical = T_95.get(diff.n - 2).copied().unwrap_or(1.96);
+            t > critical // a zero std with a nonzero mean gives t = ∞
+        };
+        Some(Paired {
+            diff,
+            better,
+            significant,
+        })
+    }
+}
+
+/// One optimizer on one workload.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptimizerLine {
+    /// The optimizer's name.
+    pub name: String,
+    /// The search: `(lr, lowest validation loss of the search seed)`.
+    pub search: Vec<(f64, Option<f64>)>,
+    /// The chosen rate, once the search is complete.
+    pub chosen_lr: Option<f64>,
+    /// Whether the chosen rate is the grid's smallest or largest (the optimum may lie outside).
+    pub at_edge: bool,
+    /// The final seeds at the chosen rate.
+    pub arm: Option<Arm>,
+    /// The refresh rule's `(seed, T_ES, β)` per final seed.
+    pub refresh: Vec<(u64, u64, f64)>,
+    /// Differences from the baseline in the headline metric (test accuracy, or test loss for
+    /// language models), per shared seed.
+    pub vs_baseline: Option<Paired>,
+    /// Differences from the baseline in the test − train loss gap.
+    pub gap_vs_baseline: Option<Paired>,
+}
+
+/// One workload's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadLine {
+    /// Its name.
+    pub name: String,
+    /// Model, dataset, batch size, updates.
+    pub description: String,
+    /// Whether the headline metric is test loss (language) rather than test accuracy.
+    pub language: bool,
+    /// Per optimizer, in the study's order.
+    pub optimizers: Vec<OptimizerLine>,
+}
+
+/// Everything the report shows (`summary.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareSummary {
+    /// Study name and profile.
+    pub study: String,
+    /// Profile.
+    pub profile: String,
+    /// The baseline optimizer.
+    pub baseline: String,
+    /// The rate grid.
+    pub lrs: Vec<f64>,
+    /// The search seed.
+    pub search_seed: u64,
+    /// The final seeds.
+    pub seeds: Vec<u64>,
+    /// The workloads.
+    pub workloads: Vec<WorkloadLine>,
+    /// Commits, devices, summed run time and count of the finished runs.
+    #[serde(flatten)]
+    pub provenance: Tally,
+    /// The `study compare` invocations (wall clock per shard).
+    pub invocations: Vec<Invocation>,
+}
+
+/// The headline metric of a run: test accuracy (%), or test loss for language models.
+fn headline(run: &RunView, language: bool) -> Option<f64> {
+    let test = run.summary.test.as_ref()?;
+    if language {
+        Some(test.loss)
+    } else {
+        test.accuracy
+    }
+}
+
+fn gap(run: &RunView) -> Option<f64> {
+    let train = run.summary.trajectory.last()?.train_loss?;
+    Some(run.summary.test.as_ref()?.loss - train)
+}
+
+/// Pairs of `f` over the seeds both run lists have.
+fn pairs(a: &[RunView], b: &[RunView], f: impl Fn(&RunView) -> Option<f64>) -> Vec<(f64, f64)> {
+    a.iter()
+        .filter_map(|x| {
+            let y = b.iter().find(|y| y.summary.seed == x.summary.seed)?;
+            Some((f(x)?, f(y)?))
+        })
+        .collect()
+}
+
+/// Reads the study's run directories and computes the summary.
+pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError> {
+    let mut tally = Tally::default();
+    let mut workloads = Vec::new();
+    for (w, workload) in study.workloads.iter().enumerate() {
+        let language = workload.configs[0].model.kind() == "gpt";
+        let mut finals: Vec<Vec<RunView>> = Vec::new();
+        let mut lines = Vec::new();
+        for (o, optimizer) in study.optimizers.iter().enumerate() {
+            // Every finished run counts towards the provenance, pilots at other rates included.
+            let dir = study.root.join(&workload.name).join(&optimizer.name);
+            if dir.is_dir() {
+                for run in crate::report::find_runs(&dir)? {
+                    if let Some(s) = finished_run(&run)? {
+                        tally.add(&s);
+                    }
+                }
+            }
+            let (losses, chosen_lr) = search(study, w, o)?;
+            let mut runs = Vec::new();
+            if let Some(lr) = chosen_lr {
+                for &seed in &study.seeds {
+                    let dir = study.run_dir(w, o, lr, seed);
+                    if finished_run(&dir)?.is_some() {
+                        runs.push(crate::report::load_run(&dir)?);
+                    }
+                }
+            }
+            let refresh = runs
+                .iter()
+                .filter_map(|r| {
+                    let d = read_decision(&r.dir)?;
+                    Some((r.summary.seed, d.t_es.t_es, d.beta))
+                })
+                .collect();
+            let refs: Vec<&RunView> = runs.iter().collect();
+            let config = workload.configs[o].to_toml();
+            lines.push(OptimizerLine {
+                name: optimizer.name.clone(),
+                search: study.lrs.iter().copied().zip(losses).collect(),
+                at_edge: chosen_lr
+                    .is_some_and(|lr| lr == study.lrs[0] || lr == study.lrs[study.lrs.len() - 1]),
+                chosen_lr,
+                arm: (!runs.is_empty())
+                    .then(|| arm(workload.name.clone(), optimizer.name.clone(), config, &refs)),
+                refresh,
+                vs_baseline: None,
+                gap_vs_baseline: None,
+            });
+            finals.push(runs);
+        }
+        let base = &finals[study.baseline];
+        for (o, line) in lines.iter_mut().enumerate() {
+            if o != study.baseline {
+                let metric = |r: &RunView| headline(r, language);
+                line.vs_baseline = Paired::of(&pairs(&finals[o], base, metric), !language);
+                line.gap_vs_baseline = Paired::of(&pairs(&finals[o], base, gap), false);
+            }
+        }
+        let c = &workload.configs[0];
+        workloads.push(WorkloadLine {
+            name: workload.name.clone(),
+            description: format!(
+                "{} on {}, batch {}, {} updates, {} schedule",
+                c.model.kind(),
+                c.data.dataset,
+                c.training.batch_size,
+                workload.updates(),
+                c.schedule.kind()
+            ),
+            language,
+            optimizers: lines,
+        });
+    }
+    Ok(CompareSummary {
+        study: study.name.clone(),
+        profile: study.profile.clone(),
+        baseline: study.optimizers[study.baseline].name.clone(),
+        lrs: study.lrs.clone(),
+        search_seed: study.search_seed,
+        seeds: study.seeds.clone(),
+        workloads,
+        provenance: tally.sorted(),
+        invocations: Invocation::read_all(&study.root)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paired_differences_and_their_t_test() {
+        // Differences 1, 2, 3: mean 2, std 1, t = 2·√3 ≈ 3.46 < 4.303 (2 dof): not significant.
+        let p = Paired::of(&[(2.0, 1.0), (4.0, 2.0), (6.0, 3.0)], true).unwrap();
+        assert_eq!((p.diff.mean, p.diff.std, p.better), (2.0, 1.0, 3));
+        assert!(!p.significant);
+        // Differences 2, 2.1, 1.9: t ≈ 34.6: significant; lower is better here, so none better.
+        let p = Paired::of(&[(3.0, 1.0), (3.1, 1.0), (2.9, 1.0)], false).unwrap();
+        assert!(p.significant && p.better == 0);
+        // One seed: no test.
+        assert!(!Paired::of(&[(5.0, 1.0)], true).unwrap().significant);
+        assert!(Paired::of(&[], true).is_none());
+    }
+}

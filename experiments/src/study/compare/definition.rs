@@ -1,0 +1,298 @@
+//! The comparison study's definition: workloads, optimizers (each an `[optimizer]` table), one
+//! learning-rate grid that every optimizer searches, the search seed and the final seeds, read
+//! from one TOML file and validated (every run's config included) before anything trains.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::config::{BetaSetting, ExperimentConfig, OptimizerSpec};
+use crate::error::ExperimentError;
+use crate::study::definition::{WorkloadFile, check_names, invalid, resolve_config};
+
+/// The study file as written (`configs/study-compare.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CompareFile {
+    name: String,
+    #[serde(default = "default_artifact_dir")]
+    artifact_dir: PathBuf,
+    baseline: String,
+    search_seed: u64,
+    seeds: Vec<u64>,
+    lrs: Vec<f64>,
+    profiles: BTreeMap<String, ProfileFile>,
+    optimizers: Vec<OptimizerFile>,
+    workloads: Vec<WorkloadFile>,
+}
+
+fn default_artifact_dir() -> PathBuf {
+    PathBuf::from("runs")
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileFile {
+    #[serde(default = "one")]
+    length_scale: f64,
+    lrs: Option<Vec<f64>>,
+    seeds: Option<Vec<u64>>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// One optimizer as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OptimizerFile {
+    name: String,
+    /// The `[optimizer]` table of its runs.
+    spec: toml::Table,
+    /// DualAdam: the blend lasts this fraction of each run (ξ = 1 / (fraction · updates)).
+    switch_fraction: Option<f64>,
+    /// Refresh rule (`beta = "refresh"`): the optimizer whose run at the same rate and seed is
+    /// the pilot (balanced Adam at the rule's `pilot_beta`).
+    pilot: Option<String>,
+}
+
+/// An optimizer of the study.
+#[derive(Debug, Clone)]
+pub struct StudyOptimizer {
+    /// Its name (a directory under each workload).
+    pub name: String,
+    /// The pilot optimizer's index, for the refresh rule.
+    pub pilot: Option<usize>,
+}
+
+/// A workload, resolved: one config per optimizer (the rate and seed are set per run).
+#[derive(Debug, Clone)]
+pub struct CompareWorkload {
+    /// Its name.
+    pub name: String,
+    /// Aligned with the study's optimizers.
+    pub configs: Vec<ExperimentConfig>,
+    /// Relative seconds per update, for balancing shards.
+    pub cost_per_update: f64,
+}
+
+impl CompareWorkload {
+    /// Planned updates of each run.
+    pub fn updates(&self) -> u64 {
+        self.configs[0].training.updates.unwrap_or(0)
+    }
+}
+
+/// The comparison study, resolved for one profile.
+#[derive(Debug, Clone)]
+pub struct CompareStudy {
+    /// The study's name.
+    pub name: String,
+    /// The profile it was resolved for.
+    pub profile: String,
+    /// Where its run directories go: `<artifact_dir>/<name>/<profile>`.
+    pub root: PathBuf,
+    /// The optimizer the others are compared with (index into `optimizers`).
+    pub baseline: usize,
+    /// Seed of the learning-rate search.
+    pub search_seed: u64,
+    /// Seeds of the final runs at each optimizer's chosen rate.
+    pub seeds: Vec<u64>,
+    /// The learning-rate grid every optimizer searches, ascending.
+    pub lrs: Vec<f64>,
+    /// The optimizers; pilots come before the refresh rule that reads them.
+    pub optimizers: Vec<StudyOptimizer>,
+    /// The workloads.
+    pub workloads: Vec<CompareWorkload>,
+}
+
+impl CompareStudy {
+    /// Reads `path` and resolves it for `profile`; every run's config is validated.
+    pub fn load(path: &Path, profile: &str) -> Result<Self, ExperimentError> {
+        let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
+        let file: CompareFile = toml::from_str(&text).map_err(|e| invalid(path, e.to_string()))?;
+        let bad = |m: String| invalid(path, m);
+        let spec = file.profiles.get(profile).ok_or_else(|| {
+            let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
+            bad(format!(
+                "no profile `{profile}`; the file has: {}",
+                known.join(", ")
+            ))
+        })?;
+        let scale = spec.length_scale;
+        if !(scale.is_finite() && scale > 0.0 && scale <= 1.0) {
+            return Err(bad(format!(
+                "`profiles.{profile}.length_scale` = {scale}: must be in (0, 1]"
+            )));
+        }
+        let mut lrs = spec.lrs.clone().unwrap_or(file.lrs.clone());
+        lrs.sort_by(f64::total_cmp);
+        if lrs.is_empty() || !lrs.iter().all(|l| l.is_finite() && *l > 0.0) {
+            return Err(bad(format!("`lrs` = {lrs:?}: at least one rate > 0")));
+        }
+        if lrs.windows(2).any(|w| w[0] == w[1]) {
+            return Err(bad(format!("`lrs` = {lrs:?}: a rate repeats")));
+        }
+        let seeds = spec.seeds.clone().unwrap_or(file.seeds.clone());
+        let mut distinct = seeds.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        if seeds.is_empty() || distinct.len() != seeds.len() {
+            return Err(bad(format!(
+                "`seeds` = {seeds:?}: at least one, none repeated"
+            )));
+        }
+        check_names(file.optimizers.iter().map(|o| o.name.as_str()), "optimizer").map_err(bad)?;
+        check_names(file.workloads.iter().map(|w| w.name.as_str()), "workload").map_err(bad)?;
+        let index = |name: &str| file.optimizers.iter().position(|o| o.name == name);
+        let baseline = index(&file.baseline).ok_or_else(|| {
+            bad(format!(
+                "`baseline` = {:?}: no such optimizer",
+                file.baseline
+            ))
+        })?;
+        let mut optimizers = Vec::new();
+        for (i, o) in file.optimizers.iter().enumerate() {
+            let pilot = match &o.pilot {
+                None => None,
+                Some(p) => match index(p) {
+                    Some(j) if j < i => Some(j),
+                    _ => {
+                        return Err(bad(format!(
+                            "optimizer `{}`: pilot `{p}` must be an optimizer listed before it",
+                            o.name
+                        )));
+                    }
+                },
+            };
+            if let Some(f) = o.switch_fraction
+                && !(f.is_finite() && f > 0.0 && f <= 1.0)
+            {
+                return Err(bad(format!(
+                    "optimizer `{}`: `switch_fraction` = {f}: must be in (0, 1]",
+                    o.name
+                )));
+            }
+            optimizers.push(StudyOptimizer {
+                name: o.name.clone(),
+                pilot,
+            });
+        }
+        let base_dir = path.parent().unwrap_or(Path::new("."));
+        let mut workloads = Vec::new();
+        for w in &file.workloads {
+            let config_path = base_dir.join(&w.config);
+            let base = resolve_config(w, &config_path, scale)?;
+            let configs = file
+                .optimizers
+                .iter()
+                .map(|o| optimizer_config(&base, o, &config_path))
+                .collect::<Result<Vec<_>, _>>()?;
+            workloads.push(CompareWorkload {
+                name: w.name.clone(),
+                configs,
+                cost_per_update: w.cost_per_update,
+            });
+        }
+        for w in &workloads {
+            check_pilots(&optimizers, &w.configs).map_err(bad)?;
+        }
+        if workloads.is_empty() || optimizers.is_empty() {
+            return Err(bad(
+                "at least one [[workloads]] and one [[optimizers]]".into()
+            ));
+        }
+        Ok(Self {
+            root: file.artifact_dir.join(&file.name).join(profile),
+            name: file.name,
+            profile: profile.to_string(),
+            baseline,
+            search_seed: file.search_seed,
+            seeds,
+            lrs,
+            optimizers,
+            workloads,
+        })
+    }
+
+    /// The config of one run: workload `w`, optimizer `o`, rate `lr`, `seed` (the refresh
+    /// rule's β is filled in by the runner).
+    pub fn run_config(&self, w: usize, o: usize, lr: f64, seed: u64) -> ExperimentConfig {
+        let mut config = self.workloads[w].configs[o].clone();
+        config.seed = seed;
+        config.schedule.set_peak_lr(lr);
+        config
+    }
+
+    /// The run directory of one run.
+    pub fn run_dir(&self, w: usize, o: usize, lr: f64, seed: u64) -> PathBuf {
+        self.root
+            .join(&self.workloads[w].name)
+            .join(&self.optimizers[o].name)
+            .join(format!("lr={lr},seed={seed}"))
+    }
+}
+
+/// Each refresh-rule optimizer's pilot must be balanced Adam at the rule's `pilot_beta`.
+fn check_pilots(optimizers: &[StudyOptimizer], configs: &[ExperimentConfig]) -> Result<(), String> {
+    for (o, config) in optimizers.iter().zip(configs) {
+        let (Some(p), OptimizerSpec::BalancedAdam(rule)) = (o.pilot, &config.optimizer) else {
+            continue;
+        };
+        let pilot_beta = match &configs[p].optimizer {
+            OptimizerSpec::BalancedAdam(s) => match s.beta {
+                BetaSetting::Fixed(b) => Some(b),
+                BetaSetting::Refresh => None,
+            },
+            _ => None,
+        };
+        if pilot_beta != Some(rule.pilot_beta) {
+            return Err(format!(
+                "optimizer `{}`: its pilot `{}` must be balanced Adam with beta = {} (the rule's pilot_beta)",
+                o.name, optimizers[p].name, rule.pilot_beta
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The workload's config with optimizer `o`'s table (DualAdam's ξ from its blend fraction),
+/// validated; a refresh-rule optimizer must be balanced Adam with `beta = "refresh"`.
+fn optimizer_config(
+    base: &ExperimentConfig,
+    o: &OptimizerFile,
+    config_path: &Path,
+) -> Result<ExperimentConfig, ExperimentError> {
+    let bad = |m: String| invalid(config_path, format!("optimizer `{}`: {m}", o.name));
+    let mut table: toml::Table = base
+        .to_toml()
+        .parse()
+        .expect("a resolved config is valid TOML");
+    let mut spec = o.spec.clone();
+    let dual = spec.get("kind").and_then(toml::Value::as_str) == Some("dual_adam");
+    if o.switch_fraction.is_some() && !dual {
+        return Err(bad("`switch_fraction` is DualAdam's".into()));
+    }
+    if let Some(fraction) = o.switch_fraction {
+        let updates = base.training.updates.unwrap_or(1) as f64;
+        spec.insert(
+            "switch_rate".into(),
+            toml::Value::Float(1.0 / (fraction * updates)),
+        );
+    }
+    table.insert("optimizer".into(), toml::Value::Table(spec));
+    let config = ExperimentConfig::from_table(table, config_path)?;
+    let refresh = matches!(
+        &config.optimizer,
+        OptimizerSpec::BalancedAdam(s) if s.beta == BetaSetting::Refresh
+    );
+    if refresh != o.pilot.is_some() {
+        return Err(bad(
+            "`beta = \"refresh\"` and `pilot = \"…\"` go together (the pilot's runs give T_ES)"
+                .into(),
+        ));
+    }
+    Ok(config)
+}

@@ -1,0 +1,234 @@
+//! The comparison study's report: per workload the table of arms (mean ± std over seeds), the
+//! paired differences from the baseline, the learning-rate search and the validation curves;
+//! a computed reading; provenance. Written as `report.md`, `report.html` (offline, SVG inlined),
+//! `curves-<workload>.svg` and `summary.json`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::analysis::{CompareSummary, OptimizerLine, Paired, WorkloadLine};
+use super::definition::CompareStudy;
+use crate::error::ExperimentError;
+use crate::report::arms::{Arm, Spread};
+use crate::report::document::{COLUMNS, row};
+use crate::report::page::html_page;
+use crate::report::plot_arm_curves;
+use crate::study::report::provenance_markdown;
+
+fn paired_cell(p: &Option<Paired>, digits: usize) -> String {
+    match p {
+        None => "–".into(),
+        Some(p) => format!(
+            "{:+.digits$} ± {:.digits$} ({}/{} better{})",
+            p.diff.mean,
+            p.diff.std,
+            p.better,
+            p.diff.n,
+            if p.significant { ", p < 0.05" } else { "" }
+        ),
+    }
+}
+
+fn workload_section(md: &mut String, s: &CompareSummary, w: &WorkloadLine) {
+    let _ = writeln!(md, "\n## {}\n\n{}.\n", w.name, w.description);
+    let _ = writeln!(
+        md,
+        "| optimizer | lr | {} |\n|---|---:|{}",
+        COLUMNS[1..].join(" | "),
+        "---:|".repeat(COLUMNS.len() - 1)
+    );
+    for o in &w.optimizers {
+        let lr = o.chosen_lr.map_or("–".into(), |lr| {
+            format!("{lr}{}", if o.at_edge { " (edge)" } else { "" })
+        });
+        let cells = o.arm.as_ref().map_or_else(
+            || vec!["no finished runs".to_string()],
+            |a| row(a)[1..].to_vec(),
+        );
+        let _ = writeln!(md, "| {} | {lr} | {} |", o.name, cells.join(" | "));
+    }
+    let (metric, unit, digits) = if w.language {
+        ("test loss", "", 4)
+    } else {
+        ("test accuracy", " (points)", 2)
+    };
+    let _ = writeln!(
+        md,
+        "\nPer seed, minus {} (mean ± std over the shared seeds; \"better\" counts seeds; \
+         p < 0.05: two-sided paired t-test):\n\n| optimizer | Δ {metric}{unit} | Δ (test − train loss) |\n|---|---:|---:|",
+        s.baseline
+    );
+    for o in w.optimizers.iter().filter(|o| o.name != s.baseline) {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} |",
+            o.name,
+            paired_cell(&o.vs_baseline, digits),
+            paired_cell(&o.gap_vs_baseline, 4)
+        );
+    }
+    for o in w.optimizers.iter().filter(|o| !o.refresh.is_empty()) {
+        let picks: Vec<String> = o
+            .refresh
+            .iter()
+            .map(|(seed, t, beta)| format!("seed {seed}: T_ES {t} → β {beta}"))
+            .collect();
+        let _ = writeln!(md, "\n{}: {}.", o.name, picks.join("; "));
+    }
+    let _ = writeln!(
+        md,
+        "\nLearning-rate search (seed {}): lowest validation loss per rate; **bold** = chosen.\n\n\
+         | optimizer | {} |\n|---|{}",
+        s.search_seed,
+        s.lrs
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join(" | "),
+        "---:|".repeat(s.lrs.len())
+    );
+    for o in &w.optimizers {
+        let cells: Vec<String> = o
+            .search
+            .iter()
+            .map(|(lr, loss)| match loss {
+                None => "–".into(),
+                Some(l) if Some(*lr) == o.chosen_lr => format!("**{l:.4}**"),
+                Some(l) if l.is_finite() => format!("{l:.4}"),
+                Some(_) => "diverged".into(),
+            })
+            .collect();
+        let _ = writeln!(md, "| {} | {} |", o.name, cells.join(" | "));
+    }
+    let _ = writeln!(
+        md,
+        "\n![validation curves of {}](curves-{}.svg)",
+        w.name, w.name
+    );
+}
+
+/// The reading the numbers support, computed: per workload the best optimizer by mean, and
+/// which optimizers differ from the baseline at 95%.
+fn reading(s: &CompareSummary) -> String {
+    let mut md = String::from("\n## What the numbers say (computed)\n\n");
+    for w in &s.workloads {
+        let metric = |o: &OptimizerLine| -> Option<Spread> {
+            let a: &Arm = o.arm.as_ref()?;
+            if w.language {
+                a.test_loss
+            } else {
+                a.test_accuracy
+            }
+        };
+        let best = w
+            .optimizers
+            .iter()
+            .filter_map(|o| Some((o, metric(o)?)))
+            .max_by(|a, b| {
+                let (x, y) = (a.1.mean, b.1.mean);
+                if w.language {
+                    y.total_cmp(&x)
+                } else {
+                    x.total_cmp(&y)
+                }
+            });
+        let Some((best, spread)) = best else {
+            continue;
+        };
+        let sig: Vec<String> = w
+            .optimizers
+            .iter()
+            .filter_map(|o| {
+                let p = o.vs_baseline.as_ref().filter(|p| p.significant)?;
+                let good = if w.language {
+                    p.diff.mean < 0.0
+                } else {
+                    p.diff.mean > 0.0
+                };
+                Some(format!(
+                    "{} ({})",
+                    o.name,
+                    if good { "better" } else { "worse" }
+                ))
+            })
+            .collect();
+        let _ = writeln!(
+            md,
+            "- **{}**: best mean {} is {} ({}); differing from {} at p < 0.05 over paired seeds: {}.",
+            w.name,
+            if w.language {
+                "test loss"
+            } else {
+                "test accuracy"
+            },
+            best.name,
+            Spread::show(Some(spread), 4),
+            s.baseline,
+            if sig.is_empty() {
+                "none".into()
+            } else {
+                sig.join(", ")
+            }
+        );
+    }
+    md
+}
+
+fn markdown(study: &CompareStudy, s: &CompareSummary, command: &str, notes: &str) -> String {
+    let mut md = format!(
+        "# Optimizer comparison ({} profile)\n\n\
+         Every optimizer searched the same learning-rate grid ({} rates: {}) with seed {} and kept \
+         the rate of lowest validation loss (ties: the smaller rate); the final seeds {:?} then \
+         ran at that rate (the search seed's run is reused when it is one of them). Tables show \
+         mean ± sample standard deviation over those seeds. Seeds change the training subset and \
+         the image validation split, so differences are taken per seed. Regenerate with `{command}`.\n",
+        s.profile,
+        s.lrs.len(),
+        s.lrs
+            .iter()
+            .map(|l| l.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        s.search_seed,
+        s.seeds
+    );
+    for w in &s.workloads {
+        workload_section(&mut md, s, w);
+    }
+    md.push_str(&reading(s));
+    md.push_str(notes);
+    md.push_str(&provenance_markdown(
+        &s.provenance,
+        &s.invocations,
+        &study.root,
+        "study compare",
+    ));
+    md
+}
+
+/// Writes `summary.json`, the curves, `report.md` (with `notes`, Markdown, after the computed
+/// reading) and `report.html` into `out`; returns the Markdown report's path.
+pub fn write_report(
+    study: &CompareStudy,
+    s: &CompareSummary,
+    out: &Path,
+    command: &str,
+    notes: &str,
+) -> Result<PathBuf, ExperimentError> {
+    std::fs::create_dir_all(out).map_err(ExperimentError::io(out))?;
+    let json = serde_json::to_string_pretty(s).expect("the summary serializes");
+    crate::artifacts::write_atomic(&out.join("summary.json"), json.as_bytes())?;
+    for w in &s.workloads {
+        let arms: Vec<Arm> = w.optimizers.iter().filter_map(|o| o.arm.clone()).collect();
+        if !arms.is_empty() {
+            plot_arm_curves(&arms, &out.join(format!("curves-{}.svg", w.name)))?;
+        }
+    }
+    let md = markdown(study, s, command, notes);
+    let path = out.join("report.md");
+    crate::artifacts::write_atomic(&path, md.as_bytes())?;
+    let title = format!("Optimizer comparison ({} profile)", s.profile);
+    let html = html_page(&title, &md, out)?;
+    crate::artifacts::write_atomic(&out.join("report.html"), html.as_bytes())?;
+    Ok(path)
+}

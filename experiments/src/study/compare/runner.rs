@@ -1,0 +1,149 @@
+//! Runs the comparison study's runs of one shard, and reads back what the run directories hold.
+//!
+//! Per workload: every optimizer over the whole learning-rate grid with the search seed (pilots
+//! first: the refresh rule's β at a rate comes from its pilot's run at that rate and seed), then
+//! each optimizer's chosen rate (lowest best validation loss) with the other seeds. Finished runs
+//! are skipped and interrupted ones resumed, so the command is run again until all is done.
+
+use std::path::Path;
+
+use super::definition::{CompareStudy, CompareWorkload};
+use crate::artifacts::{RunDir, RunStatus, RunSummary, read_json};
+use crate::config::{BalancedSpec, OptimizerSpec};
+use crate::error::ExperimentError;
+use crate::study::runner::min_valid_loss;
+use crate::study::{Shard, assign_shards};
+use crate::train::refresh::{RefreshDecision, decide, with_beta};
+use crate::train::{RunOptions, run_single};
+
+/// The refresh rule's decision, next to the main run's records in its run directory.
+pub const DECISION_FILE: &str = "refresh.json";
+
+/// The workloads (indices) shard `shard` owns: whole workloads, balanced on their cost.
+pub fn shard_workloads(study: &CompareStudy, shard: Shard) -> Vec<usize> {
+    let costs: Vec<u64> = study
+        .workloads
+        .iter()
+        .map(|w: &CompareWorkload| (w.updates() as f64 * w.cost_per_update * 1000.0) as u64)
+        .collect();
+    let shard_of = assign_shards(&costs, shard.count);
+    (0..costs.len())
+        .filter(|&w| shard_of[w] == shard.index - 1)
+        .collect()
+}
+
+/// A finished run's summary (complete or diverged), if its directory has one.
+pub fn finished_run(dir: &Path) -> Result<Option<RunSummary>, ExperimentError> {
+    let run = RunDir::new(dir);
+    if !run.summary_path().is_file() {
+        return Ok(None);
+    }
+    let summary = run.read_summary()?;
+    Ok(matches!(summary.status, RunStatus::Complete | RunStatus::Diverged).then_some(summary))
+}
+
+/// The refresh decision recorded in a run directory, if any.
+pub fn read_decision(dir: &Path) -> Option<RefreshDecision> {
+    let path = dir.join(DECISION_FILE);
+    path.is_file().then(|| read_json(&path).ok()).flatten()
+}
+
+/// The search-seed losses of optimizer `o` on workload `w`, aligned with the rate grid
+/// (`None`: not run yet), and the chosen rate (lowest loss; ties go to the smaller rate), once
+/// the whole grid is done.
+pub fn search(
+    study: &CompareStudy,
+    w: usize,
+    o: usize,
+) -> Result<(Vec<Option<f64>>, Option<f64>), ExperimentError> {
+    let losses = study
+        .lrs
+        .iter()
+        .map(|&lr| {
+            let dir = study.run_dir(w, o, lr, study.search_seed);
+            Ok(finished_run(&dir)?.map(|s| min_valid_loss(&s)))
+        })
+        .collect::<Result<Vec<_>, ExperimentError>>()?;
+    let chosen = losses
+        .iter()
+        .map(|l| l.unwrap_or(f64::NAN))
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
+        .filter(|_| losses.iter().all(Option::is_some))
+        .map(|(i, _)| study.lrs[i]);
+    Ok((losses, chosen))
+}
+
+/// Trains every run of `shard` that is not finished; returns the runs that did not finish.
+pub fn run_shard(
+    study: &CompareStudy,
+    shard: Shard,
+    options: &RunOptions,
+) -> Result<Vec<String>, ExperimentError> {
+    let mut options = options.clone();
+    options.resume = true;
+    let mut failed = Vec::new();
+    for w in shard_workloads(study, shard) {
+        for o in 0..study.optimizers.len() {
+            for &lr in &study.lrs {
+                if crate::interrupted() {
+                    return Ok(failed);
+                }
+                train(study, w, o, lr, study.search_seed, &options, &mut failed)?;
+            }
+        }
+        for o in 0..study.optimizers.len() {
+            let Some(lr) = search(study, w, o)?.1 else {
+                continue; // a search run failed: no final seeds without the whole grid
+            };
+            for &seed in &study.seeds {
+                if crate::interrupted() {
+                    return Ok(failed);
+                }
+                train(study, w, o, lr, seed, &options, &mut failed)?;
+            }
+        }
+    }
+    Ok(failed)
+}
+
+/// Trains one run (for the refresh rule: its pilot first, if that is not there yet).
+fn train(
+    study: &CompareStudy,
+    w: usize,
+    o: usize,
+    lr: f64,
+    seed: u64,
+    options: &RunOptions,
+    failed: &mut Vec<String>,
+) -> Result<(), ExperimentError> {
+    let dir = RunDir::new(study.run_dir(w, o, lr, seed));
+    let label = format!(
+        "{}/{}/{}/lr={lr},seed={seed}",
+        study.name, study.workloads[w].name, study.optimizers[o].name
+    );
+    let mut config = study.run_config(w, o, lr, seed);
+    let mut decided = None;
+    if let Some(pilot) = study.optimizers[o].pilot {
+        train(study, w, pilot, lr, seed, options, failed)?;
+        let pilot_dir = study.run_dir(w, pilot, lr, seed);
+        let t_es = finished_run(&pilot_dir)?.and_then(|s| s.t_es);
+        let (Some(t_es), OptimizerSpec::BalancedAdam(spec)) = (t_es, &config.optimizer) else {
+            failed.push(format!("{label}: the pilot has no T_ES"));
+            return Ok(());
+        };
+        let spec: BalancedSpec = spec.clone();
+        let decision = decide(&spec, t_es)?;
+        config = with_beta(&config, &spec, decision.beta);
+        decided = Some(decision);
+    }
+    let summary = run_single(&config, &dir, &label, options)?;
+    // Written after the run (a run directory starts empty); the same every time it is computed.
+    if let Some(decision) = decided {
+        dir.write_json(DECISION_FILE, &decision)?;
+    }
+    if !matches!(summary.status, RunStatus::Complete | RunStatus::Diverged) {
+        failed.push(format!("{label}: {:?}", summary.status));
+    }
+    Ok(())
+}
