@@ -200,8 +200,26 @@ fn surge_finds_the_fastest_rate_per_batch_size_from_a_sweep() {
         &target.to_string(),
         "--json",
         json_path.to_str().unwrap(),
+        "--out",
+        tmp.path().join("report").to_str().unwrap(),
     ]);
     let fits = json(&json_path);
+    // The report holds the same fits, the heat map inlined, and the runs' provenance.
+    let report = tmp.path().join("report");
+    assert_eq!(json(&report.join("summary.json"))["fits"], fits);
+    assert_eq!(json(&report.join("summary.json"))["runs"], 4);
+    let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    for optimum in fits[0]["optima"].as_array().unwrap() {
+        let row = format!(
+            "| {} | {} |",
+            optimum["batch"].as_f64().unwrap(),
+            optimum["steps"].as_u64().unwrap()
+        );
+        assert!(md.contains(&row), "{row} missing:\n{md}");
+    }
+    let html = std::fs::read_to_string(report.join("report.html")).unwrap();
+    assert!(html.contains("<svg") && html.contains("<table>"));
+    assert!(!html.contains("src=") && !html.contains("href="));
     let optima = fits[0]["optima"].as_array().unwrap();
     assert_eq!(optima.len(), 2, "{printed}");
     for optimum in optima {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use burn_balanced_adam::surge::{power_law_lr, surge_lr};
 use serde::Serialize;
 
-use super::{SurgeRun, TargetFit, plot_surge};
+use super::{Optimum, SurgeRun, TargetFit, plot_surge};
 use crate::error::ExperimentError;
 use crate::report::page::html_page;
 use crate::study::report::Tally;
@@ -52,50 +52,59 @@ impl SurgeSummary {
 
 fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit) {
     let _ = writeln!(md, "\n### Target training loss {}\n", fit.target);
-    let Some((b_noise, s_min, e_min, r2)) = fit.noise_scale else {
+    let law = fit.noise_scale.map(|(b_noise, s_min, e_min, r2)| {
+        let eps = fit.eps_max.unwrap_or(f64::NAN);
+        let eps_half = fit.power_law_eps_max.unwrap_or(f64::NAN);
         let _ = writeln!(
             md,
-            "Reached at {} batch sizes: no fit ({}).",
+            "B_noise = **{b_noise:.1}** (eq. 22; S_min = {s_min:.0} updates, E_min = {e_min:.0} \
+             examples, R² = {r2:.3}); ε_max = {eps:.3e} (eq. 23); the α = ½ law's ε_max = {eps_half:.3e}.\n"
+        );
+        (b_noise, eps, eps_half)
+    });
+    if law.is_none() {
+        let _ = writeln!(
+            md,
+            "Reached at {} batch sizes: no fit ({}).\n",
             fit.optima.len(),
             fit.error.as_deref().unwrap_or("-")
         );
+    }
+    if fit.optima.is_empty() {
         return;
-    };
-    let eps = fit.eps_max.unwrap_or(f64::NAN);
-    let eps_half = fit.power_law_eps_max.unwrap_or(f64::NAN);
-    let _ = writeln!(
-        md,
-        "B_noise = **{b_noise:.1}** (eq. 22; S_min = {s_min:.0} updates, E_min = {e_min:.0} \
-         examples, R² = {r2:.3}); ε_max = {eps:.3e} (eq. 23); the α = ½ law's ε_max = {eps_half:.3e}.\n"
-    );
+    }
     let _ = writeln!(
         md,
         "| batch | updates to target | examples | measured lr* | eq. 13 (surge) | eq. 24 (α = ½) |\n|---:|---:|---:|---:|---:|---:|"
     );
     for o in &fit.optima {
+        let (surge, power) =
+            law.map_or(("–".into(), "–".into()), |(b_noise, eps, eps_half)| {
+                (
+                    format!("{:.3e}", surge_lr(o.batch, b_noise, eps)),
+                    format!("{:.3e}", power_law_lr(o.batch, b_noise, eps_half, 0.5)),
+                )
+            });
         let _ = writeln!(
             md,
-            "| {} | {} | {:.0} | {:.3e} | {:.3e} | {:.3e} |",
+            "| {} | {} | {:.0} | {:.3e} | {surge} | {power} |",
             o.batch,
             o.steps,
             o.batch * o.steps as f64,
             o.lr,
-            surge_lr(o.batch, b_noise, eps),
-            power_law_lr(o.batch, b_noise, eps_half, 0.5)
         );
     }
+    let Some((b_noise, ..)) = law else {
+        return;
+    };
     let lo = s.batches.first().copied().unwrap_or(f64::NAN);
     let hi = s.batches.last().copied().unwrap_or(f64::NAN);
-    let peak = fit
-        .optima
-        .iter()
-        .max_by(|a, b| a.lr.total_cmp(&b.lr).then(b.batch.total_cmp(&a.batch)));
     let inside = if b_noise < lo || b_noise > hi {
         format!("outside the grid's {lo}…{hi}")
     } else {
         "inside the grid".into()
     };
-    if let Some(p) = peak {
+    if let Some(p) = peak(fit) {
         let falls = fit.optima.last().is_some_and(|last| last.lr < p.lr);
         let _ = writeln!(
             md,
@@ -110,6 +119,13 @@ fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit) {
             }
         );
     }
+}
+
+/// The batch size with the largest lr* (ties: the smallest such batch).
+fn peak(fit: &TargetFit) -> Option<&Optimum> {
+    fit.optima
+        .iter()
+        .max_by(|a, b| a.lr.total_cmp(&b.lr).then(b.batch.total_cmp(&a.batch)))
 }
 
 fn markdown(s: &SurgeSummary, command: &str, notes: &str) -> String {
@@ -133,11 +149,7 @@ fn markdown(s: &SurgeSummary, command: &str, notes: &str) -> String {
     );
     md.push_str("\n## Fitted noise scale per target\n\n| target loss | batch sizes reached | B_noise | R² | ε_max (eq. 23) | measured peak B |\n|---:|---:|---:|---:|---:|---:|\n");
     for fit in &s.fits {
-        let peak = fit
-            .optima
-            .iter()
-            .max_by(|a, b| a.lr.total_cmp(&b.lr).then(b.batch.total_cmp(&a.batch)))
-            .map_or("–".into(), |p| p.batch.to_string());
+        let peak = peak(fit).map_or("–".into(), |p| p.batch.to_string());
         let (b, r2) = fit
             .noise_scale
             .map_or(("–".into(), "–".into()), |(b, _, _, r2)| {
@@ -222,4 +234,69 @@ pub fn write_report(
     let html = html_page(&summary.title, &md, out)?;
     crate::artifacts::write_atomic(&out.join("report.html"), html.as_bytes())?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fit(target: f64, b_noise: f64) -> TargetFit {
+        TargetFit {
+            target,
+            optima: vec![
+                Optimum {
+                    batch: 8.0,
+                    lr: 1e-3,
+                    steps: 100,
+                },
+                Optimum {
+                    batch: 64.0,
+                    lr: 2e-3,
+                    steps: 40,
+                },
+                Optimum {
+                    batch: 512.0,
+                    lr: 1e-3,
+                    steps: 30,
+                },
+            ],
+            noise_scale: Some((b_noise, 30.0, 100.0, 0.99)),
+            eps_max: Some(2e-3),
+            power_law_eps_max: Some(2e-3),
+            error: None,
+        }
+    }
+
+    fn summary(fits: Vec<TargetFit>) -> SurgeSummary {
+        SurgeSummary {
+            title: "t".into(),
+            batches: vec![8.0, 64.0, 512.0],
+            lrs: vec![1e-3, 2e-3],
+            fits,
+            provenance: Tally::default(),
+        }
+    }
+
+    #[test]
+    fn the_reading_says_whether_the_peak_moves_right_as_the_loss_falls() {
+        // Given in any order: the report orders targets from early (high loss) to late.
+        let rising = markdown(
+            &summary(vec![fit(0.6, 40.0), fit(1.0, 10.0), fit(0.8, 20.0)]),
+            "c",
+            "",
+        );
+        assert!(rising.contains("1 → 0.8 → 0.6"), "{rising}");
+        assert!(rising.contains("10.0 → 20.0 → 40.0: it rises at every step"));
+        let not = markdown(
+            &summary(vec![fit(1.0, 10.0), fit(0.8, 30.0), fit(0.6, 20.0)]),
+            "c",
+            "",
+        );
+        assert!(not.contains("does not rise monotonically"), "{not}");
+        // The measured peak (largest lr*) is B = 64, and the rate falls beyond it.
+        assert!(rising.contains("at B = 64") && rising.contains("falls (the surge shape)"));
+        // eq. 13 at the fitted law, per batch: 2 ε_max √(B·B_noise)/(B + B_noise).
+        let expected = format!("{:.3e}", surge_lr(8.0, 10.0, 2e-3));
+        assert!(rising.contains(&expected), "{expected}");
+    }
 }
