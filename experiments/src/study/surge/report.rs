@@ -121,6 +121,26 @@ fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit) {
     }
 }
 
+/// RMS of log₁₀(predicted / measured lr*) over the optima, for eq. 13 and eq. 24 (the
+/// smaller, the better the law fits); `None` without a fit.
+fn log_rms_errors(fit: &TargetFit) -> Option<(f64, f64)> {
+    let (b_noise, ..) = fit.noise_scale?;
+    let (eps, eps_half) = (fit.eps_max?, fit.power_law_eps_max?);
+    let n = fit.optima.len() as f64;
+    let rms = |law: &dyn Fn(f64) -> f64| {
+        let sum: f64 = fit
+            .optima
+            .iter()
+            .map(|o| (law(o.batch) / o.lr).log10().powi(2))
+            .sum();
+        (sum / n).sqrt()
+    };
+    Some((
+        rms(&|b| surge_lr(b, b_noise, eps)),
+        rms(&|b| power_law_lr(b, b_noise, eps_half, 0.5)),
+    ))
+}
+
 /// The batch size with the largest lr* (ties: the smallest such batch).
 fn peak(fit: &TargetFit) -> Option<&Optimum> {
     fit.optima
@@ -147,7 +167,7 @@ fn markdown(s: &SurgeSummary, command: &str, notes: &str) -> String {
         s.lrs.first().unwrap_or(&f64::NAN),
         s.lrs.last().unwrap_or(&f64::NAN),
     );
-    md.push_str("\n## Fitted noise scale per target\n\n| target loss | batch sizes reached | B_noise | R² | ε_max (eq. 23) | measured peak B |\n|---:|---:|---:|---:|---:|---:|\n");
+    md.push_str("\n## Fitted noise scale per target\n\nlog-RMS: the RMS of log₁₀(predicted / measured lr*) over the batch sizes (0.25 is one grid step of a quarter decade).\n\n| target loss | batch sizes reached | B_noise | R² | ε_max (eq. 23) | measured peak B | log-RMS eq. 13 | log-RMS eq. 24 |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for fit in &s.fits {
         let peak = peak(fit).map_or("–".into(), |p| p.batch.to_string());
         let (b, r2) = fit
@@ -156,9 +176,12 @@ fn markdown(s: &SurgeSummary, command: &str, notes: &str) -> String {
                 (format!("{b:.1}"), format!("{r2:.3}"))
             });
         let eps = fit.eps_max.map_or("–".into(), |e| format!("{e:.3e}"));
+        let (e13, e24) = log_rms_errors(fit).map_or(("–".into(), "–".into()), |(a, b)| {
+            (format!("{a:.3}"), format!("{b:.3}"))
+        });
         let _ = writeln!(
             md,
-            "| {} | {} | {b} | {r2} | {eps} | {peak} |",
+            "| {} | {} | {b} | {r2} | {eps} | {peak} | {e13} | {e24} |",
             fit.target,
             fit.optima.len()
         );
@@ -298,5 +321,12 @@ mod tests {
         // eq. 13 at the fitted law, per batch: 2 ε_max √(B·B_noise)/(B + B_noise).
         let expected = format!("{:.3e}", surge_lr(8.0, 10.0, 2e-3));
         assert!(rising.contains(&expected), "{expected}");
+        // Predictions equal to the measurements have zero log error.
+        let mut exact = fit(1.0, 64.0);
+        for o in &mut exact.optima {
+            o.lr = surge_lr(o.batch, 64.0, 2e-3);
+        }
+        let (e13, e24) = log_rms_errors(&exact).unwrap();
+        assert!(e13 < 1e-12 && e24 > 0.01, "{e13} {e24}");
     }
 }
