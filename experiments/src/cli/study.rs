@@ -7,15 +7,15 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
 
+mod compare;
+
 use crate::error::ExperimentError;
 use crate::study::Shard;
 use crate::study::compare::definition::CompareStudy;
-use crate::study::compare::{
-    analysis as compare_analysis, report as compare_report, runner as compare_runner,
-};
 use crate::study::definition::RefreshStudy;
 use crate::study::merge::{export_records, merge_runs};
-use crate::study::report::{Invocation, summarize, write_report};
+use crate::study::provenance::Invocation;
+use crate::study::report::{summarize, write_report};
 use crate::study::runner::{WorkloadRuns, run_shard, shard_workloads};
 use crate::train::RunOptions;
 
@@ -28,7 +28,7 @@ pub enum StudyCommand {
     /// for every optimizer, then its chosen rate with each seed; finished runs are skipped.
     Compare(RefreshArgs),
     /// Report the optimizer comparison: tables, paired differences, curves, offline HTML.
-    CompareReport(CompareReportArgs),
+    CompareReport(compare::CompareReportArgs),
     /// Copy finished run directories of other shards (machines) into this study's tree.
     Merge(MergeArgs),
     /// Copy the finished runs' records (summary with trajectory, config) to a directory to commit.
@@ -58,27 +58,7 @@ impl StudyArgs {
 }
 
 const REFRESH_FILE: &str = "configs/study-refresh.toml";
-const COMPARE_FILE: &str = "configs/study-compare.toml";
-
-/// `study compare-report`.
-#[derive(Debug, Args)]
-pub struct CompareReportArgs {
-    /// The study definition.
-    #[arg(default_value = "configs/study-compare.toml")]
-    pub config: PathBuf,
-    /// Budget profile (`small` or `full`).
-    #[arg(long, default_value = "full")]
-    pub profile: String,
-    /// Read the runs from here instead of the study's root (e.g. an export).
-    #[arg(long, value_name = "DIR")]
-    pub runs: Option<PathBuf>,
-    /// Output directory (default `results/comparison/<profile>`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// A Markdown file appended after the computed reading (the written interpretation).
-    #[arg(long, value_name = "FILE")]
-    pub notes: Option<PathBuf>,
-}
+pub(super) const COMPARE_FILE: &str = "configs/study-compare.toml";
 
 /// `study refresh` and `study compare`: which shard, or how many local processes.
 #[derive(Debug, Args)]
@@ -138,8 +118,8 @@ impl StudyCommand {
     pub fn run(self) -> Result<(), ExperimentError> {
         match self {
             StudyCommand::Refresh(args) => refresh(&args),
-            StudyCommand::Compare(args) => compare(&args),
-            StudyCommand::CompareReport(args) => compare_report(&args),
+            StudyCommand::Compare(args) => compare::compare(&args),
+            StudyCommand::CompareReport(args) => compare::compare_report(&args),
             StudyCommand::Merge(args) => {
                 let root = study_root(&args.study)?;
                 for source in &args.from {
@@ -248,7 +228,7 @@ fn refresh(args: &RefreshArgs) -> Result<(), ExperimentError> {
 
 /// Runs `train` (one shard's runs, which returns the runs that did not finish) and appends the
 /// invocation's wall clock to `<root>/invocations.jsonl`.
-fn train_and_record(
+pub(super) fn train_and_record(
     root: &std::path::Path,
     shard: Shard,
     train: impl FnOnce(&RunOptions) -> Result<Vec<String>, ExperimentError>,
@@ -284,7 +264,7 @@ fn train_and_record(
 
 /// Runs shards 1/N … N/N of `study <command>` as child processes of this binary and waits for
 /// all of them.
-fn spawn_jobs(args: &RefreshArgs, study_command: &str) -> Result<(), ExperimentError> {
+pub(super) fn spawn_jobs(args: &RefreshArgs, study_command: &str) -> Result<(), ExperimentError> {
     let default_file = if study_command == "compare" {
         COMPARE_FILE
     } else {
@@ -336,80 +316,4 @@ fn study_root(args: &StudyArgs) -> Result<PathBuf, ExperimentError> {
     } else {
         RefreshStudy::load(&path, &args.profile)?.root
     })
-}
-
-fn compare(args: &RefreshArgs) -> Result<(), ExperimentError> {
-    let study = CompareStudy::load(&args.study.path(COMPARE_FILE), &args.study.profile)?;
-    if args.jobs == 0 || (args.jobs > 1 && args.shard.is_some()) {
-        return Err(ExperimentError::Other(
-            "--jobs must be ≥ 1, and --jobs N runs all N shards itself: drop --shard".into(),
-        ));
-    }
-    if args.jobs > 1 && !args.plan {
-        return spawn_jobs(args, "compare");
-    }
-    let shard = args.shard.unwrap_or(Shard::ALL);
-    if args.plan {
-        let jobs = args.jobs.max(shard.count);
-        for index in 1..=jobs {
-            let part = Shard { index, count: jobs };
-            for w in compare_runner::shard_workloads(&study, part) {
-                let workload = &study.workloads[w];
-                println!(
-                    "shard {index}/{jobs}: {} ({} updates): {} optimizers × {} rates, then {} seeds",
-                    workload.name,
-                    workload.updates(),
-                    study.optimizers.len(),
-                    study.lrs.len(),
-                    study.seeds.len()
-                );
-            }
-        }
-        return Ok(());
-    }
-    train_and_record(&study.root, shard, |options| {
-        compare_runner::run_shard(&study, shard, options)
-    })
-}
-
-fn compare_report(args: &CompareReportArgs) -> Result<(), ExperimentError> {
-    let mut study = CompareStudy::load(&args.config, &args.profile)?;
-    if let Some(runs) = &args.runs {
-        study.root = runs.clone();
-    }
-    if !study.root.is_dir() {
-        return Err(ExperimentError::Other(format!(
-            "{}: no such directory; the study's runs go there (`study compare`), \
-             or pass an export with --runs",
-            study.root.display()
-        )));
-    }
-    let notes = match &args.notes {
-        Some(path) => std::fs::read_to_string(path).map_err(ExperimentError::io(path))?,
-        None => String::new(),
-    };
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("results/comparison").join(&study.profile));
-    let mut command = format!(
-        "experiments study compare-report {} --profile {}",
-        args.config.display(),
-        study.profile
-    );
-    for (flag, value) in [("--runs", &args.runs), ("--notes", &args.notes)] {
-        if let Some(v) = value {
-            command += &format!(" {flag} {}", v.display());
-        }
-    }
-    command += &format!(" --out {}", out.display());
-    let summary = compare_analysis::summarize(&study)?;
-    let path = compare_report::write_report(&study, &summary, &out, &command, &notes)?;
-    println!(
-        "{}: {} workloads, {} finished runs",
-        path.display(),
-        summary.workloads.len(),
-        summary.provenance.runs
-    );
-    Ok(())
 }

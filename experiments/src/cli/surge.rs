@@ -7,7 +7,7 @@ use clap::Args;
 
 use crate::error::ExperimentError;
 use crate::report::{find_runs, load_run};
-use crate::study::report::Tally;
+use crate::study::provenance::Tally;
 use crate::study::surge::report::{SurgeSummary, write_report};
 use crate::study::surge::{SurgeRun, TargetFit, fit_target, plot_surge};
 

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod compare;
 pub mod definition;
 pub mod merge;
+pub mod provenance;
 pub mod report;
 pub mod runner;
 pub mod surge;

@@ -9,7 +9,7 @@ use super::runner::{finished_run, read_decision, search};
 use crate::error::ExperimentError;
 use crate::report::RunView;
 use crate::report::arms::{Arm, Spread, arm};
-use crate::study::report::{Invocation, Tally};
+use crate::study::provenance::{Invocation, Tally};
 
 /// Two-sided 95% critical values of Student's t for 1 … 10 degrees of freedom.
 const T_95: [f64; 10] = [

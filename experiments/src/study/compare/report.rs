@@ -13,7 +13,7 @@ use crate::report::arms::{Arm, Spread};
 use crate::report::document::{COLUMNS, row};
 use crate::report::page::html_page;
 use crate::report::plot_arm_curves;
-use crate::study::report::provenance_markdown;
+use crate::study::provenance::provenance_markdown;
 
 fn paired_cell(p: &Option<Paired>, digits: usize) -> String {
     match p {

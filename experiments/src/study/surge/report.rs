@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::{Optimum, SurgeRun, TargetFit, plot_surge};
 use crate::error::ExperimentError;
 use crate::report::page::html_page;
-use crate::study::report::Tally;
+use crate::study::provenance::Tally;
 
 /// What the report shows (`summary.json`).
 #[derive(Debug, Clone, Serialize)]
