@@ -46,6 +46,9 @@ pub(super) fn compare(args: &RefreshArgs) -> Result<(), ExperimentError> {
         let jobs = args.jobs.max(shard.count);
         for index in 1..=jobs {
             let part = Shard { index, count: jobs };
+            if args.shard.is_some_and(|s| s != part) {
+                continue;
+            }
             for w in runner::shard_workloads(&study, part) {
                 let workload = &study.workloads[w];
                 println!(
