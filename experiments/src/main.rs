@@ -13,6 +13,7 @@ mod error;
 mod loader;
 mod model;
 mod report;
+mod stats;
 mod study;
 mod train;
 

@@ -35,7 +35,7 @@ spec = {{ kind = "balanced_adam", beta = 0.94377 }}
 
 [[optimizers]]
 name = "balanced-refresh"
-spec = {{ kind = "balanced_adam", beta = "refresh", r0 = 6.0 }}
+spec = {{ kind = "balanced_adam", beta = "refresh", r0 = 6.0, t_es = {{ patience = 2 }} }}
 pilot = "balanced-0.94377"
 
 [[optimizers]]
@@ -85,10 +85,39 @@ fn run_dir(root: &Path, optimizer: &str, lr: f64, seed: u64) -> PathBuf {
         .join(format!("lr={lr},seed={seed}"))
 }
 
-fn best_valid(dir: &Path) -> f64 {
-    json(&dir.join("summary.json"))["best_valid_loss"]
-        .as_f64()
+/// What the search compares: the final validation loss of a completed run.
+fn final_valid(dir: &Path) -> f64 {
+    let summary = json(&dir.join("summary.json"));
+    assert_eq!(summary["status"], "complete", "{}", dir.display());
+    summary["final_valid_loss"].as_f64().unwrap()
+}
+
+/// T_ES by early stopping with `patience` evaluations (ties: the earliest), computed here
+/// independently of the library's estimator.
+fn t_es_with_patience(trajectory: &serde_json::Value, patience: usize) -> u64 {
+    let points: Vec<(u64, f64)> = trajectory
+        .as_array()
         .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["update"].as_u64().unwrap(),
+                e["valid_loss"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let (mut best, mut since) = (0, 0);
+    for i in 1..points.len() {
+        if points[i].1 < points[best].1 {
+            (best, since) = (i, 0);
+        } else {
+            since += 1;
+            if since >= patience {
+                break;
+            }
+        }
+    }
+    points[best].0
 }
 
 #[test]
@@ -102,7 +131,7 @@ fn search_then_seeds_then_report_from_the_export() {
     for optimizer in OPTIMIZERS {
         let losses: Vec<f64> = LRS
             .iter()
-            .map(|&lr| best_valid(&run_dir(&root, optimizer, lr, 1)))
+            .map(|&lr| final_valid(&run_dir(&root, optimizer, lr, 1)))
             .collect();
         let chosen = if losses[1] < losses[0] {
             LRS[1]
@@ -123,13 +152,15 @@ fn search_then_seeds_then_report_from_the_export() {
             );
         }
     }
-    // The refresh rule: β from its pilot's (balanced 0.94377, same rate and seed) T_ES.
+    // The refresh rule: β from its pilot's (balanced 0.94377, same rate and seed) trajectory,
+    // read with the rule's own estimator (patience 2), not the pilot's.
     for lr in LRS {
         let dir = run_dir(&root, "balanced-refresh", lr, 1);
         let decision = json(&dir.join("refresh.json"));
         let pilot = json(&run_dir(&root, "balanced-0.94377", lr, 1).join("summary.json"));
-        assert_eq!(decision["t_es"], pilot["t_es"]);
-        let t_es = pilot["t_es"]["t_es"].as_f64().unwrap();
+        let t_es = t_es_with_patience(&pilot["trajectory"], 2);
+        assert_eq!(decision["t_es"]["t_es"].as_u64(), Some(t_es));
+        let t_es = t_es as f64;
         let target = (1.0 - 6.0 / t_es).max(0.0);
         assert!((decision["beta_target"].as_f64().unwrap() - target).abs() < 1e-12);
         let beta = decision["beta"].as_f64().unwrap();

@@ -154,6 +154,18 @@ fn report_without_runs_is_an_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run directory"));
 }
 
+/// Where a curve first reaches `target`, interpolated between the evaluation before and the
+/// first at or below it (independent of the analysis' code).
+fn crossing(curve: &[(f64, f64)], target: f64) -> Option<f64> {
+    let i = curve.iter().position(|p| p.1 <= target)?;
+    Some(if i == 0 || curve[i - 1].1 <= curve[i].1 {
+        curve[i].0
+    } else {
+        let ((u0, l0), (u1, l1)) = (curve[i - 1], curve[i]);
+        u0 + (l0 - target) / (l0 - l1) * (u1 - u0)
+    })
+}
+
 #[test]
 fn surge_finds_the_fastest_rate_per_batch_size_from_a_sweep() {
     let tmp = tempfile::tempdir().unwrap();
@@ -168,17 +180,18 @@ fn surge_finds_the_fastest_rate_per_batch_size_from_a_sweep() {
         &["training.batch_size=8,32", "schedule.lr=0.0005,0.004"],
     );
     let json_path = tmp.path().join("surge.json");
-    // A target every run reaches: the highest final training loss of the grid.
+    // These runs keep only the per-evaluation training loss: the analysis interpolates on it.
     let mut curves = Vec::new();
     for dir in std::fs::read_dir(&root).unwrap() {
         let s = json(&dir.unwrap().path().join("summary.json"));
-        let curve: Vec<(u64, f64)> = s["trajectory"]
+        assert!(s.get("train_curve").is_none(), "not asked for");
+        let curve: Vec<(f64, f64)> = s["trajectory"]
             .as_array()
             .unwrap()
             .iter()
             .map(|e| {
                 (
-                    e["update"].as_u64().unwrap(),
+                    e["update"].as_f64().unwrap(),
                     e["train_loss"].as_f64().unwrap(),
                 )
             })
@@ -189,6 +202,7 @@ fn surge_finds_the_fastest_rate_per_batch_size_from_a_sweep() {
             curve,
         ));
     }
+    // A target every run reaches: the highest final training loss of the grid.
     let target = curves
         .iter()
         .map(|c| c.2.last().unwrap().1)
@@ -208,12 +222,14 @@ fn surge_finds_the_fastest_rate_per_batch_size_from_a_sweep() {
     let report = tmp.path().join("report");
     assert_eq!(json(&report.join("summary.json"))["fits"], fits);
     assert_eq!(json(&report.join("summary.json"))["runs"], 4);
+    assert_eq!(json(&report.join("summary.json"))["fine"], false);
     let md = std::fs::read_to_string(report.join("report.md")).unwrap();
+    assert!(md.contains("## The paper's claims"), "{md}");
     for optimum in fits[0]["optima"].as_array().unwrap() {
         let row = format!(
-            "| {} | {} |",
+            "| {} | {:.1} (1) |",
             optimum["batch"].as_f64().unwrap(),
-            optimum["steps"].as_u64().unwrap()
+            optimum["steps"].as_f64().unwrap()
         );
         assert!(md.contains(&row), "{row} missing:\n{md}");
     }
@@ -228,13 +244,67 @@ fn surge_finds_the_fastest_rate_per_batch_size_from_a_sweep() {
         let best = curves
             .iter()
             .filter(|c| c.0 == batch)
-            .map(|c| (c.2.iter().find(|p| p.1 <= target).unwrap().0, c.1))
-            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
+            .map(|c| (crossing(&c.2, target).unwrap(), c.1))
+            .min_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)))
             .unwrap();
-        assert_eq!(optimum["steps"].as_u64().unwrap(), best.0, "{printed}");
+        let steps = optimum["steps"].as_f64().unwrap();
+        assert!(
+            (steps - best.0).abs() < 1e-9,
+            "{steps} vs {best:?}: {printed}"
+        );
         assert_eq!(optimum["lr"].as_f64().unwrap(), best.1, "{printed}");
+        // One seed: the near-tie set is the optimum and any exact tie.
+        assert!(optimum["ties"].as_array().unwrap().contains(&optimum["lr"]));
     }
     assert!(printed.contains("target training loss"), "{printed}");
+}
+
+#[test]
+fn a_fine_curve_is_recorded_and_agrees_with_the_evaluations() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tiny_sweep(
+        tmp.path(),
+        &[
+            "schedule={kind=\"constant\", lr=0.002}",
+            "training.updates=24",
+            "training.eval_every=4",
+            "training.train_loss_every=2",
+            "data.train_subset=512",
+        ],
+        &["seed=1,2"],
+    );
+    for dir in std::fs::read_dir(&root).unwrap() {
+        let s = json(&dir.unwrap().path().join("summary.json"));
+        let curve = &s["train_curve"];
+        assert_eq!(curve["every"], 2);
+        let blocks: Vec<f64> = curve["loss"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert_eq!(blocks.len(), 12, "24 updates in blocks of 2");
+        // Each evaluation's training loss is the mean over its 4 updates: two blocks.
+        for (k, e) in s["trajectory"].as_array().unwrap().iter().enumerate() {
+            let mean = (blocks[2 * k] + blocks[2 * k + 1]) / 2.0;
+            let logged = e["train_loss"].as_f64().unwrap();
+            assert!((mean - logged).abs() < 1e-5 * logged, "{mean} vs {logged}");
+        }
+    }
+    // The analysis uses them: the report says so.
+    let printed = run(&[
+        "surge",
+        root.to_str().unwrap(),
+        "--target",
+        "10",
+        "--out",
+        tmp.path().join("r").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        json(&tmp.path().join("r/summary.json"))["fine"],
+        true,
+        "{printed}"
+    );
 }
 
 #[test]
@@ -250,6 +320,7 @@ fn surge_and_study_report_refuse_missing_input_by_name() {
     };
     let dir = tmp.path().to_str().unwrap();
     fails(&["surge", dir, "--target", "NaN"], "--target NaN");
+    fails(&["surge", dir, "--target=-1"], "--target -1");
     fails(
         &["surge", "/no/such/runs", "--target", "1"],
         "/no/such/runs",

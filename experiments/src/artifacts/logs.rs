@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use crate::error::ExperimentError;
+
 /// The epoch value of a metric log: its `final` line if it ends with one, else the mean of its
 /// `value,count` entries weighted by count; `None` if the file is missing or empty.
 pub fn epoch_value(path: &Path) -> Option<f64> {
@@ -47,9 +49,68 @@ pub fn test_value(run_dir: &Path, group: &str, metric: &str) -> Option<f64> {
     epoch_value(&run_dir.join("test").join(tag).join(file))
 }
 
+/// The per-update entries `(value, count)` of one epoch's training-metric log, in order. Every
+/// line must be `value,count`, except that the last may be Burn's `value,final` epoch
+/// aggregate (skipped): anything else is an error naming the file and line, never a shorter
+/// series.
+pub fn iteration_values(path: &Path) -> Result<Vec<(f64, usize)>, ExperimentError> {
+    let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
+    let bad = |line: usize, why: &str| ExperimentError::RunDir {
+        dir: path.to_path_buf(),
+        message: format!("line {line}: {why}"),
+    };
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    let mut entries = Vec::with_capacity(lines.len());
+    for (k, &(i, line)) in lines.iter().enumerate() {
+        let (value, count) = line
+            .split_once(',')
+            .ok_or_else(|| bad(i + 1, "expected `value,count`"))?;
+        let value: f64 = value
+            .parse()
+            .map_err(|_| bad(i + 1, &format!("`{value}` is not a number")))?;
+        if count == "final" && k + 1 == lines.len() {
+            break;
+        }
+        let count: usize = count
+            .parse()
+            .map_err(|_| bad(i + 1, &format!("`{count}` is not a count")))?;
+        entries.push((value, count));
+    }
+    Ok(entries)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iteration_values_refuse_malformed_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Loss.log");
+        std::fs::write(&path, "2.5,32\n2.25,32\n").unwrap();
+        assert_eq!(
+            iteration_values(&path).unwrap(),
+            vec![(2.5, 32), (2.25, 32)]
+        );
+        std::fs::write(&path, "2.5,32\ngarbage\n2.0,32\n").unwrap();
+        let err = iteration_values(&path).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("Loss.log"), "{err}");
+        // Burn closes an epoch with its aggregate: skipped, but only as the last line.
+        std::fs::write(&path, "2.5,32\n2.0,32\n2.25,final\n").unwrap();
+        assert_eq!(iteration_values(&path).unwrap(), vec![(2.5, 32), (2.0, 32)]);
+        std::fs::write(&path, "2.5,32\n2.25,final\n2.0,32\n").unwrap();
+        assert!(
+            iteration_values(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("line 2")
+        );
+        assert!(iteration_values(&dir.path().join("missing.log")).is_err());
+    }
 
     #[test]
     fn weighted_mean_unless_a_final_line_closes_the_file() {

@@ -1,12 +1,15 @@
 //! Run directories: the resolved config, provenance (versions, commit, device, seed), Burn's
 //! metric logs and checkpoints, and `summary.json` with the results every report is built from.
 
+pub mod curve;
 pub mod logs;
 
 use std::path::{Path, PathBuf};
 
 use burn_balanced_adam::t_es::TesEstimate;
 use serde::{Deserialize, Serialize};
+
+pub use curve::TrainCurve;
 
 use crate::error::ExperimentError;
 
@@ -116,6 +119,10 @@ pub struct RunSummary {
     pub test: Option<TestResult>,
     /// Every evaluation.
     pub trajectory: Vec<Evaluation>,
+    /// The training loss at fine resolution, when the config asks for it
+    /// (`training.train_loss_every`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_curve: Option<TrainCurve>,
     /// Versions, commit, devices, command.
     pub provenance: Provenance,
 }

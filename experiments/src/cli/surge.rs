@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use crate::artifacts::RunSummary;
 use crate::error::ExperimentError;
 use crate::report::{find_runs, load_run};
 use crate::study::provenance::Tally;
 use crate::study::surge::report::{SurgeSummary, write_report};
-use crate::study::surge::{SurgeRun, TargetFit, fit_target, plot_surge};
+use crate::study::surge::{SurgeRun, TargetFit, fit_target, plot_surge, smooth, window_blocks};
 
 /// Options of `surge`.
 #[derive(Debug, Args)]
@@ -42,9 +43,9 @@ pub struct SurgeArgs {
 
 /// Prints, per target, the optimal learning rate per batch size and the fitted B_noise and ε_max.
 pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
-    if let Some(bad) = args.targets.iter().find(|t| !t.is_finite()) {
+    if let Some(bad) = args.targets.iter().find(|t| !t.is_finite() || **t <= 0.0) {
         return Err(ExperimentError::Other(format!(
-            "--target {bad}: a target training loss must be a finite number"
+            "--target {bad}: a target training loss must be a positive, finite number"
         )));
     }
     let mut runs = Vec::new();
@@ -59,16 +60,7 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
         for dir in find_runs(path)? {
             let s = load_run(&dir)?.summary;
             tally.add(&s);
-            let curve = s
-                .trajectory
-                .iter()
-                .filter_map(|e| Some((e.update, e.train_loss?)))
-                .collect();
-            runs.push(SurgeRun {
-                batch: s.batch_size as f64,
-                lr: s.lr,
-                curve,
-            });
+            runs.push(surge_run(&s));
         }
     }
     if runs.is_empty() {
@@ -97,6 +89,35 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
     Ok(())
 }
 
+/// A run's training-loss curve for the analysis: the fine curve smoothed over
+/// [`window_blocks`] blocks when the run recorded one, else the per-evaluation means.
+fn surge_run(s: &RunSummary) -> SurgeRun {
+    let batch = s.batch_size as f64;
+    let (curve, fine, resolution) = match &s.train_curve {
+        Some(c) => (
+            smooth(&c.points(s.updates_done), window_blocks(batch, c.every)),
+            true,
+            c.every as f64,
+        ),
+        None => (
+            s.trajectory
+                .iter()
+                .filter_map(|e| Some((e.update as f64, e.train_loss?)))
+                .collect(),
+            false,
+            s.eval_every as f64,
+        ),
+    };
+    SurgeRun {
+        batch,
+        lr: s.lr,
+        seed: s.seed,
+        curve,
+        fine,
+        resolution,
+    }
+}
+
 /// The command line that regenerates the report.
 fn command(args: &SurgeArgs) -> String {
     let mut c = String::from("experiments surge");
@@ -121,10 +142,11 @@ fn table(fits: &[TargetFit]) -> String {
     for fit in fits {
         let _ = writeln!(out, "target training loss {}:", fit.target);
         for o in &fit.optima {
+            let (lo, hi) = o.tie_range();
             let _ = writeln!(
                 out,
-                "  B = {:>6}: lr* = {:.3e} ({} updates)",
-                o.batch, o.lr, o.steps
+                "  B = {:>6}: lr* = {:.3e} ({:.1} updates, {} seeds; near-ties {lo:.3e} … {hi:.3e})",
+                o.batch, o.lr, o.steps, o.seeds
             );
         }
         match (fit.noise_scale, fit.eps_max, &fit.error) {

@@ -152,6 +152,10 @@ pub struct TrainingConfig {
     /// Batch size for validation and test.
     #[serde(default = "default_eval_batch")]
     pub eval_batch_size: usize,
+    /// Record the training loss at fine resolution in `summary.json` (`train_curve`): the mean
+    /// over each block of this many updates, 1–5. Absent: only the per-evaluation mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub train_loss_every: Option<u64>,
 }
 
 fn default_eval_batch() -> usize {
@@ -317,6 +321,11 @@ impl ExperimentConfig {
         }
         if training.eval_every == 0 {
             return bad("training.eval_every", 0, "≥ 1");
+        }
+        if let Some(k) = training.train_loss_every
+            && !(1..=5).contains(&k)
+        {
+            return bad("training.train_loss_every", k, "1 to 5 updates");
         }
         if let ScheduleConfig::WarmupCosine { warmup, .. } = self.schedule
             && let Some(updates) = training.updates

@@ -18,11 +18,45 @@ pub struct MergeReport {
 
 /// Copies every finished run directory under `source` (one with a `summary.json` whose status
 /// is not `interrupted`) to the same relative path under `dest`, unless `dest` has a finished
-/// run there already; an unfinished one there is replaced.
+/// run there already; an unfinished one there is replaced. The source's training invocations
+/// (`invocations.jsonl`, the provenance of its runs) are added to the destination's.
 pub fn merge_runs(source: &Path, dest: &Path) -> Result<MergeReport, ExperimentError> {
     let mut report = MergeReport::default();
     walk(source, Path::new(""), dest, Copy::Whole, &mut report)?;
+    merge_invocations(source, dest)?;
     Ok(report)
+}
+
+/// Appends the lines of `source/invocations.jsonl` that `dest/invocations.jsonl` lacks.
+fn merge_invocations(source: &Path, dest: &Path) -> Result<(), ExperimentError> {
+    let from = source.join("invocations.jsonl");
+    if !from.is_file() {
+        return Ok(());
+    }
+    let to = dest.join("invocations.jsonl");
+    let theirs = std::fs::read_to_string(&from).map_err(ExperimentError::io(&from))?;
+    let mut ours = if to.is_file() {
+        std::fs::read_to_string(&to).map_err(ExperimentError::io(&to))?
+    } else {
+        String::new()
+    };
+    let known: std::collections::HashSet<String> = ours.lines().map(str::to_string).collect();
+    let new: Vec<&str> = theirs
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !known.contains(*l))
+        .collect();
+    if new.is_empty() {
+        return Ok(());
+    }
+    if !ours.is_empty() && !ours.ends_with('\n') {
+        ours.push('\n');
+    }
+    for line in new {
+        ours.push_str(line);
+        ours.push('\n');
+    }
+    std::fs::create_dir_all(dest).map_err(ExperimentError::io(dest))?;
+    crate::artifacts::write_atomic(&to, ours.as_bytes())
 }
 
 /// Like [`merge_runs`], but copies only each run's records (`summary.json`, which holds the
@@ -169,6 +203,17 @@ mod tests {
             }
         });
         std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
+    }
+
+    #[test]
+    fn merging_adds_the_sources_invocations_once() {
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        std::fs::write(a.path().join("invocations.jsonl"), "{\"x\":1}\n{\"x\":2}\n").unwrap();
+        std::fs::write(b.path().join("invocations.jsonl"), "{\"x\":2}").unwrap();
+        merge_runs(a.path(), b.path()).unwrap();
+        merge_runs(a.path(), b.path()).unwrap();
+        let merged = std::fs::read_to_string(b.path().join("invocations.jsonl")).unwrap();
+        assert_eq!(merged, "{\"x\":2}\n{\"x\":1}\n");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The refresh study's report, from its run directories alone: `summary.json` (every number),
 //! `report.md` (our table beside the paper's) and SVG plots.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -12,11 +11,16 @@ use super::analysis::{
 };
 use super::definition::RefreshStudy;
 use super::runner::WorkloadRuns;
+use super::runner::min_valid_loss;
 use crate::error::ExperimentError;
 
+mod evidence;
+mod markdown;
 mod plots;
 
-use super::provenance::{Invocation, Tally, provenance_markdown};
+use super::provenance::{Invocation, Tally};
+pub use evidence::Evidence;
+use markdown::markdown;
 
 /// Seed of the T_ES-noise draws (fixed, so the report regenerates identically).
 const NOISE_SEED: u64 = 2024;
@@ -42,6 +46,9 @@ pub struct WorkloadLine {
     pub seeds_per_beta: Vec<usize>,
     /// Each extra seed's offset from the first seed, removed before averaging.
     pub seed_offsets: Vec<(u64, f64)>,
+    /// Per grid β, `(seed, minimum validation loss)` of each finished run: the replicates the
+    /// noise floor is measured from.
+    pub seed_losses: Vec<Vec<(u64, f64)>>,
     /// The rule's β.
     pub rule_beta: f64,
     /// The oracle's β and loss.
@@ -77,6 +84,10 @@ pub struct StudySummary {
     pub r0_sweep: Vec<(f64, Aggregate)>,
     /// The rule under T_ES noise.
     pub noise: Vec<NoiseRow>,
+    /// The gap table over the workloads whose T_ES lies in the paper's range.
+    pub table_in_regime: Vec<MethodRow>,
+    /// Noise floors, paired differences with intervals, the claims' verdicts, R*, the trend.
+    pub evidence: Option<Evidence>,
     /// Commits, devices, summed run time and count of the finished runs.
     #[serde(flatten)]
     pub provenance: Tally,
@@ -113,6 +124,16 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             parameters,
             seeds_per_beta: runs.runs.iter().map(Vec::len).collect(),
             seed_offsets,
+            seed_losses: runs
+                .runs
+                .iter()
+                .map(|point| {
+                    point
+                        .iter()
+                        .map(|(seed, s)| (*seed, min_valid_loss(s)))
+                        .collect()
+                })
+                .collect(),
             rule_beta: rule_beta(losses.t_es, study.r0, &study.betas),
             oracle: losses.oracle(),
             losses,
@@ -153,6 +174,32 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             ),
         )
     };
+    let in_regime: Vec<WorkloadLosses> = losses
+        .iter()
+        .filter(|w| (evidence::PAPER_T_ES.0..=evidence::PAPER_T_ES.1).contains(&w.t_es))
+        .cloned()
+        .collect();
+    let table_in_regime = if in_regime.is_empty() {
+        Vec::new()
+    } else {
+        gap_table(&in_regime, study.r0, study.pilot_beta)
+    };
+    let evidence = (!workloads.is_empty()).then(|| {
+        let runs: Vec<Vec<Vec<(u64, f64)>>> =
+            workloads.iter().map(|w| w.seed_losses.clone()).collect();
+        let meta: Vec<(String, u64)> = workloads
+            .iter()
+            .map(|w| (w.model.clone(), w.updates))
+            .collect();
+        evidence::evidence(
+            &losses,
+            &runs,
+            &meta,
+            study.seeds[0],
+            study.r0,
+            study.pilot_beta,
+        )
+    });
     Ok(StudySummary {
         study: study.name.clone(),
         profile: study.profile.clone(),
@@ -165,6 +212,8 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
         table_first_seed,
         r0_sweep,
         noise,
+        table_in_regime,
+        evidence,
         provenance: tally,
         invocations: Invocation::read_all(&study.root)?,
     })
@@ -187,161 +236,4 @@ pub fn write_report(
     let path = out.join("report.md");
     crate::artifacts::write_atomic(&path, markdown(study, summary, command).as_bytes())?;
     Ok(path)
-}
-
-/// The paper's three claims, checked against our table in words (computed, never fixed text).
-fn reading(s: &StudySummary) -> String {
-    let (Some(rule), Some(fixed)) = (s.table.first(), s.table.get(1)) else {
-        return String::new();
-    };
-    let (r, f) = (&rule.aggregate, &fixed.aggregate);
-    let cut = if f.max > 0.0 {
-        100.0 * (1.0 - r.max / f.max)
-    } else {
-        0.0
-    };
-    let verdict = |holds: bool| {
-        if holds {
-            "holds here"
-        } else {
-            "does not hold here"
-        }
-    };
-    format!(
-        "\n## Reading\n\n\
-         - Worst case: the rule's max gap is {:.3}% against {:.3}% for β = {} ({}{:.1}%; the paper: \
-         −33.4%). The claim that the rule cuts the worst case {}.\n\
-         - Mean: {:.3}% against {:.3}% (the paper found the rule slightly worse on the mean).\n\
-         - Within 1% of the oracle: {}/{} workloads with the rule, {}/{} with β = {} (the paper: \
-         11/11 and 9/11). The claim that the rule keeps every run within 1% {}.\n",
-        r.max,
-        f.max,
-        s.pilot_beta,
-        if cut >= 0.0 { "−" } else { "+" },
-        cut.abs(),
-        verdict(r.max < f.max),
-        r.mean,
-        f.mean,
-        r.under_1pct,
-        r.n,
-        f.under_1pct,
-        f.n,
-        s.pilot_beta,
-        verdict(r.under_1pct == r.n),
-    )
-}
-
-fn gap_rows(md: &mut String, rows: &[MethodRow]) {
-    md.push_str(
-        "| method | mean gap % | max gap % | CVaR % | runs < 1% |\n|---|---:|---:|---:|---:|\n",
-    );
-    for row in rows {
-        let a = &row.aggregate;
-        let _ = writeln!(
-            md,
-            "| {} | {:.3} | {:.3} | {:.3} | {}/{} |",
-            row.method, a.mean, a.max, a.cvar, a.under_1pct, a.n
-        );
-    }
-}
-
-fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) -> String {
-    let mut md = String::new();
-    let _ = writeln!(
-        md,
-        "# The refresh rule on our workloads ({} profile)\n",
-        s.profile
-    );
-    let _ = writeln!(
-        md,
-        "Balanced Adam (β₁ = β₂ = β) over the β grid on {} workloads; the rule picks \
-         β = 1 − R₀/T_ES (R₀ = {}) from the T_ES of the β = {} run (the pilot), snapped to the \
-         grid. L(β) is a run's minimum validation loss, averaged over its seeds after removing each \
-         extra seed's offset from the first (seeds change the training subset and, for images, \
-         the validation split; the offsets are in `summary.json`); \
-         gap = 100·(L(β) − L*)/L*. Run lengths and R₀ are scaled by {} in this profile. \
-         Regenerate with `{command}`.\n",
-        s.workloads.len(),
-        s.r0,
-        s.pilot_beta,
-        s.length_scale,
-    );
-    if !s.incomplete.is_empty() {
-        let _ = writeln!(
-            md,
-            "**Incomplete workloads, left out:** {}.\n",
-            s.incomplete.join(", ")
-        );
-    }
-    if s.workloads.is_empty() {
-        md.push_str("No workload has its whole grid yet.\n");
-        return md;
-    }
-    md.push_str("## Gap table (ours)\n\n");
-    gap_rows(&mut md, &s.table);
-    md.push_str(
-        "\nThe same from the first seed alone (no averaging; one training subset and validation \
-         split per workload):\n\n",
-    );
-    gap_rows(&mut md, &s.table_first_seed);
-    md.push_str(
-        "\n## The paper's table (11 experiments)\n\n| method | mean gap % | max gap % | CVaR % | runs < 1% |\n|---|---:|---:|---:|---:|\n\
-         | fixed β = 0.94377 | 0.290 | 1.328 | 1.059 | 9/11 |\n| refresh R₀ = 1000 | 0.307 | 0.885 | 0.713 | 11/11 |\n",
-    );
-    md.push_str(&reading(s));
-    md.push_str("\n## Workloads\n\n| workload | model | data | params | updates | batch | updates/s | T_ES | rule β | oracle β | L* | gap rule % | gap 0.94377 % |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-    for w in &s.workloads {
-        let gap = |b| w.losses.gap(b).map_or("–".into(), |g| format!("{g:.3}"));
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {:.4} | {} | {} |",
-            w.name,
-            w.model,
-            w.dataset,
-            w.parameters,
-            w.updates,
-            w.batch_size,
-            w.updates_per_s,
-            w.losses.t_es,
-            w.rule_beta,
-            w.oracle.0,
-            w.oracle.1,
-            gap(w.rule_beta),
-            gap(s.pilot_beta),
-        );
-    }
-    md.push_str("\nL(β) per workload (x axis evenly spaced in log(1 − β)); green ring: the oracle, red: the \
-         rule's β, grey: β = 0.94377.\n\n![validation loss vs β](loss-vs-beta.svg)\n\n## Gap vs R₀\n\n| R₀ | mean gap % | max gap % | CVaR % | runs < 1% |\n|---:|---:|---:|---:|---:|\n");
-    for (r0, a) in &s.r0_sweep {
-        let _ = writeln!(
-            md,
-            "| {r0} | {:.3} | {:.3} | {:.3} | {}/{} |",
-            a.mean, a.max, a.cvar, a.under_1pct, a.n
-        );
-    }
-    let _ = writeln!(
-        md,
-        "\n![gap vs R₀](gap-vs-r0.svg)\n\n## T_ES noise\n\nT_ES · (1 + σz), z ~ N(0, 1), {} draws per σ (seed {NOISE_SEED}).\n\n\
-         | σ | mean gap % | max gap % (mean) | max gap % (worst draw) | runs < 1% (mean) | β changed |\n|---:|---:|---:|---:|---:|---:|",
-        study.noise_draws
-    );
-    for n in &s.noise {
-        let _ = writeln!(
-            md,
-            "| {:.0}% | {:.3} | {:.3} | {:.3} | {:.2} | {:.0}% |",
-            n.sigma * 100.0,
-            n.mean_gap,
-            n.max_gap,
-            n.worst_max_gap,
-            n.under_1pct,
-            n.changed * 100.0
-        );
-    }
-    md.push_str(&provenance_markdown(
-        &s.provenance,
-        &s.invocations,
-        &study.root,
-        "study refresh",
-    ));
-    md
 }

@@ -5,13 +5,14 @@
 //! `seed_window` best β, the pilot β and the rule's β. Finished runs are skipped and interrupted
 //! ones resumed, so the command is simply run again until everything is done.
 
-use burn_balanced_adam::t_es::{TesEstimate, TesEstimator, ValidationPoint};
+use burn_balanced_adam::t_es::{TesEstimate, TesEstimator};
 
 use super::analysis::{WorkloadLosses, rule_beta, seed_adjusted_losses};
 use super::definition::{RefreshStudy, StudyWorkload};
 use super::{Shard, assign_shards};
 use crate::artifacts::{RunDir, RunStatus, RunSummary};
 use crate::error::ExperimentError;
+use crate::train::refresh::pilot_t_es;
 use crate::train::{RunOptions, run_single};
 
 /// The workloads shard `shard` owns (whole workloads, so a shard never waits on another).
@@ -81,23 +82,16 @@ impl WorkloadRuns<'_> {
         (0..study.betas.len()).all(|i| self.first_seed_loss(study, i).is_some())
     }
 
-    /// T_ES from the pilot's trajectory, with the study's early-stopping patience.
+    /// T_ES from the pilot's trajectory ([`pilot_t_es`]: the rule's one convention), with the
+    /// study's early-stopping patience.
     pub fn pilot_t_es(&self, study: &RefreshStudy) -> Option<TesEstimate> {
         let i = study.betas.iter().position(|&b| b == study.pilot_beta)?;
         let (_, pilot) = self.runs[i].iter().find(|(s, _)| *s == study.seeds[0])?;
-        let points: Vec<ValidationPoint> = pilot
-            .trajectory
-            .iter()
-            .map(|e| ValidationPoint {
-                update: e.update,
-                loss: e.valid_loss,
-            })
-            .collect();
         let estimator = TesEstimator {
             patience: (study.pilot_patience > 0).then_some(study.pilot_patience),
             ..TesEstimator::default()
         };
-        estimator.estimate(&points).ok()
+        pilot_t_es(pilot, &estimator)
     }
 
     /// The β values that get the other seeds (ascending): the first seed's best

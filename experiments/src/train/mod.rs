@@ -6,6 +6,7 @@ mod guard;
 mod launch;
 pub mod refresh;
 mod renderer;
+mod summary;
 
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -19,11 +20,9 @@ use burn::tensor::Device;
 use burn::train::renderer::{MetricsRenderer, default_renderer};
 use burn::train::{InferenceStep, Interrupter, TrainStep};
 use burn_balanced_adam::schedule::WarmupCosine;
-use burn_balanced_adam::t_es::{TesEstimator, ValidationPoint};
 
-use crate::artifacts::logs::{split_value, test_value};
-use crate::artifacts::{Evaluation, RunDir, RunStatus, RunSummary, TestResult, provenance};
-use crate::config::{ExperimentConfig, ModelConfig, OptimizerSpec, ScheduleConfig};
+use crate::artifacts::{RunDir, RunStatus, RunSummary};
+use crate::config::{ExperimentConfig, ModelConfig, ScheduleConfig};
 use crate::data::{Workload, prepare};
 use crate::device::open_device;
 use crate::error::ExperimentError;
@@ -32,6 +31,7 @@ use crate::model::{Cnn, Gpt, Vit};
 pub use checkpoint::latest_complete;
 use launch::{Launch, Launched, Trainable, launch};
 use renderer::QuietRenderer;
+use summary::{summarize, write_trajectory_csv};
 
 /// How to run.
 #[derive(Debug, Clone, Default)]
@@ -144,7 +144,7 @@ pub fn run_single(
         parameters,
         earlier + started.elapsed().as_secs_f64(),
         &devices,
-    );
+    )?;
     dir.write_json("summary.json", &summary)?;
     write_trajectory_csv(dir, &summary)?;
     Ok(summary)
@@ -315,111 +315,4 @@ fn schedule(config: &ExperimentConfig, total: u64) -> Result<ModuleLrScheduler, 
             ModuleLrScheduler::from(schedule)
         }
     })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn summarize(
-    config: &ExperimentConfig,
-    dir: &RunDir,
-    label: &str,
-    plan: &Plan,
-    launched: &Launched,
-    parameters: usize,
-    wall_time_s: f64,
-    devices: &[Device],
-) -> RunSummary {
-    let path = &dir.path;
-    let trajectory: Vec<Evaluation> = (1..)
-        .map_while(|epoch| {
-            let valid_loss = split_value(path, "valid", "Loss", epoch)?;
-            Some(Evaluation {
-                update: (epoch as u64 * plan.every).min(plan.total),
-                valid_loss,
-                valid_accuracy: split_value(path, "valid", "Accuracy", epoch),
-                train_loss: split_value(path, "train", "Loss", epoch),
-            })
-        })
-        .collect();
-    let points: Vec<ValidationPoint> = trajectory
-        .iter()
-        .map(|e| ValidationPoint {
-            update: e.update,
-            loss: e.valid_loss,
-        })
-        .collect();
-    let estimator = match &config.optimizer {
-        OptimizerSpec::BalancedAdam(spec) => spec.t_es.clone(),
-        _ => TesEstimator::default(),
-    };
-    let t_es = estimator.estimate(&points).ok();
-    let best = points
-        .iter()
-        .filter(|p| p.loss.is_finite())
-        .min_by(|a, b| a.loss.total_cmp(&b.loss));
-    let (status, message) = match (&launched.error, &launched.interrupted) {
-        (Some(error), _) => (RunStatus::Failed, Some(error.clone())),
-        (None, Some(reason)) if reason.starts_with(guard::NON_FINITE_REASON) => {
-            (RunStatus::Diverged, Some(reason.clone()))
-        }
-        (None, Some(reason)) => (
-            RunStatus::Interrupted,
-            Some(format!(
-                "{reason}; continue with `experiments run <config> --resume`"
-            )),
-        ),
-        (None, None) => (RunStatus::Complete, None),
-    };
-    let test = launched
-        .tested
-        .then(|| test_value(path, label, "Loss"))
-        .flatten()
-        .map(|loss| TestResult {
-            loss,
-            accuracy: test_value(path, label, "Accuracy"),
-            perplexity: test_value(path, label, "Perplexity"),
-        });
-    let updates_done = trajectory.last().map_or(0, |e| e.update);
-    RunSummary {
-        status,
-        message,
-        name: label.to_string(),
-        model: config.model.kind().to_string(),
-        dataset: config.data.dataset.clone(),
-        optimizer: config.optimizer.kind().to_string(),
-        beta: config.optimizer.fixed_beta(),
-        lr: config.schedule.peak_lr(),
-        batch_size: config.training.batch_size,
-        seed: config.seed,
-        parameters,
-        updates_planned: plan.total,
-        updates_done,
-        eval_every: plan.every,
-        stopped_early: status == RunStatus::Complete && updates_done < plan.total,
-        wall_time_s,
-        best_valid_loss: best.map(|p| p.loss),
-        best_update: best.map(|p| p.update),
-        final_valid_loss: trajectory.last().map(|e| e.valid_loss),
-        t_es,
-        test,
-        trajectory,
-        provenance: provenance(
-            config.device_names(),
-            devices.iter().map(|d| format!("{d:?}")).collect(),
-        ),
-    }
-}
-
-fn write_trajectory_csv(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentError> {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
-    let mut csv = String::from("update,valid_loss,valid_accuracy,train_loss\n");
-    for e in &summary.trajectory {
-        csv += &format!(
-            "{},{},{},{}\n",
-            e.update,
-            e.valid_loss,
-            opt(e.valid_accuracy),
-            opt(e.train_loss)
-        );
-    }
-    crate::artifacts::write_atomic(&dir.path.join("trajectory.csv"), csv.as_bytes())
 }

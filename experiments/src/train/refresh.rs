@@ -4,7 +4,7 @@
 //! decision is recorded in the parent's `summary.json`.
 
 use burn_balanced_adam::refresh::{beta_for_refresh, memory_horizon, refresh_count, snap_to_grid};
-use burn_balanced_adam::t_es::TesEstimate;
+use burn_balanced_adam::t_es::{TesEstimate, TesEstimator, ValidationPoint};
 use serde::{Deserialize, Serialize};
 
 use super::{RunOptions, run_single};
@@ -55,6 +55,22 @@ pub(crate) fn with_beta(
     config
 }
 
+/// T_ES of a pilot run, by the one convention every use of the rule shares: the rule's own
+/// `t_es` estimator (argmin of the validation loss, with its smoothing, patience and rounding)
+/// applied to the pilot's recorded validation trajectory. The studies set its patience to 10
+/// evaluations. `None` when the trajectory has no finite loss.
+pub fn pilot_t_es(pilot: &RunSummary, estimator: &TesEstimator) -> Option<TesEstimate> {
+    let points: Vec<ValidationPoint> = pilot
+        .trajectory
+        .iter()
+        .map(|e| ValidationPoint {
+            update: e.update,
+            loss: e.valid_loss,
+        })
+        .collect();
+    estimator.estimate(&points).ok()
+}
+
 /// The rule's decision for a pilot's T_ES: β = 1 − R₀/T_ES, snapped to the paper's grid unless
 /// the spec turns snapping off.
 pub fn decide(spec: &BalancedSpec, t_es: TesEstimate) -> Result<RefreshDecision, ExperimentError> {
@@ -103,7 +119,7 @@ pub fn run_refresh(
             ),
         });
     }
-    let t_es = pilot.t_es.ok_or_else(|| ExperimentError::Training {
+    let t_es = pilot_t_es(&pilot, &spec.t_es).ok_or_else(|| ExperimentError::Training {
         dir: pilot_dir.path.clone(),
         message: "no T_ES: the pilot's validation trajectory has no finite loss".into(),
     })?;

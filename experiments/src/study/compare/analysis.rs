@@ -9,43 +9,156 @@ use super::runner::{finished_run, read_decision, search};
 use crate::error::ExperimentError;
 use crate::report::RunView;
 use crate::report::arms::{Arm, Spread, arm};
+use crate::stats::{ALPHA, ClaimCheck, Interval, TTest, Verdict, holm};
 use crate::study::provenance::{Invocation, Tally};
 
-/// Two-sided 95% critical values of Student's t for 1 … 10 degrees of freedom.
-const T_95: [f64; 10] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-];
-
-/// Per-seed differences `optimizer − baseline` of one metric.
+/// Per-seed differences `optimizer − baseline` of one metric, with an exact paired t-test.
 #[derive(Debug, Clone, Serialize)]
 pub struct Paired {
     /// Mean ± std of the differences.
     pub diff: Spread,
     /// Seeds where the optimizer did better.
     pub better: usize,
-    /// Whether a two-sided paired t-test at 95% rejects "no difference" (needs ≥ 2 seeds).
+    /// The paired t-test, interval and detectable difference (needs ≥ 2 seeds).
+    pub test: Option<TTest>,
+    /// The p-value after Holm's correction over the report's comparisons of this metric.
+    pub p_holm: Option<f64>,
+    /// Whether the Holm-adjusted p is below 0.05.
     pub significant: bool,
 }
 
 impl Paired {
     /// From paired values `(optimizer, baseline)`; `higher_is_better` orients `better`.
     pub fn of(pairs: &[(f64, f64)], higher_is_better: bool) -> Option<Paired> {
-        let diff = Spread::of(pairs.iter().map(|(a, b)| a - b))?;
+        let diffs: Vec<f64> = pairs.iter().map(|(a, b)| a - b).collect();
+        let diff = Spread::of(diffs.iter().copied())?;
         let better = pairs
             .iter()
             .filter(|(a, b)| if higher_is_better { a > b } else { a < b })
             .count();
-        let significant = diff.n >= 2 && {
-            let t = diff.mean.abs() / (diff.std / (diff.n as f64).sqrt());
-            let critical = T_95.get(diff.n - 2).copied().unwrap_or(1.96);
-            t > critical // a zero std with a nonzero mean gives t = ∞
-        };
         Some(Paired {
             diff,
             better,
-            significant,
+            test: TTest::of(&diffs),
+            p_holm: None,
+            significant: false,
         })
     }
+}
+
+/// Holm's correction over every `Paired` that `field` picks out of the report (one family per
+/// metric: the headline differences, and the gap differences).
+fn correct(workloads: &mut [WorkloadLine], field: fn(&mut OptimizerLine) -> &mut Option<Paired>) {
+    let mut ps = Vec::new();
+    for w in workloads.iter_mut() {
+        for o in w.optimizers.iter_mut() {
+            if let Some(t) = field(o).as_ref().and_then(|p| p.test) {
+                ps.push(t.p);
+            }
+        }
+    }
+    let mut adjusted = holm(&ps).into_iter();
+    for w in workloads.iter_mut() {
+        for o in w.optimizers.iter_mut() {
+            if let Some(p) = field(o).as_mut().filter(|p| p.test.is_some()) {
+                let q = adjusted.next().expect("one adjusted p per test");
+                p.p_holm = Some(q);
+                p.significant = q < ALPHA;
+            }
+        }
+    }
+}
+
+/// The papers' claims this comparison can test, per workload: DualAdam generalizes better than
+/// Adam (a better headline metric; a smaller test − train gap), and FAdam beats Adam. Effects
+/// are oriented so that positive is what the paper claims; the verdict comes from the 95%
+/// interval and is "inconclusive" whenever the Holm-adjusted p (over the report) is ≥ 0.05.
+fn claims(study: &CompareStudy, workloads: &[WorkloadLine]) -> Vec<ClaimCheck> {
+    let mut out = Vec::new();
+    for (w, line) in study.workloads.iter().zip(workloads) {
+        for (o, opt) in line.optimizers.iter().enumerate() {
+            let kind = w.configs[o].optimizer.kind();
+            let (metric, unit) = if line.language {
+                ("test loss", "lower")
+            } else {
+                ("test accuracy", "higher")
+            };
+            let mut push = |claim: String, effect: String, p: &Option<Paired>, flip: bool| {
+                let Some(t) = p.as_ref().and_then(|p| p.test.map(|t| (t, p.p_holm))) else {
+                    return;
+                };
+                let (t, p_holm) = t;
+                let sign = if flip { -1.0 } else { 1.0 };
+                let (a, b) = (sign * t.ci.lo, sign * t.ci.hi);
+                let interval = Interval {
+                    lo: a.min(b),
+                    hi: a.max(b),
+                };
+                let mut verdict = Verdict::of(interval, None);
+                if p_holm.is_none_or(|q| q >= ALPHA) {
+                    verdict = Verdict::Inconclusive;
+                }
+                out.push(ClaimCheck {
+                    claim,
+                    effect,
+                    estimate: sign * t.mean,
+                    interval,
+                    method: format!("paired t over {} seeds", t.n),
+                    p: p_holm,
+                    paper: None,
+                    detectable: Some(t.detectable),
+                    verdict,
+                });
+            };
+            let base = &study.optimizers[study.baseline].name;
+            match kind {
+                "dual_adam" => {
+                    push(
+                        format!(
+                            "{}: {} generalizes better than {base} ({metric} {unit})",
+                            line.name, opt.name
+                        ),
+                        format!(
+                            "{metric}, {} − {base}{}",
+                            opt.name,
+                            if line.language {
+                                ", sign flipped"
+                            } else {
+                                ", points"
+                            }
+                        ),
+                        &opt.vs_baseline,
+                        line.language,
+                    );
+                    push(
+                        format!(
+                            "{}: {} has a smaller test − train gap than {base}",
+                            line.name, opt.name
+                        ),
+                        format!("gap({base}) − gap({}), loss", opt.name),
+                        &opt.gap_vs_baseline,
+                        true,
+                    );
+                }
+                "fadam" => push(
+                    format!("{}: {} beats {base} ({metric} {unit})", line.name, opt.name),
+                    format!(
+                        "{metric}, {} − {base}{}",
+                        opt.name,
+                        if line.language {
+                            ", sign flipped"
+                        } else {
+                            ", points"
+                        }
+                    ),
+                    &opt.vs_baseline,
+                    line.language,
+                ),
+                _ => {}
+            }
+        }
+    }
+    out
 }
 
 /// One optimizer on one workload.
@@ -100,6 +213,8 @@ pub struct CompareSummary {
     pub seeds: Vec<u64>,
     /// The workloads.
     pub workloads: Vec<WorkloadLine>,
+    /// The papers' claims with their intervals and verdicts.
+    pub claims: Vec<ClaimCheck>,
     /// Commits, devices, summed run time and count of the finished runs.
     #[serde(flatten)]
     pub provenance: Tally,
@@ -206,6 +321,9 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
             optimizers: lines,
         });
     }
+    correct(&mut workloads, |o| &mut o.vs_baseline);
+    correct(&mut workloads, |o| &mut o.gap_vs_baseline);
+    let claims = claims(study, &workloads);
     Ok(CompareSummary {
         study: study.name.clone(),
         profile: study.profile.clone(),
@@ -214,6 +332,7 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
         search_seed: study.search_seed,
         seeds: study.seeds.clone(),
         workloads,
+        claims,
         provenance: tally.sorted(),
         invocations: Invocation::read_all(&study.root)?,
     })
@@ -225,15 +344,17 @@ mod tests {
 
     #[test]
     fn paired_differences_and_their_t_test() {
-        // Differences 1, 2, 3: mean 2, std 1, t = 2·√3 ≈ 3.46 < 4.303 (2 dof): not significant.
+        // Differences 1, 2, 3: mean 2, std 1, t = 2·√3 ≈ 3.46, df 2: p ≈ 0.074.
         let p = Paired::of(&[(2.0, 1.0), (4.0, 2.0), (6.0, 3.0)], true).unwrap();
         assert_eq!((p.diff.mean, p.diff.std, p.better), (2.0, 1.0, 3));
-        assert!(!p.significant);
-        // Differences 2, 2.1, 1.9: t ≈ 34.6: significant; lower is better here, so none better.
+        let t = p.test.unwrap();
+        assert!((t.p - 0.07417).abs() < 1e-4, "{t:?}");
+        assert!(t.ci.contains(0.0) && t.ci.contains(2.0));
+        // Lower is better here, so none better.
         let p = Paired::of(&[(3.0, 1.0), (3.1, 1.0), (2.9, 1.0)], false).unwrap();
-        assert!(p.significant && p.better == 0);
+        assert!(p.test.unwrap().p < 0.01 && p.better == 0);
         // One seed: no test.
-        assert!(!Paired::of(&[(5.0, 1.0)], true).unwrap().significant);
+        assert!(Paired::of(&[(5.0, 1.0)], true).unwrap().test.is_none());
         assert!(Paired::of(&[], true).is_none());
     }
 }

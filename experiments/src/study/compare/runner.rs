@@ -2,7 +2,7 @@
 //!
 //! Per workload: every optimizer over the whole learning-rate grid with the search seed (pilots
 //! first: the refresh rule's β at a rate comes from its pilot's run at that rate and seed), then
-//! each optimizer's chosen rate (lowest best validation loss) with the other seeds. Finished runs
+//! each optimizer's chosen rate (lowest final validation loss; never a diverged run) with the other seeds. Finished runs
 //! are skipped and interrupted ones resumed, so the command is run again until all is done.
 
 use std::path::Path;
@@ -11,9 +11,8 @@ use super::definition::{CompareStudy, CompareWorkload};
 use crate::artifacts::{RunDir, RunStatus, RunSummary, read_json};
 use crate::config::{BalancedSpec, OptimizerSpec};
 use crate::error::ExperimentError;
-use crate::study::runner::min_valid_loss;
 use crate::study::{Shard, assign_shards};
-use crate::train::refresh::{RefreshDecision, decide, with_beta};
+use crate::train::refresh::{RefreshDecision, decide, pilot_t_es, with_beta};
 use crate::train::{RunOptions, run_single};
 
 /// The refresh rule's decision, next to the main run's records in its run directory.
@@ -48,9 +47,19 @@ pub fn read_decision(dir: &Path) -> Option<RefreshDecision> {
     path.is_file().then(|| read_json(&path).ok()).flatten()
 }
 
-/// The search-seed losses of optimizer `o` on workload `w`, aligned with the rate grid
-/// (`None`: not run yet), and the chosen rate (lowest loss; ties go to the smaller rate), once
-/// the whole grid is done.
+/// What a search run scores: its final validation loss (the model the final seeds are tested
+/// as), or +∞ if it diverged or its last evaluation is not finite, so a run that falls apart
+/// never wins, however low its loss was before.
+pub fn search_score(summary: &RunSummary) -> f64 {
+    match (summary.status, summary.final_valid_loss) {
+        (RunStatus::Complete, Some(loss)) if loss.is_finite() => loss,
+        _ => f64::INFINITY,
+    }
+}
+
+/// The search-seed scores ([`search_score`]) of optimizer `o` on workload `w`, aligned with the
+/// rate grid (`None`: not run yet), and the chosen rate (lowest score; ties go to the smaller
+/// rate), once the whole grid is done. If every rate diverged, none is chosen.
 pub fn search(
     study: &CompareStudy,
     w: usize,
@@ -61,13 +70,14 @@ pub fn search(
         .iter()
         .map(|&lr| {
             let dir = study.run_dir(w, o, lr, study.search_seed);
-            Ok(finished_run(&dir)?.map(|s| min_valid_loss(&s)))
+            Ok(finished_run(&dir)?.map(|s| search_score(&s)))
         })
         .collect::<Result<Vec<_>, ExperimentError>>()?;
     let chosen = losses
         .iter()
         .map(|l| l.unwrap_or(f64::NAN))
         .enumerate()
+        .filter(|(_, l)| l.is_finite())
         .min_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))
         .filter(|_| losses.iter().all(Option::is_some))
         .map(|(i, _)| study.lrs[i]);
@@ -127,12 +137,16 @@ fn train(
     if let Some(pilot) = study.optimizers[o].pilot {
         train(study, w, pilot, lr, seed, options, failed)?;
         let pilot_dir = study.run_dir(w, pilot, lr, seed);
-        let t_es = finished_run(&pilot_dir)?.and_then(|s| s.t_es);
-        let (Some(t_es), OptimizerSpec::BalancedAdam(spec)) = (t_es, &config.optimizer) else {
-            failed.push(format!("{label}: the pilot has no T_ES"));
+        let pilot = finished_run(&pilot_dir)?;
+        let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
+            failed.push(format!("{label}: a refresh arm must be balanced Adam"));
             return Ok(());
         };
         let spec: BalancedSpec = spec.clone();
+        let Some(t_es) = pilot.and_then(|p| pilot_t_es(&p, &spec.t_es)) else {
+            failed.push(format!("{label}: the pilot has no T_ES"));
+            return Ok(());
+        };
         let decision = decide(&spec, t_es)?;
         config = with_beta(&config, &spec, decision.beta);
         decided = Some(decision);
@@ -146,4 +160,31 @@ fn train(
         failed.push(format!("{label}: {:?}", summary.status));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diverged_or_unfinished_search_run_never_wins() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../results/comparison/full/runs/cnn-fashion/adam/lr=0.01,seed=42/summary.json"
+        ))
+        .unwrap();
+        let mut summary: RunSummary = serde_json::from_str(&text).unwrap();
+        let last = summary.final_valid_loss.unwrap();
+        assert_eq!(
+            search_score(&summary),
+            last,
+            "the final, not the best, loss"
+        );
+        summary.best_valid_loss = Some(0.0); // low before it diverged
+        summary.status = RunStatus::Diverged;
+        assert_eq!(search_score(&summary), f64::INFINITY);
+        summary.status = RunStatus::Complete;
+        summary.final_valid_loss = Some(f64::NAN);
+        assert_eq!(search_score(&summary), f64::INFINITY);
+    }
 }

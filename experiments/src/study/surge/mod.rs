@@ -1,46 +1,118 @@
-//! The surge study's analysis: from runs over a batch-size × learning-rate grid, the updates
-//! each run needs to reach a target training loss, the optimal learning rate per batch size, and
-//! the library's fits (`burn_balanced_adam::surge`: B_noise by eq. 22, ε_max by eq. 23, and the
-//! α = ½ law of eq. 24 for comparison), once per target loss.
+//! The surge study's analysis: from runs over a batch-size × learning-rate grid (with seeds),
+//! the updates each run needs to reach a target training loss (interpolated on a smoothed
+//! fine-resolution curve), the optimal learning rate per batch size with its near-tie set (the
+//! rates not resolvably slower, given the seed noise), the library's fits
+//! (`burn_balanced_adam::surge`: B_noise by eq. 22, ε_max by eq. 23, the α = ½ law of eq. 24),
+//! and the shape the near-tie sets can resolve ([`shape`]).
 
 use burn_balanced_adam::surge::{
     NoiseScaleFit, fit_eps_max, fit_noise_scale, fit_power_law_eps_max,
 };
 use serde::Serialize;
 
+use crate::stats::{pooled_sd, t_quantile};
+
+mod claims;
 mod plot;
 pub mod report;
+mod sections;
 
+pub use claims::{Shape, SurgeClaims, claims, shape};
 pub use plot::plot_surge;
 
-/// One run of the grid: its batch size, (constant) learning rate and training-loss curve.
+/// Examples a smoothing window of the fine training-loss curve spans (at least one block): 32
+/// updates at B = 4, one update from B = 128 on, so the window stays well inside the crossing
+/// times it smooths.
+pub const SMOOTH_EXAMPLES: f64 = 128.0;
+
+/// One run of the grid.
 #[derive(Debug, Clone)]
 pub struct SurgeRun {
     /// Examples per update.
     pub batch: f64,
     /// Learning rate.
     pub lr: f64,
-    /// `(update, training loss)` at each evaluation, in update order.
-    pub curve: Vec<(u64, f64)>,
+    /// Seed.
+    pub seed: u64,
+    /// `(update, training loss)` in update order: the smoothed fine curve, or the per-evaluation
+    /// means placed at each evaluation.
+    pub curve: Vec<(f64, f64)>,
+    /// Whether `curve` is the fine-resolution one.
+    pub fine: bool,
+    /// Updates between the curve's points: crossings closer than this cannot be told apart
+    /// (the evaluation spacing, or the fine curve's block length).
+    pub resolution: f64,
 }
 
-/// The updates a run needs to reach `target`: the first evaluation at or below it.
-pub fn steps_to_target(curve: &[(u64, f64)], target: f64) -> Option<u64> {
-    curve
-        .iter()
-        .find(|(_, loss)| loss.is_finite() && *loss <= target)
-        .map(|(update, _)| *update)
+/// Centred moving average over `window` points (odd; shrinking at the ends).
+pub fn smooth(points: &[(f64, f64)], window: usize) -> Vec<(f64, f64)> {
+    let half = window / 2;
+    (0..points.len())
+        .map(|i| {
+            let lo = i.saturating_sub(half);
+            let hi = (i + half + 1).min(points.len());
+            let mean = points[lo..hi].iter().map(|p| p.1).sum::<f64>() / (hi - lo) as f64;
+            (points[i].0, mean)
+        })
+        .collect()
 }
 
-/// The optimum at one batch size.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// The smoothing window, in blocks of `every` updates, for batch size `batch`: the odd number of
+/// blocks that spans at least [`SMOOTH_EXAMPLES`] examples.
+pub fn window_blocks(batch: f64, every: u64) -> usize {
+    let blocks = (SMOOTH_EXAMPLES / (batch * every as f64)).ceil().max(1.0) as usize;
+    blocks | 1
+}
+
+/// The updates a run needs to reach `target`: where the curve first crosses it, linearly
+/// interpolated between the last point above and the first at or below (the first point
+/// itself when it already is). Non-finite points end the search.
+pub fn steps_to_target(curve: &[(f64, f64)], target: f64) -> Option<f64> {
+    let mut previous: Option<(f64, f64)> = None;
+    for &(update, loss) in curve {
+        if !loss.is_finite() {
+            return None;
+        }
+        if loss <= target {
+            return Some(match previous {
+                Some((u0, l0)) if l0 > loss => u0 + (l0 - target) / (l0 - loss) * (update - u0),
+                _ => update,
+            });
+        }
+        previous = Some((update, loss));
+    }
+    None
+}
+
+/// One batch size's optimum for a target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Optimum {
     /// Batch size.
     pub batch: f64,
-    /// The learning rate that reached the target in the fewest updates (ties: the smaller).
+    /// The rate with the fewest mean updates to the target (exact ties: the smaller).
     pub lr: f64,
-    /// Those updates.
-    pub steps: u64,
+    /// Those updates, mean over the seeds.
+    pub steps: f64,
+    /// Their SD over seeds (`None` with one seed).
+    pub steps_sd: Option<f64>,
+    /// Seeds behind `steps`.
+    pub seeds: usize,
+    /// The near-tie set, ascending: every rate whose seeds all reached the target and that is
+    /// not resolvably slower than the best: its per-seed excess log-updates over the best rate
+    /// (paired by seed, which shares the batch order) are within a two-sided 95% t
+    /// bound, with the SD pooled over this batch size's rates (needs two seeds); or its mean
+    /// is closer to the best's than the curves' resolution.
+    pub ties: Vec<f64>,
+    /// The grid's resolution at this batch size: the smallest step between the rates run, in
+    /// decades.
+    pub grid_step: f64,
+}
+
+impl Optimum {
+    /// The smallest and largest rate of the near-tie set.
+    pub fn tie_range(&self) -> (f64, f64) {
+        (self.ties[0], self.ties[self.ties.len() - 1])
+    }
 }
 
 /// Everything fitted for one target loss.
@@ -48,7 +120,7 @@ pub struct Optimum {
 pub struct TargetFit {
     /// The target training loss.
     pub target: f64,
-    /// Per batch size that reached the target with some learning rate, ascending.
+    /// Per batch size where some rate reached the target with every seed, ascending.
     pub optima: Vec<Optimum>,
     /// B_noise, S_min, E_min and R² of eq. 22 (`None` with `error` when the data do not fit).
     pub noise_scale: Option<(f64, f64, f64, f64)>,
@@ -60,22 +132,131 @@ pub struct TargetFit {
     pub error: Option<String>,
 }
 
+/// One `(batch, lr)` cell: the updates to the target of each seed (`None`: not reached) and the
+/// coarsest resolution of its runs' curves.
+#[derive(Debug, Clone)]
+pub struct Cell {
+    /// Batch size.
+    pub batch: f64,
+    /// Learning rate.
+    pub lr: f64,
+    /// `(seed, updates to the target)` per run, by seed.
+    pub steps: Vec<(u64, Option<f64>)>,
+    /// Updates between curve points.
+    pub resolution: f64,
+}
+
+/// The grid's cells for `target`, ordered by batch, then rate.
+pub fn cells(runs: &[SurgeRun], target: f64) -> Vec<Cell> {
+    let mut keys: Vec<(f64, f64)> = runs.iter().map(|r| (r.batch, r.lr)).collect();
+    keys.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    keys.dedup();
+    keys.into_iter()
+        .map(|(batch, lr)| {
+            let mut members: Vec<&SurgeRun> = runs
+                .iter()
+                .filter(|r| r.batch == batch && r.lr == lr)
+                .collect();
+            members.sort_by_key(|r| r.seed);
+            Cell {
+                batch,
+                lr,
+                steps: members
+                    .iter()
+                    .map(|r| (r.seed, steps_to_target(&r.curve, target)))
+                    .collect(),
+                resolution: members.iter().map(|r| r.resolution).fold(0.0, f64::max),
+            }
+        })
+        .collect()
+}
+
+/// The optimum per batch size from `cells` (as [`cells`] returns them).
+pub fn optima(cells: &[Cell]) -> Vec<Optimum> {
+    let mut batches: Vec<f64> = cells.iter().map(|c| c.batch).collect();
+    batches.dedup();
+    batches
+        .into_iter()
+        .filter_map(|batch| {
+            let here: Vec<&Cell> = cells.iter().filter(|c| c.batch == batch).collect();
+            // Cells whose every seed reached the target: (cell, [(seed, updates)]).
+            let reached: Vec<(&Cell, Vec<(u64, f64)>)> = here
+                .iter()
+                .filter_map(|c| {
+                    let steps: Option<Vec<(u64, f64)>> =
+                        c.steps.iter().map(|&(s, x)| Some((s, x?))).collect();
+                    Some((*c, steps?))
+                })
+                .collect();
+            let mean = |v: &[(u64, f64)]| v.iter().map(|x| x.1).sum::<f64>() / v.len() as f64;
+            let (best_cell, best) = reached.iter().min_by(|a, b| {
+                mean(&a.1)
+                    .total_cmp(&mean(&b.1))
+                    .then(a.0.lr.total_cmp(&b.0.lr))
+            })?;
+            // Per seed, log(updates at this rate) − log(updates at the best rate): all rates of a
+            // seed share its initialization and batch order, so the comparison is paired.
+            let paired = |steps: &[(u64, f64)]| -> Vec<f64> {
+                steps
+                    .iter()
+                    .filter_map(|&(seed, x)| {
+                        let b = best.iter().find(|p| p.0 == seed)?.1;
+                        Some(x.max(1e-9).ln() - b.max(1e-9).ln())
+                    })
+                    .collect()
+            };
+            let diffs: Vec<Vec<f64>> = reached
+                .iter()
+                .filter(|r| r.0.lr != best_cell.lr)
+                .map(|r| paired(&r.1))
+                .collect();
+            let noise = pooled_sd(&diffs);
+            let ties = reached
+                .iter()
+                .filter(|(cell, steps)| {
+                    let gap = mean(steps) - mean(best);
+                    let resolution = cell.resolution.max(best_cell.resolution);
+                    let d = paired(steps);
+                    let within_noise = noise.is_some_and(|(sd, df)| {
+                        let m = d.iter().sum::<f64>() / d.len().max(1) as f64;
+                        !d.is_empty()
+                            && m <= t_quantile(0.975, df as f64) * sd / (d.len() as f64).sqrt()
+                    });
+                    gap == 0.0 || gap < resolution || within_noise
+                })
+                .map(|r| r.0.lr)
+                .collect();
+            let best: Vec<f64> = best.iter().map(|x| x.1).collect();
+            let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+            let sd = (best.len() > 1).then(|| {
+                let m = mean(&best);
+                (best.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (best.len() - 1) as f64).sqrt()
+            });
+            let grid_step = here
+                .windows(2)
+                .map(|w| (w[1].lr / w[0].lr).log10())
+                .fold(f64::INFINITY, f64::min);
+            Some(Optimum {
+                batch,
+                lr: best_cell.lr,
+                grid_step,
+                steps: mean(&best),
+                steps_sd: sd,
+                seeds: best.len(),
+                ties,
+            })
+        })
+        .collect()
+}
+
 /// The optimal learning rate per batch size for `target`, and the fits through them.
 pub fn fit_target(runs: &[SurgeRun], target: f64) -> TargetFit {
-    let mut batches: Vec<f64> = runs.iter().map(|r| r.batch).collect();
-    batches.sort_by(f64::total_cmp);
-    batches.dedup();
-    let optima: Vec<Optimum> = batches
-        .iter()
-        .filter_map(|&batch| {
-            runs.iter()
-                .filter(|r| r.batch == batch)
-                .filter_map(|r| Some((steps_to_target(&r.curve, target)?, r.lr)))
-                .min_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)))
-                .map(|(steps, lr)| Optimum { batch, lr, steps })
-        })
-        .collect();
-    let pairs: Vec<(f64, f64)> = optima.iter().map(|o| (o.batch, o.steps as f64)).collect();
+    fit_optima(target, optima(&cells(runs, target)))
+}
+
+/// The fits of eq. 22–24 through given optima.
+pub fn fit_optima(target: f64, optima: Vec<Optimum>) -> TargetFit {
+    let pairs: Vec<(f64, f64)> = optima.iter().map(|o| (o.batch, o.steps)).collect();
     let mut fit = TargetFit {
         target,
         optima,
@@ -102,77 +283,4 @@ pub fn fit_target(runs: &[SurgeRun], target: f64) -> TargetFit {
 }
 
 #[cfg(test)]
-mod tests {
-    use burn_balanced_adam::surge::surge_lr;
-
-    use super::*;
-
-    /// A synthetic grid whose runs reach `target` after `S_min (1 + B_noise/B)` updates at the
-    /// surge-optimal rate and more the further the rate is from it; the loss falls linearly.
-    fn synthetic(b_noise: f64, eps_max: f64, s_min: f64) -> Vec<SurgeRun> {
-        let mut runs = Vec::new();
-        for k in 0..7 {
-            let batch = 16.0 * 2f64.powi(k);
-            let best = surge_lr(batch, b_noise, eps_max);
-            for j in -12..=12 {
-                let lr = 1e-3 * 2f64.powf(j as f64 / 4.0);
-                let off = (lr / best).log2();
-                let steps = s_min * (1.0 + b_noise / batch) * (1.0 + 0.5 * off * off);
-                // Loss 2 at update 0, 1 (the target) at `steps`, floored at 0.5; evaluated
-                // every 5 updates.
-                let curve = (0..4000u64)
-                    .step_by(5)
-                    .map(|u| (u, (2.0 - u as f64 / steps).max(0.5)))
-                    .collect();
-                runs.push(SurgeRun { batch, lr, curve });
-            }
-        }
-        runs
-    }
-
-    #[test]
-    fn steps_to_target_is_the_first_evaluation_at_or_below_it() {
-        let curve = [(0, 3.0), (10, f64::NAN), (20, 1.0), (30, 0.5)];
-        assert_eq!(steps_to_target(&curve, 1.0), Some(20));
-        assert_eq!(steps_to_target(&curve, 0.1), None);
-    }
-
-    #[test]
-    fn a_known_surge_law_is_recovered_from_the_grid() {
-        let (b_noise, eps_max) = (128.0, 1e-3);
-        let fit = fit_target(&synthetic(b_noise, eps_max, 200.0), 1.0);
-        assert_eq!(fit.optima.len(), 7, "{fit:?}");
-        // The optimal rate rises, peaks near B_noise and falls.
-        let peak = fit
-            .optima
-            .iter()
-            .max_by(|a, b| a.lr.total_cmp(&b.lr))
-            .unwrap();
-        assert!((64.0..=256.0).contains(&peak.batch), "{fit:?}");
-        let (fitted, ..) = fit.noise_scale.expect("a noise scale");
-        assert!((fitted / b_noise - 1.0).abs() < 0.15, "{fit:?}");
-        let eps = fit.eps_max.unwrap();
-        assert!((eps / eps_max - 1.0).abs() < 0.15, "{fit:?}");
-        assert!(fit.power_law_eps_max.is_some() && fit.error.is_none());
-    }
-
-    #[test]
-    fn the_heat_map_draws_every_run_and_both_fitted_laws() {
-        let runs = synthetic(128.0, 1e-3, 200.0);
-        let fits = [fit_target(&runs, 1.0), fit_target(&runs, 0.25)];
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("surge.svg");
-        plot_surge(&runs, &fits, &path).unwrap();
-        let svg = std::fs::read_to_string(&path).unwrap();
-        assert!(svg.matches("<rect").count() >= runs.len());
-        // eq. 13 and eq. 24 for the fitted target; nothing for the unreached one.
-        assert!(svg.matches("<polyline").count() >= 2, "fitted curves drawn");
-    }
-
-    #[test]
-    fn an_unreached_target_is_reported_not_fitted() {
-        let fit = fit_target(&synthetic(128.0, 1e-3, 200.0), 0.25);
-        assert!(fit.optima.is_empty() && fit.noise_scale.is_none());
-        assert!(fit.error.unwrap().contains("at least 2 points"));
-    }
-}
+mod tests;

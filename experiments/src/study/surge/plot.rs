@@ -1,5 +1,6 @@
-//! The surge heat map: each run's final training loss over (batch size, learning rate), the
-//! fastest rate per batch size for each target loss, and the fitted laws through them.
+//! The surge heat map: each cell's final training loss (mean over its seeds) over (batch size,
+//! learning rate), the fastest rate per batch size for each target loss with its near-tie set
+//! (a bar), and the fitted laws through them.
 
 use std::path::Path;
 
@@ -35,8 +36,23 @@ pub fn plot_surge(
         return Err(ExperimentError::Other("no runs to plot".into()));
     }
     let (dx, dy) = (cell(&xs), cell(&ys));
-    let final_loss = |r: &SurgeRun| r.curve.last().map(|p| p.1).filter(|l| l.is_finite());
-    let losses: Vec<f64> = runs.iter().filter_map(final_loss).collect();
+    // One value per (batch, lr) cell: the mean final loss of its seeds (`None` if any diverged).
+    let mut keys: Vec<(f64, f64)> = runs.iter().map(|r| (r.batch, r.lr)).collect();
+    keys.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    keys.dedup();
+    let cell_loss: Vec<(f64, f64, Option<f64>)> = keys
+        .into_iter()
+        .map(|(batch, lr)| {
+            let finals: Option<Vec<f64>> = runs
+                .iter()
+                .filter(|r| r.batch == batch && r.lr == lr)
+                .map(|r| r.curve.last().map(|p| p.1).filter(|l| l.is_finite()))
+                .collect();
+            let mean = finals.map(|f| f.iter().sum::<f64>() / f.len() as f64);
+            (batch, lr, mean)
+        })
+        .collect();
+    let losses: Vec<f64> = cell_loss.iter().filter_map(|c| c.2).collect();
     let lo = losses.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = losses.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let root = SVGBackend::new(path, (900, 600)).into_drawing_area();
@@ -61,9 +77,9 @@ pub fn plot_surge(
         .y_label_formatter(&|y| format!("{:.0e}", 10f64.powf(*y)))
         .draw()
         .map_err(|x| e(x.to_string()))?;
-    let cells = runs.iter().map(|r| {
-        let (x, y) = (r.batch.log2(), r.lr.log10());
-        let color = match final_loss(r) {
+    let cells = cell_loss.iter().map(|&(batch, lr, loss)| {
+        let (x, y) = (batch.log2(), lr.log10());
+        let color = match loss {
             Some(l) => {
                 let t = if hi > lo { (l - lo) / (hi - lo) } else { 0.0 };
                 HSLColor(0.66 * (1.0 - t), 0.75, 0.55).filled()
@@ -92,6 +108,14 @@ pub fn plot_surge(
             .map_err(|x| e(x.to_string()))?
             .label(format!("target {}", fit.target))
             .legend(move |(x, y)| Circle::new((x + 8, y), 5, color.stroke_width(3)));
+        // The near-tie set: a bar from its smallest to its largest rate.
+        for o in &fit.optima {
+            let (lo, hi) = o.tie_range();
+            let bar = [(o.batch.log2(), lo.log10()), (o.batch.log2(), hi.log10())];
+            chart
+                .draw_series(LineSeries::new(bar, color.stroke_width(3)))
+                .map_err(|x| e(x.to_string()))?;
+        }
         let Some((b_noise, ..)) = fit.noise_scale else {
             continue;
         };

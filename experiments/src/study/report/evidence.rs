@@ -1,0 +1,546 @@
+//! What the refresh study's numbers can carry: each workload's run-to-run noise (from its seed
+//! replicates) and the gap difference its design can detect, the paired rule − fixed
+//! comparison with intervals, the paper's claims with computed verdicts, R* (the R₀ range that
+//! picks each workload's oracle β) and, per model family, whether longer runs prefer larger β.
+
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::Serialize;
+
+use super::super::analysis::{WorkloadLosses, rule_beta};
+use crate::stats::{
+    ClaimCheck, Interval, TTest, Verdict, bootstrap_interval, detectable_difference,
+    detectable_from_width, holm, pooled_sd, t_quantile,
+};
+
+/// The paper's worst-case gaps (11 experiments): fixed β = 0.94377 and the rule at R₀ = 1000.
+pub const PAPER_MAX_GAP: (f64, f64) = (1.328, 0.885);
+/// The paper's regime: T_ES between these many updates.
+pub const PAPER_T_ES: (f64, f64) = (6_000.0, 40_000.0);
+/// Seed of the bootstrap resamples (fixed, so reports regenerate identically).
+const BOOTSTRAP_SEED: u64 = 2024;
+
+/// One workload's noise floor, from its seed replicates.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Noise {
+    /// Pooled SD over seeds of L(β) at the same β, in % of L* (includes the seed's change of
+    /// training subset and validation split).
+    pub seed_sd_pct: f64,
+    /// SD of one run's L(β) once each seed's offset is removed (what the gaps compare), % of L*.
+    pub paired_sd_pct: f64,
+    /// Degrees of freedom of `paired_sd_pct`.
+    pub df: usize,
+    /// Seeds behind the near-optimal window's L(β).
+    pub window_seeds: usize,
+    /// The smallest difference between two window β's gaps the design detects (80% power,
+    /// α = 0.05), gap points.
+    pub detectable_gap: f64,
+    /// Half-width of the 95% interval of one gap between two window β, gap points.
+    pub gap_half_width: f64,
+}
+
+/// The noise floor of one workload from `runs[i]` = `(seed, min validation loss)` of grid point
+/// `i` and `l_star` = its oracle loss; `None` without a β run by two seeds.
+pub fn noise(runs: &[Vec<(u64, f64)>], first_seed: u64, l_star: f64) -> Option<Noise> {
+    let groups: Vec<Vec<f64>> = runs
+        .iter()
+        .map(|p| p.iter().map(|r| r.1).collect())
+        .collect();
+    let (seed_sd, _) = pooled_sd(&groups)?;
+    // Differences from the first seed per other seed; their spread is twice one run's variance.
+    let mut seeds: Vec<u64> = runs.iter().flatten().map(|r| r.0).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let diffs: Vec<Vec<f64>> = seeds
+        .iter()
+        .filter(|&&s| s != first_seed)
+        .map(|&s| {
+            runs.iter()
+                .filter_map(|p| {
+                    let a = p.iter().find(|r| r.0 == s)?.1;
+                    let b = p.iter().find(|r| r.0 == first_seed)?.1;
+                    (a.is_finite() && b.is_finite()).then_some(a - b)
+                })
+                .collect()
+        })
+        .collect();
+    let (diff_sd, df) = pooled_sd(&diffs)?;
+    let paired_sd_pct = 100.0 * diff_sd / 2f64.sqrt() / l_star;
+    let window_seeds = runs.iter().map(Vec::len).max().unwrap_or(1);
+    // Two window β, each averaged over `window_seeds` runs.
+    let sd_of_difference = paired_sd_pct * (2.0 / window_seeds as f64).sqrt();
+    Some(Noise {
+        seed_sd_pct: 100.0 * seed_sd / l_star,
+        paired_sd_pct,
+        df,
+        window_seeds,
+        detectable_gap: detectable_difference(sd_of_difference, 1, df)?,
+        gap_half_width: t_quantile(0.975, df as f64) * sd_of_difference,
+    })
+}
+
+/// The R₀ values whose rule picks grid point `i` for this T_ES: `[lo, hi)` (`hi` = ∞ for the
+/// grid's smallest β). The rule snaps 1 − R₀/T_ES to the nearest grid β by midpoints.
+pub fn r0_range(t_es: f64, betas: &[f64], i: usize) -> (f64, f64) {
+    let lo_mid = if i + 1 < betas.len() {
+        (betas[i] + betas[i + 1]) / 2.0
+    } else {
+        1.0
+    };
+    let hi = if i > 0 {
+        t_es * (1.0 - (betas[i - 1] + betas[i]) / 2.0)
+    } else {
+        f64::INFINITY
+    };
+    (t_es * (1.0 - lo_mid), hi)
+}
+
+/// One workload's line of the evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadEvidence {
+    /// The workload.
+    pub name: String,
+    /// Model family.
+    pub model: String,
+    /// Planned updates.
+    pub updates: u64,
+    /// T_ES of the pilot.
+    pub t_es: f64,
+    /// Whether T_ES lies in the paper's range.
+    pub in_regime: bool,
+    /// The noise floor (`None` without replicates).
+    pub noise: Option<Noise>,
+    /// gap(rule) and gap(fixed β), gap points.
+    pub gaps: (f64, f64),
+    /// The β whose L is within the 95% half-width of L* (the oracle and its near-ties).
+    pub oracle_ties: Vec<f64>,
+    /// R* of the oracle β: the R₀ range `[lo, hi)` that picks it.
+    pub r_star: (f64, f64),
+    /// The R₀ range that picks any near-tie of the oracle.
+    pub r_star_ties: (f64, f64),
+    /// What a bootstrap draw perturbs.
+    #[serde(skip)]
+    draw: NoiseModel,
+}
+
+/// One workload's L(β) with the SD of each (one run's noise over √seeds), and which grid points
+/// the rule and the fixed β are: a bootstrap draw perturbs every L(β) and re-picks the oracle.
+#[derive(Debug, Clone, Default)]
+struct NoiseModel {
+    loss: Vec<f64>,
+    sd: Vec<f64>,
+    rule: usize,
+    fixed: usize,
+}
+
+impl NoiseModel {
+    /// gap(rule) and gap(fixed) of one draw.
+    fn gaps(&self, rng: &mut ChaCha8Rng) -> (f64, f64) {
+        let loss: Vec<f64> = self
+            .loss
+            .iter()
+            .zip(&self.sd)
+            .map(|(&l, &sd)| {
+                let z: f64 = StandardNormal.sample(rng);
+                l + sd * z
+            })
+            .collect();
+        let best = loss.iter().copied().fold(f64::INFINITY, f64::min);
+        let gap = |i: usize| 100.0 * (loss[i] - best) / best;
+        (gap(self.rule), gap(self.fixed))
+    }
+}
+
+/// The paired comparison gap(rule) − gap(fixed) over a set of workloads.
+#[derive(Debug, Clone, Serialize)]
+pub struct PairedGaps {
+    /// Which workloads.
+    pub subset: String,
+    /// Paired t over the workloads (`None` with fewer than 2).
+    pub test: Option<TTest>,
+    /// Holm-adjusted p over the report's paired tests.
+    pub p_holm: Option<f64>,
+    /// Bootstrap interval (resampled workloads) of the mean difference.
+    pub bootstrap_mean: Option<Interval>,
+    /// Bootstrap interval of max gap(rule) − max gap(fixed).
+    pub bootstrap_max: Option<Interval>,
+}
+
+/// Within each model family (by run length), whether the longer run's oracle β is larger.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendCheck {
+    /// `(family, shorter, longer, outcome)` with outcome `larger`, `smaller` or `tied` (their
+    /// near-tie sets overlap).
+    pub pairs: Vec<(String, String, String, String)>,
+    /// The computed verdict: supported when some pair is resolvably larger and none smaller,
+    /// contradicted in the reverse case, inconclusive otherwise.
+    pub verdict: Verdict,
+}
+
+/// Everything the evidence sections show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evidence {
+    /// Per workload.
+    pub workloads: Vec<WorkloadEvidence>,
+    /// All workloads, then the in-regime subset.
+    pub paired: Vec<PairedGaps>,
+    /// The paper's claims on all workloads, then on the in-regime subset.
+    pub claims: Vec<ClaimCheck>,
+    /// Longer run → larger β.
+    pub trend: TrendCheck,
+}
+
+/// The evidence from the seed-adjusted `losses`, the raw `(seed, loss)` per grid point of each
+/// workload (`runs`), their models and lengths.
+pub fn evidence(
+    losses: &[WorkloadLosses],
+    runs: &[Vec<Vec<(u64, f64)>>],
+    meta: &[(String, u64)],
+    first_seed: u64,
+    r0: f64,
+    fixed_beta: f64,
+) -> Evidence {
+    let workloads: Vec<WorkloadEvidence> = losses
+        .iter()
+        .zip(runs)
+        .zip(meta)
+        .map(|((w, runs), (model, updates))| {
+            let (oracle_beta, l_star) = w.oracle();
+            let noise = noise(runs, first_seed, l_star);
+            let half = noise.map_or(0.0, |n| n.gap_half_width);
+            let ties: Vec<f64> = w
+                .betas
+                .iter()
+                .filter(|&&b| w.gap(b).is_some_and(|g| g <= half))
+                .copied()
+                .collect();
+            let index = |b: f64| w.betas.iter().position(|&x| x == b).expect("on the grid");
+            let rule = rule_beta(w.t_es, r0, &w.betas);
+            let one_run_sd = noise.map_or(0.0, |n| n.paired_sd_pct / 100.0 * l_star);
+            let draw = NoiseModel {
+                loss: w.loss.clone(),
+                sd: runs
+                    .iter()
+                    .map(|p| one_run_sd / (p.len().max(1) as f64).sqrt())
+                    .collect(),
+                rule: index(rule),
+                fixed: index(fixed_beta),
+            };
+            let first = index(ties[0]);
+            let last = index(*ties.last().expect("the oracle is a tie"));
+            WorkloadEvidence {
+                name: w.name.clone(),
+                model: model.clone(),
+                updates: *updates,
+                t_es: w.t_es,
+                in_regime: (PAPER_T_ES.0..=PAPER_T_ES.1).contains(&w.t_es),
+                noise,
+                gaps: (
+                    w.gap(rule).expect("on the grid"),
+                    w.gap(fixed_beta).expect("the fixed β is on the grid"),
+                ),
+                draw,
+                r_star: r0_range(w.t_es, &w.betas, index(oracle_beta)),
+                r_star_ties: (
+                    r0_range(w.t_es, &w.betas, last).0,
+                    r0_range(w.t_es, &w.betas, first).1,
+                ),
+                oracle_ties: ties,
+            }
+        })
+        .collect();
+    let all: Vec<usize> = (0..workloads.len()).collect();
+    let regime: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| workloads[i].in_regime)
+        .collect();
+    let mut paired = vec![
+        paired_gaps(&workloads, &all, "all workloads"),
+        paired_gaps(&workloads, &regime, "in the paper's T_ES range"),
+    ];
+    let ps: Vec<f64> = paired
+        .iter()
+        .map(|p| p.test.map_or(f64::NAN, |t| t.p))
+        .collect();
+    for (p, adjusted) in paired.iter_mut().zip(holm(&ps)) {
+        p.p_holm = p.test.map(|_| adjusted);
+    }
+    let mut claims = Vec::new();
+    for (subset, name) in [(&all, "all"), (&regime, "in regime")] {
+        claims.extend(worst_case_claim(&workloads, subset, name));
+        claims.extend(within_one_percent_claim(&workloads, subset, name));
+    }
+    Evidence {
+        trend: trend(&workloads),
+        workloads,
+        paired,
+        claims,
+    }
+}
+
+fn paired_gaps(ws: &[WorkloadEvidence], subset: &[usize], name: &str) -> PairedGaps {
+    let diffs: Vec<f64> = subset
+        .iter()
+        .map(|&i| ws[i].gaps.0 - ws[i].gaps.1)
+        .collect();
+    // Resampled workloads, each with its gaps redrawn from its seed noise.
+    let draw = |idx: &[usize], rng: &mut ChaCha8Rng| -> Vec<(f64, f64)> {
+        idx.iter().map(|&k| ws[subset[k]].draw.gaps(rng)).collect()
+    };
+    let mean = |idx: &[usize], rng: &mut ChaCha8Rng| {
+        let g = draw(idx, rng);
+        g.iter().map(|(r, f)| r - f).sum::<f64>() / g.len() as f64
+    };
+    let max_diff = |idx: &[usize], rng: &mut ChaCha8Rng| {
+        let g = draw(idx, rng);
+        max_of(g.iter().map(|p| p.0)) - max_of(g.iter().map(|p| p.1))
+    };
+    PairedGaps {
+        subset: format!("{name} (n = {})", subset.len()),
+        test: TTest::of(&diffs),
+        p_holm: None,
+        bootstrap_mean: bootstrap_interval(subset.len(), BOOTSTRAP_SEED, mean),
+        bootstrap_max: bootstrap_interval(subset.len(), BOOTSTRAP_SEED, max_diff),
+    }
+}
+
+fn max_of(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// "The rule cuts the worst case": max gap(fixed) − max gap(rule) > 0. The interval resamples
+/// workloads and redraws each one's L(β) from its measured seed noise (re-picking the oracle).
+fn worst_case_claim(ws: &[WorkloadEvidence], subset: &[usize], name: &str) -> Option<ClaimCheck> {
+    let picked =
+        |idx: &[usize]| -> Vec<&WorkloadEvidence> { idx.iter().map(|&k| &ws[subset[k]]).collect() };
+    let effect = |g: &[(f64, f64)]| max_of(g.iter().map(|p| p.1)) - max_of(g.iter().map(|p| p.0));
+    let all: Vec<usize> = (0..subset.len()).collect();
+    let measured: Vec<(f64, f64)> = picked(&all).iter().map(|w| w.gaps).collect();
+    let interval = bootstrap_interval(subset.len(), BOOTSTRAP_SEED, |idx, rng| {
+        let g: Vec<(f64, f64)> = picked(idx).iter().map(|w| w.draw.gaps(rng)).collect();
+        effect(&g)
+    })?;
+    let paper = PAPER_MAX_GAP.0 - PAPER_MAX_GAP.1;
+    Some(ClaimCheck {
+        claim: format!(
+            "the rule cuts the worst-case gap ({name}, n = {})",
+            subset.len()
+        ),
+        effect: "max gap(β = 0.94377) − max gap(rule), points".into(),
+        estimate: effect(&measured),
+        interval,
+        method: "bootstrap over workloads and each one's seed noise".into(),
+        p: None,
+        paper: Some(paper),
+        detectable: Some(detectable_from_width(interval)),
+        verdict: Verdict::of(interval, Some(paper)),
+    })
+}
+
+/// "The rule keeps every workload within 1% of the oracle": min over workloads of 1 − gap(rule),
+/// with simultaneous (Bonferroni) t intervals of each gap from the workload's noise floor.
+fn within_one_percent_claim(
+    ws: &[WorkloadEvidence],
+    subset: &[usize],
+    name: &str,
+) -> Option<ClaimCheck> {
+    if subset.is_empty() {
+        return None;
+    }
+    let level = 1.0 - 0.025 / subset.len() as f64;
+    let mut bounds = Vec::new();
+    for &i in subset {
+        let w = &ws[i];
+        let gap = w.gaps.0;
+        // Even a gap of 0 (the rule is the measured oracle) is uncertain: the oracle is the
+        // minimum of noisy losses, so the true best may lie elsewhere by this much.
+        let half = match w.noise {
+            Some(n) => {
+                let sd = n.paired_sd_pct * (2.0 / n.window_seeds as f64).sqrt();
+                t_quantile(level, n.df as f64) * sd
+            }
+            None => f64::INFINITY,
+        };
+        bounds.push((1.0 - gap, 1.0 - gap - half, 1.0 - gap + half));
+    }
+    let min = |f: fn(&(f64, f64, f64)) -> f64| bounds.iter().map(f).fold(f64::INFINITY, f64::min);
+    let interval = Interval {
+        lo: min(|b| b.1),
+        hi: min(|b| b.2),
+    };
+    Some(ClaimCheck {
+        claim: format!(
+            "the rule keeps every workload within 1% of the oracle ({name}, n = {})",
+            subset.len()
+        ),
+        effect: "min over workloads of 1% − gap(rule), points".into(),
+        estimate: min(|b| b.0),
+        interval,
+        method: "simultaneous (Bonferroni) t intervals from each workload's noise".into(),
+        p: None,
+        paper: None,
+        detectable: interval
+            .lo
+            .is_finite()
+            .then(|| detectable_from_width(interval)),
+        verdict: Verdict::of(interval, None),
+    })
+}
+
+fn trend(ws: &[WorkloadEvidence]) -> TrendCheck {
+    let mut families: Vec<&str> = ws.iter().map(|w| w.model.as_str()).collect();
+    families.sort_unstable();
+    families.dedup();
+    let mut pairs = Vec::new();
+    for family in families {
+        let mut members: Vec<&WorkloadEvidence> = ws.iter().filter(|w| w.model == family).collect();
+        members.sort_by_key(|w| w.updates);
+        for pair in members.windows(2) {
+            let (short, long) = (pair[0], pair[1]);
+            let (s_lo, s_hi) = (short.oracle_ties[0], *short.oracle_ties.last().unwrap());
+            let (l_lo, l_hi) = (long.oracle_ties[0], *long.oracle_ties.last().unwrap());
+            let outcome = if l_lo > s_hi {
+                "larger"
+            } else if l_hi < s_lo {
+                "smaller"
+            } else {
+                "tied"
+            };
+            pairs.push((
+                family.to_string(),
+                short.name.clone(),
+                long.name.clone(),
+                outcome.to_string(),
+            ));
+        }
+    }
+    let count = |o: &str| pairs.iter().filter(|p| p.3 == o).count();
+    let verdict = match (count("larger"), count("smaller")) {
+        (l, 0) if l > 0 => Verdict::Supported,
+        (0, s) if s > 0 => Verdict::Contradicted,
+        _ => Verdict::Inconclusive,
+    };
+    TrendCheck { pairs, verdict }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn r0_range_inverts_the_snapping() {
+        let betas = [0.68377, 0.9, 0.94377, 0.99];
+        let t = 20_000.0;
+        // R₀ = 1000 → 0.95 → 0.94377 (index 2); the range's ends snap to neighbours just beyond.
+        let (lo, hi) = r0_range(t, &betas, 2);
+        assert!(lo < 1000.0 && 1000.0 < hi, "{lo} {hi}");
+        let snap = |r0: f64| rule_beta(t, r0, &betas);
+        assert_eq!(snap(lo * 1.0001), 0.94377);
+        assert_eq!(snap(lo * 0.999), 0.99);
+        assert_eq!(snap(hi * 0.999), 0.94377);
+        assert_eq!(snap(hi * 1.001), 0.9);
+        assert_eq!(r0_range(t, &betas, 0).1, f64::INFINITY);
+        assert_eq!(r0_range(t, &betas, 3).0, 0.0);
+    }
+
+    #[test]
+    fn noise_floor_from_two_seeds() {
+        // Seed 2 is +0.1 everywhere but for ±0.01 jitter; raw spread is large, paired small.
+        let runs = vec![
+            vec![(1, 1.00), (2, 1.11)],
+            vec![(1, 0.90), (2, 0.99)],
+            vec![(1, 0.95)],
+            vec![(1, 1.20), (2, 1.31)],
+        ];
+        let n = noise(&runs, 1, 0.9).unwrap();
+        assert_eq!(n.df, 2);
+        assert_eq!(n.window_seeds, 2);
+        // Differences 0.11, 0.09, 0.11 → sd 0.011547; one run: /√2; in % of 0.9.
+        let want = 100.0 * 0.0115470 / 2f64.sqrt() / 0.9;
+        assert!((n.paired_sd_pct - want).abs() < 1e-4, "{n:?}");
+        assert!(n.seed_sd_pct > 5.0 * n.paired_sd_pct);
+        assert!(n.detectable_gap > n.gap_half_width);
+        assert!(noise(&[vec![(1, 1.0)]], 1, 1.0).is_none());
+    }
+
+    fn w(name: &str, loss: &[f64], t_es: f64) -> WorkloadLosses {
+        WorkloadLosses {
+            name: name.into(),
+            betas: vec![0.68377, 0.9, 0.94377, 0.99],
+            loss: loss.to_vec(),
+            t_es,
+        }
+    }
+
+    fn replicate(loss: &[f64], jitter: f64) -> Vec<Vec<(u64, f64)>> {
+        loss.iter()
+            .enumerate()
+            .map(|(i, &l)| {
+                vec![
+                    (1, l),
+                    (2, l + 0.05 + if i % 2 == 0 { jitter } else { -jitter }),
+                ]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn claims_get_verdicts_from_their_intervals() {
+        // Rule (T_ES 10 000 → 0.9) is the oracle everywhere; the fixed 0.94377 is 10% off on
+        // every workload, and the noise is tiny: the worst-case claim is supported, and so is
+        // "within 1%".
+        let losses: Vec<WorkloadLosses> = (0..5)
+            .map(|i| w(&format!("w{i}"), &[2.4, 2.0, 2.2, 2.6], 10_000.0))
+            .collect();
+        let runs: Vec<_> = losses.iter().map(|l| replicate(&l.loss, 1e-4)).collect();
+        let meta: Vec<(String, u64)> = (0..5).map(|i| ("cnn".into(), 1000 * (i + 1))).collect();
+        let e = evidence(&losses, &runs, &meta, 1, 1000.0, 0.94377);
+        assert_eq!(
+            e.claims.len(),
+            4,
+            "two claims on all workloads and the (one) in-regime"
+        );
+        assert_eq!(e.claims[0].verdict, Verdict::Supported, "{:?}", e.claims[0]);
+        assert_eq!(e.claims[1].verdict, Verdict::Supported, "{:?}", e.claims[1]);
+        assert!((e.paired[0].test.unwrap().mean + 10.0).abs() < 1e-9);
+        // Same workloads with noise as large as the effect: the rule's 10% gap on one workload
+        // cannot be told from 1%, and the worst-case difference holds zero.
+        let mut noisy = losses.clone();
+        noisy[0].loss = vec![2.4, 2.2, 2.0, 2.6]; // the rule's 0.9 is now 10% off
+        let runs: Vec<_> = noisy.iter().map(|l| replicate(&l.loss, 0.3)).collect();
+        let e = evidence(&noisy, &runs, &meta, 1, 1000.0, 0.94377);
+        assert_eq!(
+            e.claims[1].verdict,
+            Verdict::Inconclusive,
+            "{:?}",
+            e.claims[1]
+        );
+        // Same with no noise: 10% is resolvably beyond 1%.
+        let runs: Vec<_> = noisy.iter().map(|l| replicate(&l.loss, 1e-5)).collect();
+        let e = evidence(&noisy, &runs, &meta, 1, 1000.0, 0.94377);
+        assert_eq!(
+            e.claims[1].verdict,
+            Verdict::Contradicted,
+            "{:?}",
+            e.claims[1]
+        );
+    }
+
+    #[test]
+    fn the_trend_compares_near_tie_sets() {
+        let short = w("short", &[2.0, 2.1, 2.3, 2.6], 3_000.0); // oracle 0.68377
+        let long = w("long", &[2.6, 2.3, 2.1, 2.0], 30_000.0); // oracle 0.99
+        let losses = vec![short, long];
+        let runs: Vec<_> = losses.iter().map(|l| replicate(&l.loss, 1e-4)).collect();
+        let meta = vec![("gpt".to_string(), 3000), ("gpt".to_string(), 30_000)];
+        let e = evidence(&losses, &runs, &meta, 1, 1000.0, 0.94377);
+        assert_eq!(e.trend.pairs[0].3, "larger");
+        assert_eq!(e.trend.verdict, Verdict::Supported);
+        assert!(e.workloads[1].in_regime && !e.workloads[0].in_regime);
+        // Reversed lengths: contradicted.
+        let meta = vec![("gpt".to_string(), 30_000), ("gpt".to_string(), 3000)];
+        let e = evidence(&losses, &runs, &meta, 1, 1000.0, 0.94377);
+        assert_eq!(e.trend.verdict, Verdict::Contradicted);
+    }
+}

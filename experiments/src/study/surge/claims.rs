@@ -1,0 +1,166 @@
+//! What the surge grid can resolve, and the paper's claims with computed verdicts: lr* rises
+//! with the batch below the peak; beyond B_noise it falls (the surge); B_noise grows as the
+//! target loss falls. A change of lr* counts only when the near-tie sets do not overlap.
+
+use burn_balanced_adam::surge::surge_lr;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+use super::{Cell, SurgeRun, TargetFit, cells, fit_optima, optima};
+use crate::stats::{Interval, RESAMPLES, Verdict, percentile_interval};
+
+/// Seed of the bootstrap over seeds (fixed, so reports regenerate identically).
+const BOOTSTRAP_SEED: u64 = 2024;
+
+/// The shape of lr* against batch size that one target's near-tie sets resolve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shape {
+    /// The batch with the largest lr* (ties: the smallest batch).
+    pub peak_batch: f64,
+    /// Whether the peak's whole near-tie set lies above the smallest batch's.
+    pub resolved_rise: bool,
+    /// Batches beyond the peak whose whole near-tie set lies below the peak's.
+    pub resolved_fall: Vec<f64>,
+    /// Batches beyond the peak, at ≥ 4·B_noise, whose whole near-tie set lies at or above the
+    /// peak's lr*, where eq. 13 predicts a fall of more than one grid step.
+    pub no_fall_where_predicted: Vec<f64>,
+}
+
+/// The shape of one target's optima (`None` with fewer than two batches).
+pub fn shape(fit: &TargetFit) -> Option<Shape> {
+    let o = &fit.optima;
+    if o.len() < 2 {
+        return None;
+    }
+    let p = (0..o.len())
+        .max_by(|&a, &b| o[a].lr.total_cmp(&o[b].lr).then(b.cmp(&a)))
+        .expect("non-empty");
+    let peak = &o[p];
+    let resolved_rise = p > 0 && peak.tie_range().0 > o[0].tie_range().1;
+    let resolved_fall = o[p + 1..]
+        .iter()
+        .filter(|x| x.tie_range().1 < peak.tie_range().0)
+        .map(|x| x.batch)
+        .collect();
+    let no_fall_where_predicted = match (fit.noise_scale, fit.eps_max) {
+        (Some((b_noise, ..)), Some(eps)) => o[p + 1..]
+            .iter()
+            .filter(|x| x.batch >= 4.0 * b_noise && x.tie_range().0 >= peak.lr)
+            .filter(|x| {
+                let predicted =
+                    (surge_lr(peak.batch, b_noise, eps) / surge_lr(x.batch, b_noise, eps)).log10();
+                predicted > x.grid_step
+            })
+            .map(|x| x.batch)
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(Shape {
+        peak_batch: peak.batch,
+        resolved_rise,
+        resolved_fall,
+        no_fall_where_predicted,
+    })
+}
+
+/// The paper's claims over all targets.
+#[derive(Debug, Clone, Serialize)]
+pub struct SurgeClaims {
+    /// "lr* rises with the batch size below the peak": supported where a target resolves a
+    /// rise, otherwise inconclusive (a flat optimum cannot contradict a rise the grid may not
+    /// resolve). Like `fall`, inconclusive whenever an optimum rests on a single seed.
+    pub rise: Verdict,
+    /// "Beyond B_noise, lr* falls": supported where a target resolves a fall beyond the peak;
+    /// contradicted where, at ≥ 4·B_noise, even the smallest near-tie rate stays at or above the
+    /// peak's lr* although eq. 13 predicts more than one grid step of fall; else inconclusive.
+    pub fall: Verdict,
+    /// "B_noise grows as the target loss falls": B_noise(lowest target) − B_noise(highest
+    /// target), with a bootstrap interval over seeds (`None` with one seed per cell).
+    pub b_noise_growth: Option<(f64, Interval)>,
+    /// Its verdict (inconclusive without an interval).
+    pub growth: Verdict,
+}
+
+/// The claims from the fits of every target (`fits` in any order) and the runs behind them.
+pub fn claims(runs: &[SurgeRun], fits: &[TargetFit]) -> SurgeClaims {
+    let shapes: Vec<Shape> = fits.iter().filter_map(shape).collect();
+    // One seed says nothing of the run-to-run noise: no change of lr* is resolved then.
+    let replicated = fits.iter().flat_map(|f| &f.optima).all(|o| o.seeds >= 2);
+    let rise = if replicated && shapes.iter().any(|s| s.resolved_rise) {
+        Verdict::Supported
+    } else {
+        Verdict::Inconclusive
+    };
+    let fall = if !replicated {
+        Verdict::Inconclusive
+    } else if shapes.iter().any(|s| !s.resolved_fall.is_empty()) {
+        Verdict::Supported
+    } else if shapes.iter().any(|s| !s.no_fall_where_predicted.is_empty()) {
+        Verdict::Contradicted
+    } else {
+        Verdict::Inconclusive
+    };
+    let b_noise_growth = growth(runs, fits);
+    SurgeClaims {
+        rise,
+        fall,
+        growth: b_noise_growth.map_or(Verdict::Inconclusive, |(_, i)| Verdict::of(i, None)),
+        b_noise_growth,
+    }
+}
+
+/// B_noise(lowest target) − B_noise(highest target) and its percentile-bootstrap interval, the
+/// seeds of every cell resampled with replacement.
+fn growth(runs: &[SurgeRun], fits: &[TargetFit]) -> Option<(f64, Interval)> {
+    let b = |f: &TargetFit| f.noise_scale.map(|n| n.0);
+    let high = fits.iter().max_by(|x, y| x.target.total_cmp(&y.target))?;
+    let low = fits.iter().min_by(|x, y| x.target.total_cmp(&y.target))?;
+    if high.target == low.target {
+        return None;
+    }
+    let estimate = b(low)? - b(high)?;
+    let (hi_cells, lo_cells) = (cells(runs, high.target), cells(runs, low.target));
+    let mut seeds: Vec<u64> = hi_cells
+        .iter()
+        .flat_map(|c| c.steps.iter().map(|s| s.0))
+        .collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    if seeds.len() < 2 {
+        return None;
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(BOOTSTRAP_SEED);
+    let mut draws = Vec::with_capacity(RESAMPLES);
+    for _ in 0..RESAMPLES {
+        // Resample whole seeds (each with all its runs), so that the pairing by seed and the
+        // two targets' shared runs are kept; a seed drawn twice counts twice (renamed apart).
+        let picks: Vec<(u64, u64)> = (0..seeds.len() as u64)
+            .map(|k| (k, seeds[rng.random_range(0..seeds.len())]))
+            .collect();
+        let resample = |cs: &[Cell]| -> Vec<Cell> {
+            cs.iter()
+                .map(|c| Cell {
+                    steps: picks
+                        .iter()
+                        .filter_map(|&(k, seed)| {
+                            c.steps.iter().find(|s| s.0 == seed).map(|s| (k, s.1))
+                        })
+                        .collect(),
+                    ..c.clone()
+                })
+                .collect()
+        };
+        let fit = |cs: &[Cell], target| {
+            fit_optima(target, optima(&resample(cs)))
+                .noise_scale
+                .map(|n| n.0)
+        };
+        if let (Some(l), Some(h)) = (fit(&lo_cells, low.target), fit(&hi_cells, high.target)) {
+            draws.push(l - h);
+        }
+    }
+    if draws.len() < RESAMPLES / 2 {
+        return None; // most resamples cannot be fitted: no interval worth the name
+    }
+    Some((estimate, percentile_interval(draws)?))
+}
