@@ -17,6 +17,7 @@ use crate::error::ExperimentError;
 mod evidence;
 mod markdown;
 mod plots;
+mod verdicts;
 
 use super::provenance::{Invocation, Tally};
 pub use evidence::Evidence;

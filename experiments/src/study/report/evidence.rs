@@ -8,9 +8,9 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
 use super::super::analysis::{WorkloadLosses, rule_beta};
+use super::verdicts;
 use crate::stats::{
-    ClaimCheck, Interval, TTest, Verdict, bootstrap_interval, detectable_difference,
-    detectable_from_width, holm, pooled_sd, t_quantile,
+    ClaimCheck, Interval, TTest, Verdict, detectable_difference, holm, pooled_sd, t_quantile,
 };
 
 /// The paper's worst-case gaps (11 experiments): fixed β = 0.94377 and the rule at R₀ = 1000.
@@ -18,7 +18,7 @@ pub const PAPER_MAX_GAP: (f64, f64) = (1.328, 0.885);
 /// The paper's regime: T_ES between these many updates.
 pub const PAPER_T_ES: (f64, f64) = (6_000.0, 40_000.0);
 /// Seed of the bootstrap resamples (fixed, so reports regenerate identically).
-const BOOTSTRAP_SEED: u64 = 2024;
+pub(super) const BOOTSTRAP_SEED: u64 = 2024;
 
 /// One workload's noise floor, from its seed replicates.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -121,6 +121,13 @@ pub struct WorkloadEvidence {
     /// What a bootstrap draw perturbs.
     #[serde(skip)]
     draw: NoiseModel,
+}
+
+impl WorkloadEvidence {
+    /// gap(rule) and gap(fixed β) of one bootstrap draw from this workload's seed noise.
+    pub(super) fn draw_gaps(&self, rng: &mut ChaCha8Rng) -> (f64, f64) {
+        self.draw.gaps(rng)
+    }
 }
 
 /// One workload's L(β) with the SD of each (one run's noise over √seeds), and which grid points
@@ -256,8 +263,8 @@ pub fn evidence(
         .filter(|&i| workloads[i].in_regime)
         .collect();
     let mut paired = vec![
-        paired_gaps(&workloads, &all, "all workloads"),
-        paired_gaps(&workloads, &regime, "in the paper's T_ES range"),
+        verdicts::paired_gaps(&workloads, &all, "all workloads"),
+        verdicts::paired_gaps(&workloads, &regime, "in the paper's T_ES range"),
     ];
     let ps: Vec<f64> = paired
         .iter()
@@ -268,160 +275,15 @@ pub fn evidence(
     }
     let mut claims = Vec::new();
     for (subset, name) in [(&all, "all"), (&regime, "in regime")] {
-        claims.extend(worst_case_claim(&workloads, subset, name));
-        claims.extend(within_one_percent_claim(&workloads, subset, name));
+        claims.extend(verdicts::worst_case_claim(&workloads, subset, name));
+        claims.extend(verdicts::within_one_percent_claim(&workloads, subset, name));
     }
     Evidence {
-        trend: trend(&workloads),
+        trend: verdicts::trend(&workloads),
         workloads,
         paired,
         claims,
     }
-}
-
-fn paired_gaps(ws: &[WorkloadEvidence], subset: &[usize], name: &str) -> PairedGaps {
-    let diffs: Vec<f64> = subset
-        .iter()
-        .map(|&i| ws[i].gaps.0 - ws[i].gaps.1)
-        .collect();
-    // Resampled workloads, each with its gaps redrawn from its seed noise.
-    let draw = |idx: &[usize], rng: &mut ChaCha8Rng| -> Vec<(f64, f64)> {
-        idx.iter().map(|&k| ws[subset[k]].draw.gaps(rng)).collect()
-    };
-    let mean = |idx: &[usize], rng: &mut ChaCha8Rng| {
-        let g = draw(idx, rng);
-        g.iter().map(|(r, f)| r - f).sum::<f64>() / g.len() as f64
-    };
-    let max_diff = |idx: &[usize], rng: &mut ChaCha8Rng| {
-        let g = draw(idx, rng);
-        max_of(g.iter().map(|p| p.0)) - max_of(g.iter().map(|p| p.1))
-    };
-    PairedGaps {
-        subset: format!("{name} (n = {})", subset.len()),
-        test: TTest::of(&diffs),
-        p_holm: None,
-        bootstrap_mean: bootstrap_interval(subset.len(), BOOTSTRAP_SEED, mean),
-        bootstrap_max: bootstrap_interval(subset.len(), BOOTSTRAP_SEED, max_diff),
-    }
-}
-
-fn max_of(values: impl Iterator<Item = f64>) -> f64 {
-    values.fold(f64::NEG_INFINITY, f64::max)
-}
-
-/// "The rule cuts the worst case": max gap(fixed) − max gap(rule) > 0. The interval resamples
-/// workloads and redraws each one's L(β) from its measured seed noise (re-picking the oracle).
-fn worst_case_claim(ws: &[WorkloadEvidence], subset: &[usize], name: &str) -> Option<ClaimCheck> {
-    let picked =
-        |idx: &[usize]| -> Vec<&WorkloadEvidence> { idx.iter().map(|&k| &ws[subset[k]]).collect() };
-    let effect = |g: &[(f64, f64)]| max_of(g.iter().map(|p| p.1)) - max_of(g.iter().map(|p| p.0));
-    let all: Vec<usize> = (0..subset.len()).collect();
-    let measured: Vec<(f64, f64)> = picked(&all).iter().map(|w| w.gaps).collect();
-    let interval = bootstrap_interval(subset.len(), BOOTSTRAP_SEED, |idx, rng| {
-        let g: Vec<(f64, f64)> = picked(idx).iter().map(|w| w.draw.gaps(rng)).collect();
-        effect(&g)
-    })?;
-    let paper = PAPER_MAX_GAP.0 - PAPER_MAX_GAP.1;
-    Some(ClaimCheck {
-        claim: format!(
-            "the rule cuts the worst-case gap ({name}, n = {})",
-            subset.len()
-        ),
-        effect: "max gap(β = 0.94377) − max gap(rule), points".into(),
-        estimate: effect(&measured),
-        interval,
-        method: "bootstrap over workloads and each one's seed noise".into(),
-        p: None,
-        paper: Some(paper),
-        detectable: Some(detectable_from_width(interval)),
-        verdict: Verdict::of(interval, Some(paper)),
-    })
-}
-
-/// "The rule keeps every workload within 1% of the oracle": min over workloads of 1 − gap(rule),
-/// with simultaneous (Bonferroni) t intervals of each gap from the workload's noise floor.
-fn within_one_percent_claim(
-    ws: &[WorkloadEvidence],
-    subset: &[usize],
-    name: &str,
-) -> Option<ClaimCheck> {
-    if subset.is_empty() {
-        return None;
-    }
-    let level = 1.0 - 0.025 / subset.len() as f64;
-    let mut bounds = Vec::new();
-    for &i in subset {
-        let w = &ws[i];
-        let gap = w.gaps.0;
-        // Even a gap of 0 (the rule is the measured oracle) is uncertain: the oracle is the
-        // minimum of noisy losses, so the true best may lie elsewhere by this much.
-        let half = match w.noise {
-            Some(n) => {
-                let sd = n.paired_sd_pct * (2.0 / n.window_seeds as f64).sqrt();
-                t_quantile(level, n.df as f64) * sd
-            }
-            None => f64::INFINITY,
-        };
-        bounds.push((1.0 - gap, 1.0 - gap - half, 1.0 - gap + half));
-    }
-    let min = |f: fn(&(f64, f64, f64)) -> f64| bounds.iter().map(f).fold(f64::INFINITY, f64::min);
-    let interval = Interval {
-        lo: min(|b| b.1),
-        hi: min(|b| b.2),
-    };
-    Some(ClaimCheck {
-        claim: format!(
-            "the rule keeps every workload within 1% of the oracle ({name}, n = {})",
-            subset.len()
-        ),
-        effect: "min over workloads of 1% − gap(rule), points".into(),
-        estimate: min(|b| b.0),
-        interval,
-        method: "simultaneous (Bonferroni) t intervals from each workload's noise".into(),
-        p: None,
-        paper: None,
-        detectable: interval
-            .lo
-            .is_finite()
-            .then(|| detectable_from_width(interval)),
-        verdict: Verdict::of(interval, None),
-    })
-}
-
-fn trend(ws: &[WorkloadEvidence]) -> TrendCheck {
-    let mut families: Vec<&str> = ws.iter().map(|w| w.model.as_str()).collect();
-    families.sort_unstable();
-    families.dedup();
-    let mut pairs = Vec::new();
-    for family in families {
-        let mut members: Vec<&WorkloadEvidence> = ws.iter().filter(|w| w.model == family).collect();
-        members.sort_by_key(|w| w.updates);
-        for pair in members.windows(2) {
-            let (short, long) = (pair[0], pair[1]);
-            let (s_lo, s_hi) = (short.oracle_ties[0], *short.oracle_ties.last().unwrap());
-            let (l_lo, l_hi) = (long.oracle_ties[0], *long.oracle_ties.last().unwrap());
-            let outcome = if l_lo > s_hi {
-                "larger"
-            } else if l_hi < s_lo {
-                "smaller"
-            } else {
-                "tied"
-            };
-            pairs.push((
-                family.to_string(),
-                short.name.clone(),
-                long.name.clone(),
-                outcome.to_string(),
-            ));
-        }
-    }
-    let count = |o: &str| pairs.iter().filter(|p| p.3 == o).count();
-    let verdict = match (count("larger"), count("smaller")) {
-        (l, 0) if l > 0 => Verdict::Supported,
-        (0, s) if s > 0 => Verdict::Contradicted,
-        _ => Verdict::Inconclusive,
-    };
-    TrendCheck { pairs, verdict }
 }
 
 #[cfg(test)]
