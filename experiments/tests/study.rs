@@ -224,6 +224,25 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
         table.len()
     );
     assert_eq!(summary["r0_sweep"].as_array().unwrap().len(), 3);
+    // Every claim carries an interval and one of the three computed verdicts; the paired
+    // comparison's t-test agrees with the gaps it is computed from.
+    let evidence = &summary["evidence"];
+    for claim in evidence["claims"].as_array().unwrap() {
+        let verdict = claim["verdict"].as_str().unwrap();
+        assert!(["supported", "contradicted", "inconclusive"].contains(&verdict));
+        let (lo, hi) = (claim["interval"]["lo"].as_f64(), claim["interval"]["hi"].as_f64());
+        assert!(lo.unwrap() <= hi.unwrap(), "{claim}");
+    }
+    let gaps: Vec<f64> = evidence["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["gaps"][0].as_f64().unwrap() - w["gaps"][1].as_f64().unwrap())
+        .collect();
+    if let Some(mean) = evidence["paired"][0]["test"]["mean"].as_f64() {
+        let want = gaps.iter().sum::<f64>() / gaps.len() as f64;
+        assert!((mean - want).abs() < 1e-9, "{mean} vs {want}");
+    }
     assert_eq!(summary["noise"].as_array().unwrap().len(), 1);
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     for needle in [
@@ -234,6 +253,9 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
         "loss-vs-beta.svg",
         "| `",
         "## Reading",
+        "| claim | effect (positive = as claimed) |",
+        "## Noise floor, near-ties and R*",
+        "## In the paper's regime",
     ] {
         assert!(
             report.contains(needle),
