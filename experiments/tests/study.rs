@@ -230,7 +230,10 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
     for claim in evidence["claims"].as_array().unwrap() {
         let verdict = claim["verdict"].as_str().unwrap();
         assert!(["supported", "contradicted", "inconclusive"].contains(&verdict));
-        let (lo, hi) = (claim["interval"]["lo"].as_f64(), claim["interval"]["hi"].as_f64());
+        let (lo, hi) = (
+            claim["interval"]["lo"].as_f64(),
+            claim["interval"]["hi"].as_f64(),
+        );
         assert!(lo.unwrap() <= hi.unwrap(), "{claim}");
     }
     let gaps: Vec<f64> = evidence["workloads"]

@@ -74,91 +74,82 @@ fn correct(workloads: &mut [WorkloadLine], field: fn(&mut OptimizerLine) -> &mut
 /// are oriented so that positive is what the paper claims; the verdict comes from the 95%
 /// interval and is "inconclusive" whenever the Holm-adjusted p (over the report) is ≥ 0.05.
 fn claims(study: &CompareStudy, workloads: &[WorkloadLine]) -> Vec<ClaimCheck> {
+    let base = &study.optimizers[study.baseline].name;
     let mut out = Vec::new();
     for (w, line) in study.workloads.iter().zip(workloads) {
+        let (metric, direction, unit) = if line.language {
+            ("test loss", "lower", ", sign flipped")
+        } else {
+            ("test accuracy", "higher", ", points")
+        };
         for (o, opt) in line.optimizers.iter().enumerate() {
-            let kind = w.configs[o].optimizer.kind();
-            let (metric, unit) = if line.language {
-                ("test loss", "lower")
-            } else {
-                ("test accuracy", "higher")
+            let better = || {
+                let effect = format!("{metric}, {} − {base}{unit}", opt.name);
+                claim_check(effect, &opt.vs_baseline, line.language)
             };
-            let mut push = |claim: String, effect: String, p: &Option<Paired>, flip: bool| {
-                let Some(t) = p.as_ref().and_then(|p| p.test.map(|t| (t, p.p_holm))) else {
-                    return;
-                };
-                let (t, p_holm) = t;
-                let sign = if flip { -1.0 } else { 1.0 };
-                let (a, b) = (sign * t.ci.lo, sign * t.ci.hi);
-                let interval = Interval {
-                    lo: a.min(b),
-                    hi: a.max(b),
-                };
-                let mut verdict = Verdict::of(interval, None);
-                if p_holm.is_none_or(|q| q >= ALPHA) {
-                    verdict = Verdict::Inconclusive;
-                }
-                out.push(ClaimCheck {
-                    claim,
-                    effect,
-                    estimate: sign * t.mean,
-                    interval,
-                    method: format!("paired t over {} seeds", t.n),
-                    p: p_holm,
-                    paper: None,
-                    detectable: Some(t.detectable),
-                    verdict,
-                });
-            };
-            let base = &study.optimizers[study.baseline].name;
-            match kind {
-                "dual_adam" => {
-                    push(
-                        format!(
-                            "{}: {} generalizes better than {base} ({metric} {unit})",
+            let checks = match w.configs[o].optimizer.kind() {
+                "dual_adam" => vec![
+                    better().map(|c| ClaimCheck {
+                        claim: format!(
+                            "{}: {} generalizes better than {base} ({metric} {direction})",
                             line.name, opt.name
                         ),
-                        format!(
-                            "{metric}, {} − {base}{}",
-                            opt.name,
-                            if line.language {
-                                ", sign flipped"
-                            } else {
-                                ", points"
-                            }
-                        ),
-                        &opt.vs_baseline,
-                        line.language,
-                    );
-                    push(
-                        format!(
-                            "{}: {} has a smaller test − train gap than {base}",
-                            line.name, opt.name
-                        ),
+                        ..c
+                    }),
+                    claim_check(
                         format!("gap({base}) − gap({}), loss", opt.name),
                         &opt.gap_vs_baseline,
                         true,
-                    );
-                }
-                "fadam" => push(
-                    format!("{}: {} beats {base} ({metric} {unit})", line.name, opt.name),
-                    format!(
-                        "{metric}, {} − {base}{}",
-                        opt.name,
-                        if line.language {
-                            ", sign flipped"
-                        } else {
-                            ", points"
-                        }
+                    )
+                    .map(|c| ClaimCheck {
+                        claim: format!(
+                            "{}: {} has a smaller test − train gap than {base}",
+                            line.name, opt.name
+                        ),
+                        ..c
+                    }),
+                ],
+                "fadam" => vec![better().map(|c| ClaimCheck {
+                    claim: format!(
+                        "{}: {} beats {base} ({metric} {direction})",
+                        line.name, opt.name
                     ),
-                    &opt.vs_baseline,
-                    line.language,
-                ),
-                _ => {}
-            }
+                    ..c
+                })],
+                _ => Vec::new(),
+            };
+            out.extend(checks.into_iter().flatten());
         }
     }
     out
+}
+
+/// A claim's check from a paired comparison (its `claim` text left empty for the caller);
+/// `flip` turns "lower is better" into a positive effect. `None` without a test.
+fn claim_check(effect: String, paired: &Option<Paired>, flip: bool) -> Option<ClaimCheck> {
+    let paired = paired.as_ref()?;
+    let t = paired.test?;
+    let sign = if flip { -1.0 } else { 1.0 };
+    let (a, b) = (sign * t.ci.lo, sign * t.ci.hi);
+    let interval = Interval {
+        lo: a.min(b),
+        hi: a.max(b),
+    };
+    let verdict = match paired.p_holm {
+        Some(q) if q < ALPHA => Verdict::of(interval, None),
+        _ => Verdict::Inconclusive,
+    };
+    Some(ClaimCheck {
+        claim: String::new(),
+        effect,
+        estimate: sign * t.mean,
+        interval,
+        method: format!("paired t over {} seeds", t.n),
+        p: paired.p_holm,
+        paper: None,
+        detectable: Some(t.detectable),
+        verdict,
+    })
 }
 
 /// One optimizer on one workload.
