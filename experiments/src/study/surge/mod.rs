@@ -10,7 +10,7 @@ use burn_balanced_adam::surge::{
 };
 use serde::Serialize;
 
-use crate::stats::{pooled_sd, t_quantile};
+use crate::stats::{detectable_difference, pooled_sd, t_quantile};
 
 mod claims;
 mod plot;
@@ -106,6 +106,9 @@ pub struct Optimum {
     /// The grid's resolution at this batch size: the smallest step between the rates run, in
     /// decades.
     pub grid_step: f64,
+    /// The smallest slowdown against the best rate, in %, that the paired seeds detect with 80%
+    /// power at α = 0.05 (`None` with one seed).
+    pub detectable_pct: Option<f64>,
 }
 
 impl Optimum {
@@ -211,6 +214,10 @@ pub fn optima(cells: &[Cell]) -> Vec<Optimum> {
                 .map(|r| paired(&r.1))
                 .collect();
             let noise = pooled_sd(&diffs);
+            let detectable_pct = noise.and_then(|(sd, df)| {
+                let log = detectable_difference(sd, best.len(), df)?;
+                Some(100.0 * log.exp_m1())
+            });
             let ties = reached
                 .iter()
                 .filter(|(cell, steps)| {
@@ -240,6 +247,7 @@ pub fn optima(cells: &[Cell]) -> Vec<Optimum> {
                 batch,
                 lr: best_cell.lr,
                 grid_step,
+                detectable_pct,
                 steps: mean(&best),
                 steps_sd: sd,
                 seeds: best.len(),

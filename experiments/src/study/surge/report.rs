@@ -124,8 +124,11 @@ fn markdown(s: &SurgeSummary, command: &str, notes: &str) -> String {
         "# {}\n\nAdam with a constant learning rate over {} batch sizes ({}) × {} learning rates \
          ({:.3e} … {:.3e}), up to {} seed(s) per cell (seeds {}). {method}. lr* is the rate with the fewest \
          updates to the target, averaged over the seeds that all reached it; its near-tie set \
-         holds every rate not resolvably slower (within the 95% noise of the difference, from \
-         the seeds' spread pooled over the batch size; with one seed, exact ties only). B_noise \
+         holds every rate not resolvably slower: per seed (all rates of a seed share its \
+         initialization and batch order), its excess log-updates over the fastest are within \
+         the 95% t bound of the seed noise pooled over the batch size's rates, or closer than \
+         the curves' resolution; *detectable slowdown* is the smallest excess the seeds detect \
+         with 80% power. B_noise \
          is eq. 22's least-squares line 1/S = −B_noise/E + 1/S_min through the optima; ε_max is \
          eq. 23 at that B_noise. Regenerate with `{command}`.\n",
         s.title,
@@ -253,6 +256,7 @@ mod tests {
             seeds: 3,
             ties,
             grid_step: 0.125,
+            detectable_pct: Some(10.0),
         }
     }
 

@@ -45,7 +45,7 @@ pub fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit, shape:
     }
     let _ = writeln!(
         md,
-        "| batch | updates to target (mean ± sd, seeds) | examples | measured lr* | near-tie set | eq. 13 (surge) | eq. 24 (α = ½) |\n|---:|---:|---:|---:|---|---:|---:|"
+        "| batch | updates to target (mean ± sd, seeds) | examples | measured lr* | near-tie set | detectable slowdown | eq. 13 (surge) | eq. 24 (α = ½) |\n|---:|---:|---:|---:|---|---:|---:|---:|"
     );
     for o in &fit.optima {
         let (surge, power) =
@@ -65,9 +65,12 @@ pub fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit, shape:
         } else {
             format!("{lo:.3e} … {hi:.3e} ({} rates)", o.ties.len())
         };
+        let detectable = o
+            .detectable_pct
+            .map_or("–".to_string(), |d| format!("{d:.0}%"));
         let _ = writeln!(
             md,
-            "| {} | {steps} | {:.0} | {:.3e} | {ties} | {surge} | {power} |",
+            "| {} | {steps} | {:.0} | {:.3e} | {ties} | {detectable} | {surge} | {power} |",
             o.batch,
             o.batch * o.steps,
             o.lr,
