@@ -32,7 +32,8 @@ pub enum RunStatus {
 pub struct Evaluation {
     /// Optimizer updates done before this evaluation.
     pub update: u64,
-    /// Mean validation loss.
+    /// Mean validation loss (NaN for a diverged run: written as `null`, read back as NaN).
+    #[serde(with = "nan_as_null")]
     pub valid_loss: f64,
     /// Validation accuracy in percent (classification and next-token accuracy).
     pub valid_accuracy: Option<f64>,
@@ -43,7 +44,8 @@ pub struct Evaluation {
 /// Test-set results of the final model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TestResult {
-    /// Mean test loss.
+    /// Mean test loss (`null` in JSON when not finite).
+    #[serde(with = "nan_as_null")]
     pub loss: f64,
     /// Test accuracy in percent.
     pub accuracy: Option<f64>,
@@ -210,5 +212,59 @@ pub fn provenance(devices: Vec<String>, device_description: Vec<String>) -> Prov
     }
 }
 
+/// `f64` fields that can hold a non-finite value: JSON has no NaN, so it is written as `null`
+/// and read back as NaN, and every reader accepts every summary the writer produces.
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() {
+            s.serialize_f64(*value)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+}
+
 /// The Burn version this binary is built against (pinned in the workspace).
 pub const BURN_VERSION: &str = "0.22.1";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_diverged_runs_summary_reads_back() {
+        // A committed record, made diverged: NaN validation and test losses.
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../results/comparison/full/runs/cnn-fashion/adam/lr=0.01,seed=42/summary.json"
+        ))
+        .unwrap();
+        let mut summary: RunSummary = serde_json::from_str(&text).unwrap();
+        summary.status = RunStatus::Diverged;
+        summary.trajectory.last_mut().unwrap().valid_loss = f64::NAN;
+        summary.trajectory[0].valid_loss = f64::INFINITY;
+        summary.test.as_mut().unwrap().loss = f64::NAN;
+        summary.final_valid_loss = Some(f64::NAN);
+        let json = serde_json::to_string(&summary).unwrap();
+        let back: RunSummary = serde_json::from_str(&json).expect("the writer's output reads");
+        assert!(back.trajectory.last().unwrap().valid_loss.is_nan());
+        assert!(
+            back.trajectory[0].valid_loss.is_nan(),
+            "non-finite reads as NaN"
+        );
+        assert!(back.test.unwrap().loss.is_nan());
+        assert_eq!(
+            back.final_valid_loss, None,
+            "an Option's NaN reads as absent"
+        );
+        assert_eq!(back.status, RunStatus::Diverged);
+        let finite = &back.trajectory[1];
+        assert_eq!(finite.valid_loss, summary.trajectory[1].valid_loss);
+    }
+}
