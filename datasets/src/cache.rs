@@ -23,8 +23,10 @@ pub fn cache_dir(explicit: Option<&Path>) -> PathBuf {
         .join("burn-balanced-adam")
 }
 
-/// Writes `bytes` to `path` so that no reader ever sees a partial file: the bytes go to a
-/// temporary file in the same directory, are flushed to disk, then renamed over `path`.
+/// Writes `bytes` to `path` so that no reader ever sees a partial file and a crash never loses
+/// a finished one: the bytes go to a uniquely named temporary file in the same directory, are
+/// flushed to disk, renamed over `path`, and the directory entry is flushed too. Every file the
+/// workspace writes goes through here (the experiments' records included).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io(dir))?;
@@ -35,6 +37,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), DataError> {
         path: path.to_path_buf(),
         source: err.error,
     })?;
+    // The rename is durable only once the directory is: flush it where the platform allows
+    // opening a directory (Unix); elsewhere the rename alone is what there is.
+    if cfg!(unix) {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io(dir))?;
+    }
     Ok(())
 }
 

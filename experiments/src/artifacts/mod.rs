@@ -169,11 +169,14 @@ impl RunDir {
     }
 }
 
-/// Writes a file through a temporary name and a rename.
+/// Writes a file atomically and durably, through the workspace's one helper
+/// ([`bba_datasets::cache::write_atomic`]: a unique temporary file, fsync, rename, fsync of the
+/// directory).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExperimentError> {
-    let partial = path.with_extension("partial");
-    std::fs::write(&partial, bytes).map_err(ExperimentError::io(&partial))?;
-    std::fs::rename(&partial, path).map_err(ExperimentError::io(path))
+    bba_datasets::cache::write_atomic(path, bytes).map_err(|err| match err {
+        bba_datasets::DataError::Io { path, source } => ExperimentError::Io { path, source },
+        other => ExperimentError::Other(other.to_string()),
+    })
 }
 
 /// Reads a JSON file.

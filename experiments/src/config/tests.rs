@@ -27,11 +27,13 @@ fn error_for(change: &str) -> String {
 #[test]
 fn every_shipped_config_loads() {
     let mut seen = 0;
-    // Experiment configs at the top and the study's bases in `study/`; the study definitions
-    // (`study-*.toml`) are another format, loaded by the study's own tests.
+    // Experiment configs at the top, the study's bases in `study/` and the surge sweep's bases
+    // in `surge-v2/`; the study definitions (`study-*.toml`) are another format, loaded by the
+    // study's own tests.
     let top = std::fs::read_dir(configs_dir()).unwrap();
     let bases = std::fs::read_dir(configs_dir().join("study")).unwrap();
-    for entry in top.chain(bases) {
+    let surge = std::fs::read_dir(configs_dir().join("surge-v2")).unwrap();
+    for entry in top.chain(bases).chain(surge) {
         let path = entry.unwrap().path();
         let study = path
             .file_name()
