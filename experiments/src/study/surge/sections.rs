@@ -123,7 +123,7 @@ pub fn claims_section(md: &mut String, s: &SurgeSummary) {
          needs a bootstrap interval over seeds that excludes zero.\n\n\
          | claim | evidence | verdict |\n|---|---|---|\n\
          | below the peak, lr* rises with the batch size | a rise resolved at {} of {} targets | **{}** |\n\
-         | beyond B_noise, lr* falls (the surge) | a fall resolved at {} of {} targets; no fall where eq. 13 predicts one at {} | **{}** |\n\
+         | beyond B_noise, lr* falls (the surge) | a fall resolved at {} of {} targets; the optimum held at or above the peak's rate where eq. 13 predicts a fall of more than a grid step (at ≥ 4·B_noise) at {} of {} targets | **{}** |\n\
          | B_noise grows as the target loss falls | B_noise(lowest target) − B_noise(highest): {growth} | **{}** |",
         s.shapes
             .iter()
@@ -143,6 +143,7 @@ pub fn claims_section(md: &mut String, s: &SurgeSummary) {
             .flatten()
             .filter(|x| !x.no_fall_where_predicted.is_empty())
             .count(),
+        s.fits.len(),
         c.fall.word(),
         c.growth.word(),
     );
