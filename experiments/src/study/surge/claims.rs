@@ -36,16 +36,19 @@ pub fn shape(fit: &TargetFit) -> Option<Shape> {
         .max_by(|&a, &b| o[a].lr.total_cmp(&o[b].lr).then(b.cmp(&a)))
         .expect("non-empty");
     let peak = &o[p];
-    let resolved_rise = p > 0 && peak.tie_range().0 > o[0].tie_range().1;
+    // A change needs both sets bounded on the sides compared: a set that runs into the grid's
+    // edge says nothing of where lr* lies beyond it.
+    let resolved_rise =
+        p > 0 && peak.bounded.0 && o[0].bounded.1 && peak.tie_range().0 > o[0].tie_range().1;
     let resolved_fall = o[p + 1..]
         .iter()
-        .filter(|x| x.tie_range().1 < peak.tie_range().0)
+        .filter(|x| peak.bounded.0 && x.bounded.1 && x.tie_range().1 < peak.tie_range().0)
         .map(|x| x.batch)
         .collect();
     let no_fall_where_predicted = match (fit.noise_scale, fit.eps_max) {
         (Some((b_noise, ..)), Some(eps)) => o[p + 1..]
             .iter()
-            .filter(|x| x.batch >= 4.0 * b_noise && x.tie_range().0 >= peak.lr)
+            .filter(|x| x.batch >= 4.0 * b_noise && x.bounded.0 && x.tie_range().0 >= peak.lr)
             .filter(|x| {
                 let predicted =
                     (surge_lr(peak.batch, b_noise, eps) / surge_lr(x.batch, b_noise, eps)).log10();

@@ -109,6 +109,9 @@ pub struct Optimum {
     /// The smallest slowdown against the best rate, in %, that the paired seeds detect with 80%
     /// power at α = 0.05 (`None` with one seed).
     pub detectable_pct: Option<f64>,
+    /// Whether a rate below / above the near-tie set was run and found resolvably slower: if
+    /// not, the set runs into the grid's edge there and lr* may lie beyond it.
+    pub bounded: (bool, bool),
 }
 
 impl Optimum {
@@ -232,7 +235,7 @@ pub fn optima(cells: &[Cell]) -> Vec<Optimum> {
                     gap == 0.0 || gap < resolution || within_noise
                 })
                 .map(|r| r.0.lr)
-                .collect();
+                .collect::<Vec<f64>>();
             let best: Vec<f64> = best.iter().map(|x| x.1).collect();
             let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
             let sd = (best.len() > 1).then(|| {
@@ -243,11 +246,17 @@ pub fn optima(cells: &[Cell]) -> Vec<Optimum> {
                 .windows(2)
                 .map(|w| (w[1].lr / w[0].lr).log10())
                 .fold(f64::INFINITY, f64::min);
+            let run: Vec<f64> = here.iter().map(|c| c.lr).collect();
+            let bounded = (
+                run.iter().any(|&r| r < ties[0]),
+                run.iter().any(|&r| r > ties[ties.len() - 1]),
+            );
             Some(Optimum {
                 batch,
                 lr: best_cell.lr,
                 grid_step,
                 detectable_pct,
+                bounded,
                 steps: mean(&best),
                 steps_sd: sd,
                 seeds: best.len(),

@@ -257,6 +257,7 @@ mod tests {
             ties,
             grid_step: 0.125,
             detectable_pct: Some(10.0),
+            bounded: (true, true),
         }
     }
 

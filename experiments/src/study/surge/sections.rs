@@ -60,10 +60,16 @@ pub fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit, shape:
             None => format!("{:.1} (1)", o.steps),
         };
         let (lo, hi) = o.tie_range();
+        let edge = match o.bounded {
+            (true, true) => "",
+            (false, true) => " (grid's lower edge)",
+            (true, false) => " (grid's upper edge)",
+            (false, false) => " (both edges)",
+        };
         let ties = if o.ties.len() == 1 {
-            "only lr*".to_string()
+            format!("only lr*{edge}")
         } else {
-            format!("{lo:.3e} … {hi:.3e} ({} rates)", o.ties.len())
+            format!("{lo:.3e} … {hi:.3e} ({} rates){edge}", o.ties.len())
         };
         let detectable = o
             .detectable_pct

@@ -196,3 +196,21 @@ fn an_unreached_target_is_reported_not_fitted() {
     assert!(fit.optima.is_empty() && fit.noise_scale.is_none());
     assert!(fit.error.unwrap().contains("at least 2 points"));
 }
+
+#[test]
+fn a_near_tie_set_cut_by_the_grids_edge_resolves_nothing() {
+    // The quiet law resolves a fall at B = 1024. Keep only that batch's slowest rates, as in a
+    // sweep still in progress: its optimum sits on the grid's upper edge, so no fall counts.
+    let full = synthetic(128.0, 1e-3, 200.0, 3, 0.001);
+    let partial: Vec<SurgeRun> = full
+        .iter()
+        .filter(|r| r.batch < 1024.0 || r.lr < 4e-4)
+        .cloned()
+        .collect();
+    let fit = fit_target(&partial, 1.0);
+    let last = fit.optima.last().unwrap();
+    assert_eq!(last.bounded, (true, false), "{last:?}");
+    assert!(!shape(&fit).unwrap().resolved_fall.contains(&1024.0));
+    let whole = fit_target(&full, 1.0);
+    assert_eq!(whole.optima.last().unwrap().bounded, (true, true));
+}
