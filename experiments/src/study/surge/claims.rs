@@ -17,7 +17,7 @@ const BOOTSTRAP_SEED: u64 = 2024;
 pub struct Shape {
     /// The batch with the largest lr* (ties: the smallest batch).
     pub peak_batch: f64,
-    /// Whether the peak's whole near-tie set lies above the smallest batch's.
+    /// Whether the peak's whole near-tie set lies above a smaller batch's.
     pub resolved_rise: bool,
     /// Batches beyond the peak whose whole near-tie set lies below the peak's.
     pub resolved_fall: Vec<f64>,
@@ -38,8 +38,10 @@ pub fn shape(fit: &TargetFit) -> Option<Shape> {
     let peak = &o[p];
     // A change needs both sets bounded on the sides compared: a set that runs into the grid's
     // edge says nothing of where lr* lies beyond it.
-    let resolved_rise =
-        p > 0 && peak.bounded.0 && o[0].bounded.1 && peak.tie_range().0 > o[0].tie_range().1;
+    let resolved_rise = peak.bounded.0
+        && o[..p]
+            .iter()
+            .any(|x| x.bounded.1 && peak.tie_range().0 > x.tie_range().1);
     let resolved_fall = o[p + 1..]
         .iter()
         .filter(|x| peak.bounded.0 && x.bounded.1 && x.tie_range().1 < peak.tie_range().0)

@@ -308,7 +308,7 @@ mod tests {
             rising.contains("largest measured lr* is at B = 64"),
             "{rising}"
         );
-        assert!(rising.contains("rise from the smallest batch to the peak is resolved"));
+        assert!(rising.contains("a rise from a smaller batch to the peak is resolved"));
         assert!(rising.contains("a fall beyond the peak is resolved at none"));
         let s = summary(vec![fit(1.0, 10.0)]);
         assert_eq!(s.claims.rise, Verdict::Supported);

@@ -99,7 +99,7 @@ pub fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit, shape:
     let _ = writeln!(
         md,
         "\nThe largest measured lr* is at B = {}{placement}. Counting a change only where the \
-         near-tie sets do not overlap: the rise from the smallest batch to the peak is {}; a fall \
+         near-tie sets do not overlap: a rise from a smaller batch to the peak is {}; a fall \
          beyond the peak is resolved at {}; at ≥ 4·B_noise, the optimum stays at or above the \
          peak's lr* where eq. 13 predicts more than a grid step of fall at {}.",
         shape.peak_batch,
