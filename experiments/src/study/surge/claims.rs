@@ -21,8 +21,9 @@ pub struct Shape {
     pub resolved_rise: bool,
     /// Batches beyond the peak whose whole near-tie set lies below the peak's.
     pub resolved_fall: Vec<f64>,
-    /// Batches beyond the peak, at ≥ 4·B_noise, whose whole near-tie set lies at or above the
-    /// peak's lr*, where eq. 13 predicts a fall of more than one grid step.
+    /// Batches beyond the peak, at ≥ 4·B_noise, where eq. 13 (anchored at the peak's lr*)
+    /// predicts a fall of more than one grid step, but its predicted rate lies resolvably below
+    /// the near-tie set while the set still holds the peak's lr* (no fall).
     pub no_fall_where_predicted: Vec<f64>,
 }
 
@@ -47,18 +48,23 @@ pub fn shape(fit: &TargetFit) -> Option<Shape> {
         .filter(|x| peak.bounded.0 && x.bounded.1 && x.tie_range().1 < peak.tie_range().0)
         .map(|x| x.batch)
         .collect();
-    let no_fall_where_predicted = match (fit.noise_scale, fit.eps_max) {
-        (Some((b_noise, ..)), Some(eps)) => o[p + 1..]
+    // Eq. 13's fall from the measured peak, anchored at the peak's lr*: lr*(B) = lr*(peak) ·
+    // s(B)/s(peak) with s(B) = √(B·B_noise)/(B + B_noise) (ε_max cancels).
+    let no_fall_where_predicted = match fit.noise_scale {
+        Some((b_noise, ..)) => o[p + 1..]
             .iter()
-            .filter(|x| x.batch >= 4.0 * b_noise && x.bounded.0 && x.tie_range().0 >= peak.lr)
             .filter(|x| {
-                let predicted =
-                    (surge_lr(peak.batch, b_noise, eps) / surge_lr(x.batch, b_noise, eps)).log10();
-                predicted > x.grid_step
+                let ratio = surge_lr(x.batch, b_noise, 1.0) / surge_lr(peak.batch, b_noise, 1.0);
+                let predicted = peak.lr * ratio;
+                x.batch >= 4.0 * b_noise
+                    && -ratio.log10() > x.grid_step
+                    && x.bounded.0
+                    && predicted < x.tie_range().0
+                    && x.tie_range().1 >= peak.lr
             })
             .map(|x| x.batch)
             .collect(),
-        _ => Vec::new(),
+        None => Vec::new(),
     };
     Some(Shape {
         peak_batch: peak.batch,
@@ -76,8 +82,9 @@ pub struct SurgeClaims {
     /// resolve). Like `fall`, inconclusive whenever an optimum rests on a single seed.
     pub rise: Verdict,
     /// "Beyond B_noise, lr* falls": supported where a target resolves a fall beyond the peak;
-    /// contradicted where, at ≥ 4·B_noise, even the smallest near-tie rate stays at or above the
-    /// peak's lr* although eq. 13 predicts more than one grid step of fall; else inconclusive.
+    /// contradicted where, at ≥ 4·B_noise, the near-tie set excludes eq. 13's predicted fall
+    /// (anchored at the peak's lr*, more than a grid step) and includes no fall; else
+    /// inconclusive.
     pub fall: Verdict,
     /// "B_noise grows as the target loss falls": B_noise(lowest target) − B_noise(highest
     /// target), with a bootstrap interval over seeds (`None` with one seed per cell).

@@ -100,8 +100,8 @@ pub fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit, shape:
         md,
         "\nThe largest measured lr* is at B = {}{placement}. Counting a change only where the \
          near-tie sets do not overlap: a rise from a smaller batch to the peak is {}; a fall \
-         beyond the peak is resolved at {}; at ≥ 4·B_noise, the optimum stays at or above the \
-         peak's lr* where eq. 13 predicts more than a grid step of fall at {}.",
+         beyond the peak is resolved at {}; at ≥ 4·B_noise, the near-tie set excludes eq. 13's \
+         fall from the peak (anchored at the peak's lr*) and holds no fall at {}.",
         shape.peak_batch,
         if shape.resolved_rise {
             "resolved"
@@ -129,7 +129,7 @@ pub fn claims_section(md: &mut String, s: &SurgeSummary) {
          needs a bootstrap interval over seeds that excludes zero.\n\n\
          | claim | evidence | verdict |\n|---|---|---|\n\
          | below the peak, lr* rises with the batch size | a rise resolved at {} of {} targets | **{}** |\n\
-         | beyond B_noise, lr* falls (the surge) | a fall resolved at {} of {} targets; the optimum held at or above the peak's rate where eq. 13 predicts a fall of more than a grid step (at ≥ 4·B_noise) at {} of {} targets | **{}** |\n\
+         | beyond B_noise, lr* falls (the surge) | a fall resolved at {} of {} targets; at ≥ 4·B_noise, the near-tie set excludes eq. 13's fall from the peak (more than a grid step) and holds no fall at {} of {} targets | **{}** |\n\
          | B_noise grows as the target loss falls | B_noise(lowest target) − B_noise(highest): {growth} | **{}** |",
         s.shapes
             .iter()
