@@ -11,7 +11,6 @@ use super::analysis::{
 };
 use super::definition::RefreshStudy;
 use super::runner::WorkloadRuns;
-use super::runner::min_valid_loss;
 use crate::error::ExperimentError;
 
 mod evidence;
@@ -125,16 +124,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             parameters,
             seeds_per_beta: runs.runs.iter().map(Vec::len).collect(),
             seed_offsets,
-            seed_losses: runs
-                .runs
-                .iter()
-                .map(|point| {
-                    point
-                        .iter()
-                        .map(|(seed, s)| (*seed, min_valid_loss(s)))
-                        .collect()
-                })
-                .collect(),
+            seed_losses: runs.seed_losses(),
             rule_beta: rule_beta(losses.t_es, study.r0, &study.betas),
             oracle: losses.oracle(),
             losses,

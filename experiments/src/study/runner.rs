@@ -120,17 +120,7 @@ impl WorkloadRuns<'_> {
         if !self.grid_done(study) {
             return None;
         }
-        let runs: Vec<Vec<(u64, f64)>> = self
-            .runs
-            .iter()
-            .map(|point| {
-                point
-                    .iter()
-                    .map(|(seed, s)| (*seed, min_valid_loss(s)))
-                    .collect()
-            })
-            .collect();
-        let (loss, offsets) = seed_adjusted_losses(&runs, study.seeds[0]);
+        let (loss, offsets) = seed_adjusted_losses(&self.seed_losses(), study.seeds[0]);
         let losses = WorkloadLosses {
             name: self.workload.name.clone(),
             betas: study.betas.clone(),
@@ -138,6 +128,19 @@ impl WorkloadRuns<'_> {
             t_es: self.pilot_t_es(study)?.t_es as f64,
         };
         Some((losses, offsets))
+    }
+
+    /// Per grid β, `(seed, minimum validation loss)` of each finished run.
+    pub fn seed_losses(&self) -> Vec<Vec<(u64, f64)>> {
+        self.runs
+            .iter()
+            .map(|point| {
+                point
+                    .iter()
+                    .map(|(seed, s)| (*seed, min_valid_loss(s)))
+                    .collect()
+            })
+            .collect()
     }
 
     /// The first seed's L(β) alone: one training subset and validation split per workload.
