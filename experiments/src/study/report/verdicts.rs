@@ -68,7 +68,12 @@ pub(super) fn worst_case_claim(
         p: None,
         paper: Some(paper),
         detectable: Some(detectable_from_width(interval)),
-        verdict: Verdict::of(interval, Some(paper)),
+        // Without seed replicates somewhere, the interval misses that workload's noise.
+        verdict: if subset.iter().all(|&i| ws[i].noise.is_some()) {
+            Verdict::of(interval, Some(paper))
+        } else {
+            Verdict::Inconclusive
+        },
     })
 }
 
