@@ -59,6 +59,8 @@ fn unknown_keys_are_rejected_by_name() {
 #[test]
 fn out_of_range_values_name_their_key() {
     for (change, key) in [
+        ("training.train_loss_every=0", "training.train_loss_every"),
+        ("training.train_loss_every=6", "training.train_loss_every"),
         ("optimizer.beta=1.0", "optimizer.beta"),
         ("optimizer.beta=\"sometimes\"", "refresh"),
         ("training.batch_size=0", "training.batch_size"),

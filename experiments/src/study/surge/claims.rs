@@ -83,8 +83,8 @@ pub struct SurgeClaims {
     pub rise: Verdict,
     /// "Beyond B_noise, lr* falls": supported where a target resolves a fall beyond the peak;
     /// contradicted where, at ≥ 4·B_noise, the near-tie set excludes eq. 13's predicted fall
-    /// (anchored at the peak's lr*, more than a grid step) and includes no fall; else
-    /// inconclusive.
+    /// (anchored at the peak's lr*, more than a grid step) and includes no fall; inconclusive
+    /// otherwise, and when targets disagree.
     pub fall: Verdict,
     /// "B_noise grows as the target loss falls": B_noise(lowest target) − B_noise(highest
     /// target), with a bootstrap interval over seeds (`None` with one seed per cell).
@@ -103,14 +103,13 @@ pub fn claims(runs: &[SurgeRun], fits: &[TargetFit]) -> SurgeClaims {
     } else {
         Verdict::Inconclusive
     };
-    let fall = if !replicated {
-        Verdict::Inconclusive
-    } else if shapes.iter().any(|s| !s.resolved_fall.is_empty()) {
-        Verdict::Supported
-    } else if shapes.iter().any(|s| !s.no_fall_where_predicted.is_empty()) {
-        Verdict::Contradicted
-    } else {
-        Verdict::Inconclusive
+    // Targets that disagree (one resolves the fall, another excludes it) decide nothing.
+    let falls = shapes.iter().any(|s| !s.resolved_fall.is_empty());
+    let holds = shapes.iter().any(|s| !s.no_fall_where_predicted.is_empty());
+    let fall = match (replicated, falls, holds) {
+        (true, true, false) => Verdict::Supported,
+        (true, false, true) => Verdict::Contradicted,
+        _ => Verdict::Inconclusive,
     };
     let b_noise_growth = growth(runs, fits);
     SurgeClaims {

@@ -338,11 +338,16 @@ mod tests {
         let mut flat = fit(1.0, 20.0);
         flat.optima[2].lr = 2e-3;
         flat.optima[2].ties = vec![2e-3, 4e-3];
-        let s = summary(vec![flat]);
+        let s = summary(vec![flat.clone()]);
         assert_eq!(
             s.shapes[0].as_ref().unwrap().no_fall_where_predicted,
             vec![512.0]
         );
         assert_eq!(s.claims.fall, Verdict::Contradicted);
+        // One target resolving the fall and another excluding it: no verdict either way.
+        let mut falls = fit(1.2, 64.0);
+        falls.optima[2].ties = vec![1e-3];
+        let s = summary(vec![falls, flat]);
+        assert_eq!(s.claims.fall, Verdict::Inconclusive);
     }
 }
