@@ -343,3 +343,50 @@ fn surge_and_study_report_refuse_missing_input_by_name() {
         "missing: no such directory",
     );
 }
+
+#[test]
+fn a_report_never_writes_into_the_runs_it_reads() {
+    // A committed run record, copied: `report RUN --out RUN` would overwrite its summary.
+    let tmp = tempfile::tempdir().unwrap();
+    let record = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../results/comparison/full/runs/cnn-fashion/adam/lr=0.01,seed=42");
+    let run_dir = tmp.path().join("sweep/run");
+    std::fs::create_dir_all(&run_dir).unwrap();
+    for name in ["config.toml", "summary.json"] {
+        std::fs::copy(record.join(name), run_dir.join(name)).unwrap();
+    }
+    let before = std::fs::read(run_dir.join("summary.json")).unwrap();
+    let sweep = tmp.path().join("sweep");
+    for (args, out) in [
+        (vec!["report", run_dir.to_str().unwrap()], run_dir.clone()),
+        (
+            vec!["report", sweep.to_str().unwrap()],
+            sweep.join("report"),
+        ),
+        (
+            vec!["surge", sweep.to_str().unwrap(), "--target", "1"],
+            run_dir.clone(),
+        ),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--out", out.to_str().unwrap()]);
+        let result = Command::new(BIN).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert!(!result.status.success(), "{args:?} succeeded");
+        assert!(
+            stderr.contains("--out") && stderr.contains("reads"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(std::fs::read(run_dir.join("summary.json")).unwrap(), before);
+    assert!(!sweep.join("report").exists(), "nothing written");
+    // Next to the runs is fine.
+    let beside = tmp.path().join("report");
+    run(&[
+        "report",
+        sweep.to_str().unwrap(),
+        "--out",
+        beside.to_str().unwrap(),
+    ]);
+    assert!(beside.join("report.md").is_file());
+}

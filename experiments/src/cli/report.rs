@@ -25,6 +25,8 @@ pub struct ReportArgs {
 
 /// Writes the report.
 pub fn report(args: &ReportArgs) -> Result<(), ExperimentError> {
+    let inputs: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
+    super::check_out_dir(&args.out, &inputs)?;
     let mut runs = Vec::new();
     for path in &args.paths {
         if !path.is_dir() {

@@ -165,6 +165,7 @@ impl StudyCommand {
                     .out
                     .clone()
                     .unwrap_or_else(|| PathBuf::from("results/refresh").join(&study.profile));
+                super::check_out_dir(&out, &[&study.root])?;
                 let runs = args
                     .runs
                     .as_ref()

@@ -48,6 +48,10 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
             "--target {bad}: a target training loss must be a positive, finite number"
         )));
     }
+    if let Some(out) = &args.out {
+        let inputs: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
+        super::check_out_dir(out, &inputs)?;
+    }
     let mut runs = Vec::new();
     let mut tally = Tally::default();
     for path in &args.paths {

@@ -88,6 +88,7 @@ pub(super) fn compare_report(args: &CompareReportArgs) -> Result<(), ExperimentE
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results/comparison").join(&study.profile));
+    super::super::check_out_dir(&out, &[&study.root])?;
     let mut command = format!(
         "experiments study compare-report {} --profile {}",
         args.config.display(),
