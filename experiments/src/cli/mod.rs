@@ -73,16 +73,6 @@ impl Cli {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_definition_is_consistent() {
-        super::Cli::command().debug_assert();
-    }
-}
-
 /// Refuses a report's `--out` directory that is one of the directories the command reads, or
 /// lies inside one: a report never writes into the runs it reads (a run's `summary.json` would
 /// be overwritten, and the report's own files would be read back as runs next time).
@@ -124,4 +114,14 @@ fn absolute(path: &Path) -> PathBuf {
         abs.push(name);
     }
     abs
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
 }
