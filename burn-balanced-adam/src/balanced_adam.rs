@@ -2,14 +2,16 @@
 
 use burn::config::Config;
 use burn::grad_clipping::GradientClippingConfig;
-use burn::optim::{LearningRate, ModuleOptimizer, Optimizer};
+use burn::optim::{LearningRate, Optimizer};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::config::{OptimizerConfig, config_builders};
+use crate::error::ConfigError;
 use crate::math::bias_correction;
+use crate::state::MomentState;
 use crate::step::{self, AdamScalars, Decay, Direction, StepImplementation};
 use crate::validate::{Validator, with_setters};
-use crate::{ConfigError, MomentState};
 
 /// How weight decay enters the step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -96,10 +98,16 @@ impl BalancedAdamConfig {
         check.non_negative("weight_decay", self.weight_decay)?;
         crate::validate::grad_clipping(&check, self.grad_clipping.as_ref())
     }
+}
 
-    /// The bare optimizer (for `ModuleOptimizer::with_group`), or the validation error.
-    pub fn try_build(&self) -> Result<BalancedAdam, ConfigError> {
-        self.validate()?;
+impl OptimizerConfig for BalancedAdamConfig {
+    type Optimizer = BalancedAdam;
+
+    fn check(&self) -> Result<(), ConfigError> {
+        self.validate()
+    }
+
+    fn build_unchecked(&self) -> BalancedAdam {
         let weight_decay = match self.weight_decay_mode {
             _ if self.weight_decay == 0.0 => WeightDecayMode::None,
             mode => mode,
@@ -110,40 +118,21 @@ impl BalancedAdamConfig {
             ?weight_decay,
             "balanced Adam built"
         );
-        Ok(BalancedAdam {
+        BalancedAdam {
             beta: self.beta,
             epsilon: self.epsilon,
             weight_decay: self.weight_decay,
             weight_decay_mode: weight_decay,
             implementation: self.implementation,
-        })
+        }
     }
 
-    /// The module optimizer to hand to Burn's `Learner`, or the validation error.
-    pub fn try_init(&self) -> Result<ModuleOptimizer, ConfigError> {
-        let optim = ModuleOptimizer::from(self.try_build()?);
-        Ok(crate::validate::with_clipping(
-            optim,
-            self.grad_clipping.as_ref(),
-        ))
-    }
-
-    /// Like [`try_build`](Self::try_build).
-    ///
-    /// # Panics
-    /// If the config is invalid; call [`try_build`](Self::try_build) to get the error instead.
-    pub fn build(&self) -> BalancedAdam {
-        self.try_build().unwrap_or_else(|err| panic!("{err}"))
-    }
-
-    /// Like [`try_init`](Self::try_init).
-    ///
-    /// # Panics
-    /// If the config is invalid; call [`try_init`](Self::try_init) to get the error instead.
-    pub fn init(&self) -> ModuleOptimizer {
-        self.try_init().unwrap_or_else(|err| panic!("{err}"))
+    fn clipping(&self) -> Option<&GradientClippingConfig> {
+        self.grad_clipping.as_ref()
     }
 }
+
+config_builders!(BalancedAdamConfig => BalancedAdam);
 
 /// Balanced Adam (β₁ = β₂ = β), built by [`BalancedAdamConfig`].
 ///

@@ -6,14 +6,16 @@
 
 use burn::config::Config;
 use burn::grad_clipping::GradientClippingConfig;
-use burn::optim::{LearningRate, ModuleOptimizer, Optimizer};
+use burn::optim::{LearningRate, Optimizer};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::config::{OptimizerConfig, config_builders};
+use crate::error::ConfigError;
 use crate::math::{bias_correction, inverse_weight};
+use crate::state::MomentState;
 use crate::step::{self, AdamScalars, Blend, Decay, Direction, StepImplementation};
-use crate::validate::{Validator, with_clipping, with_setters};
-use crate::{ConfigError, MomentState};
+use crate::validate::{Validator, with_setters};
 
 /// Configuration of [`DualAdam`]. Loads from TOML/JSON; missing keys take the defaults below,
 /// unknown keys are errors.
@@ -93,43 +95,33 @@ impl DualAdamConfig {
         check.non_negative("weight_decay", self.weight_decay)?;
         crate::validate::grad_clipping(&check, self.grad_clipping.as_ref())
     }
+}
 
-    /// The bare optimizer, or the validation error.
-    pub fn try_build(&self) -> Result<DualAdam, ConfigError> {
-        self.validate()?;
+impl OptimizerConfig for DualAdamConfig {
+    type Optimizer = DualAdam;
+
+    fn check(&self) -> Result<(), ConfigError> {
+        self.validate()
+    }
+
+    fn build_unchecked(&self) -> DualAdam {
         tracing::debug!(config = ?self, "DualAdam built");
-        Ok(DualAdam {
+        DualAdam {
             beta_1: self.beta_1,
             beta_2: self.beta_2,
             epsilon: self.epsilon,
             switch_rate: self.switch_rate,
             weight_decay: self.weight_decay,
             implementation: self.implementation,
-        })
+        }
     }
 
-    /// The module optimizer for Burn's `Learner`, or the validation error.
-    pub fn try_init(&self) -> Result<ModuleOptimizer, ConfigError> {
-        let optim = ModuleOptimizer::from(self.try_build()?);
-        Ok(with_clipping(optim, self.grad_clipping.as_ref()))
-    }
-
-    /// Like [`try_build`](Self::try_build).
-    ///
-    /// # Panics
-    /// If the config is invalid.
-    pub fn build(&self) -> DualAdam {
-        self.try_build().unwrap_or_else(|err| panic!("{err}"))
-    }
-
-    /// Like [`try_init`](Self::try_init).
-    ///
-    /// # Panics
-    /// If the config is invalid.
-    pub fn init(&self) -> ModuleOptimizer {
-        self.try_init().unwrap_or_else(|err| panic!("{err}"))
+    fn clipping(&self) -> Option<&GradientClippingConfig> {
+        self.grad_clipping.as_ref()
     }
 }
+
+config_builders!(DualAdamConfig => DualAdam);
 
 /// DualAdam: InvAdam blended into Adam as `r_t` decays, built by [`DualAdamConfig`].
 ///
@@ -297,35 +289,25 @@ impl InvAdamConfig {
                 ..err
             })
     }
+}
 
-    /// The bare optimizer, or the validation error.
-    pub fn try_build(&self) -> Result<InvAdam, ConfigError> {
-        self.validate()?;
-        DualAdamConfig::from(self.clone()).try_build().map(InvAdam)
+impl OptimizerConfig for InvAdamConfig {
+    type Optimizer = InvAdam;
+
+    fn check(&self) -> Result<(), ConfigError> {
+        self.validate()
     }
 
-    /// The module optimizer for Burn's `Learner`, or the validation error.
-    pub fn try_init(&self) -> Result<ModuleOptimizer, ConfigError> {
-        let optim = ModuleOptimizer::from(self.try_build()?);
-        Ok(with_clipping(optim, self.grad_clipping.as_ref()))
+    fn build_unchecked(&self) -> InvAdam {
+        InvAdam(DualAdamConfig::from(self.clone()).build_unchecked())
     }
 
-    /// Like [`try_build`](Self::try_build).
-    ///
-    /// # Panics
-    /// If the config is invalid.
-    pub fn build(&self) -> InvAdam {
-        self.try_build().unwrap_or_else(|err| panic!("{err}"))
-    }
-
-    /// Like [`try_init`](Self::try_init).
-    ///
-    /// # Panics
-    /// If the config is invalid.
-    pub fn init(&self) -> ModuleOptimizer {
-        self.try_init().unwrap_or_else(|err| panic!("{err}"))
+    fn clipping(&self) -> Option<&GradientClippingConfig> {
+        self.grad_clipping.as_ref()
     }
 }
+
+config_builders!(InvAdamConfig => InvAdam);
 
 /// InvAdam: `θ ← θ − η m̂ ⊙ (sqrt(v̂) + ε)`, built by [`InvAdamConfig`]. Identical to
 /// [`DualAdam`] with `switch_rate = 0`, which is how it is implemented.

@@ -3,14 +3,16 @@
 
 use burn::config::Config;
 use burn::grad_clipping::GradientClippingConfig;
-use burn::optim::{LearningRate, ModuleOptimizer, Optimizer};
+use burn::optim::{LearningRate, Optimizer};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::config::{OptimizerConfig, config_builders};
+use crate::error::ConfigError;
 use crate::math::fisher_decay;
+use crate::state::MomentState;
 use crate::step::{self, EpsilonRule, FAdamScalars, StepImplementation};
-use crate::validate::{Validator, with_clipping, with_setters};
-use crate::{ConfigError, MomentState};
+use crate::validate::{Validator, with_setters};
 
 /// How FAdam's ε adapts to the gradient scale `s = RMS(g)` of each tensor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -122,38 +124,28 @@ impl FAdamConfig {
         check.non_negative("epsilon_2", self.epsilon_2)?;
         crate::validate::grad_clipping(&check, self.grad_clipping.as_ref())
     }
+}
 
-    /// The bare optimizer, or the validation error.
-    pub fn try_build(&self) -> Result<FAdam, ConfigError> {
-        self.validate()?;
+impl OptimizerConfig for FAdamConfig {
+    type Optimizer = FAdam;
+
+    fn check(&self) -> Result<(), ConfigError> {
+        self.validate()
+    }
+
+    fn build_unchecked(&self) -> FAdam {
         tracing::debug!(config = ?self, "FAdam built");
-        Ok(FAdam {
+        FAdam {
             config: self.clone(),
-        })
+        }
     }
 
-    /// The module optimizer for Burn's `Learner`, or the validation error.
-    pub fn try_init(&self) -> Result<ModuleOptimizer, ConfigError> {
-        let optim = ModuleOptimizer::from(self.try_build()?);
-        Ok(with_clipping(optim, self.grad_clipping.as_ref()))
-    }
-
-    /// Like [`try_build`](Self::try_build).
-    ///
-    /// # Panics
-    /// If the config is invalid.
-    pub fn build(&self) -> FAdam {
-        self.try_build().unwrap_or_else(|err| panic!("{err}"))
-    }
-
-    /// Like [`try_init`](Self::try_init).
-    ///
-    /// # Panics
-    /// If the config is invalid.
-    pub fn init(&self) -> ModuleOptimizer {
-        self.try_init().unwrap_or_else(|err| panic!("{err}"))
+    fn clipping(&self) -> Option<&GradientClippingConfig> {
+        self.grad_clipping.as_ref()
     }
 }
+
+config_builders!(FAdamConfig => FAdam);
 
 /// FAdam, built by [`FAdamConfig`]. The state's `v` is the diagonal Fisher `f`.
 ///

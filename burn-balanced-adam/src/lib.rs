@@ -31,6 +31,7 @@
 #![warn(missing_docs)]
 
 mod balanced_adam;
+mod config;
 mod dual_adam;
 mod error;
 mod fadam;

@@ -10,7 +10,7 @@
 //! assert_eq!(snap_to_grid(target).unwrap(), 0.9);
 //! ```
 
-use crate::RefreshError;
+use crate::error::RefreshError;
 
 /// The refresh count the rule aims at, `R₀ = 1000`.
 pub const DEFAULT_R0: f64 = 1000.0;

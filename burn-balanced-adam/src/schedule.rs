@@ -7,7 +7,7 @@
 
 use burn::lr_scheduler::{LrScheduler, LrSchedulerRecord};
 
-use crate::ConfigError;
+use crate::error::ConfigError;
 use crate::validate::Validator;
 
 /// The learning rate of update `t` (1-based) of a warmup + cosine schedule.

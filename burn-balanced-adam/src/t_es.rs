@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::RefreshError;
+use crate::error::RefreshError;
 
 /// One evaluation of the validation loss, after `update` optimizer updates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

@@ -1,6 +1,6 @@
 //! Range checks shared by every optimizer config, so each field is checked once, one way.
 
-use crate::ConfigError;
+use crate::error::ConfigError;
 
 /// Checks hyper-parameters of one optimizer; each check names the field it rejects.
 pub(crate) struct Validator {
@@ -112,16 +112,5 @@ pub(crate) fn grad_clipping(
             check.positive("grad_clipping.Value", f64::from(*threshold))
         }
         Some(Clip::Norm(threshold)) => check.positive("grad_clipping.Norm", f64::from(*threshold)),
-    }
-}
-
-/// Adds Burn's gradient clipping to a module optimizer when configured.
-pub(crate) fn with_clipping(
-    optim: burn::optim::ModuleOptimizer,
-    clipping: Option<&burn::grad_clipping::GradientClippingConfig>,
-) -> burn::optim::ModuleOptimizer {
-    match clipping {
-        Some(config) => optim.with_grad_clipping(config.init()),
-        None => optim,
     }
 }

@@ -27,31 +27,61 @@ enum Match {
     Rounding,
 }
 
-fn assert_match(got: &[f32], want: &[f32], how: Match, what: &str) {
-    assert_eq!(got.len(), want.len(), "{what}: length");
-    let mut worst = (0.0f64, 0usize);
-    for (i, (&a, &b)) in got.iter().zip(want).enumerate() {
-        let ok = match how {
-            Match::Exact => a.to_bits() == b.to_bits(),
-            Match::Rounding => {
-                let (a, b) = (f64::from(a), f64::from(b));
-                (a - b).abs() <= 1e-5 * b.abs() + 1e-7
-            }
-        };
-        if !ok {
-            let err = (f64::from(a) - f64::from(b)).abs();
-            if err >= worst.0 {
-                worst = (err, i);
-            }
+/// Whether `a` (fused) and `b` (reference) agree: NaN on both sides counts as equal, NaN on one
+/// side never does (a comparison with NaN is false, so it must be asked for explicitly).
+fn agree(a: f32, b: f32, how: Match) -> bool {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => return true,
+        (true, false) | (false, true) => return false,
+        (false, false) => {}
+    }
+    match how {
+        Match::Exact => a.to_bits() == b.to_bits(),
+        Match::Rounding => {
+            let (a, b) = (f64::from(a), f64::from(b));
+            (a - b).abs() <= 1e-5 * b.abs() + 1e-7
         }
     }
-    assert!(
-        worst == (0.0, 0),
-        "{what} ({how:?}): element {} differs: fused {} vs reference {}",
-        worst.1,
-        got[worst.1],
-        want[worst.1]
-    );
+}
+
+/// The element where the two disagree worst (NaN against a number is the worst), if any.
+fn worst_mismatch(got: &[f32], want: &[f32], how: Match) -> Option<usize> {
+    let error = |i: usize| {
+        let err = (f64::from(got[i]) - f64::from(want[i])).abs();
+        if err.is_nan() { f64::INFINITY } else { err }
+    };
+    (0..got.len())
+        .filter(|&i| !agree(got[i], want[i], how))
+        .max_by(|&i, &j| error(i).total_cmp(&error(j)))
+}
+
+fn assert_match(got: &[f32], want: &[f32], how: Match, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: length");
+    if let Some(i) = worst_mismatch(got, want, how) {
+        panic!(
+            "{what} ({how:?}): element {i} differs: fused {} vs reference {}",
+            got[i], want[i]
+        );
+    }
+}
+
+#[test]
+fn a_nan_on_one_side_is_a_mismatch_and_on_both_sides_is_not() {
+    for how in [Match::Exact, Match::Rounding] {
+        assert_eq!(worst_mismatch(&[1.0, f32::NAN], &[1.0, 2.0], how), Some(1));
+        assert_eq!(worst_mismatch(&[1.0, 2.0], &[1.0, f32::NAN], how), Some(1));
+        // A NaN outranks a finite difference elsewhere.
+        assert_eq!(worst_mismatch(&[5.0, f32::NAN], &[1.0, 2.0], how), Some(1));
+        assert_eq!(
+            worst_mismatch(&[1.0, f32::NAN], &[1.0, f32::NAN], how),
+            None
+        );
+        assert_eq!(
+            worst_mismatch(&[f32::INFINITY], &[f32::INFINITY], how),
+            None
+        );
+        assert_eq!(worst_mismatch(&[f32::INFINITY], &[1.0], how), Some(0));
+    }
 }
 
 /// Gradient scale per step: mixed, with an all-zero step.
@@ -238,4 +268,21 @@ fn other_dtypes_fall_back_to_the_reference() {
     let (next, state) = FAdamConfig::new().build().step(0.1, theta, grad, None);
     assert_eq!(next.dtype(), burn::tensor::DType::F64);
     assert_eq!(state.expect("a state").time, 1);
+}
+
+/// The mutation this comparison must catch: a fused step that emits NaN at one element of θ.
+#[test]
+fn a_fused_step_that_emits_nan_fails_the_comparison() {
+    let (device, adam_match, _) = device_and_exactness(TestDevice::Flex).expect("Flex is built in");
+    let (fused, reference) = pair!(BalancedAdamConfig::new().with_beta(0.9));
+    let shape = [4, 5];
+    let theta = || tensor2(noise(20, 1, 1.0), shape, &device);
+    let grad = || tensor2(noise(20, 2, 1.0), shape, &device);
+    let (want, _) = reference.step(1e-2, theta(), grad(), None);
+    let (got, _) = fused.step(1e-2, theta(), grad(), None);
+    let (want, mut got) = (values(want), values(got));
+    assert_match(&got, &want, adam_match, "unmutated");
+    got[7] = f32::NAN;
+    let caught = std::panic::catch_unwind(|| assert_match(&got, &want, adam_match, "mutated"));
+    assert!(caught.is_err(), "a NaN from the fused path went unnoticed");
 }

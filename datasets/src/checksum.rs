@@ -6,7 +6,7 @@ use std::path::Path;
 use md5::{Digest, Md5};
 use sha2::Sha256;
 
-use crate::DataError;
+use crate::error::DataError;
 
 /// A pinned checksum of a file's bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::DataError;
+use crate::error::DataError;
 
 /// Bytes per record: the label and a 3×32×32 image.
 pub const RECORD_BYTES: usize = 1 + 3 * 32 * 32;

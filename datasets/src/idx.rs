@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::DataError;
+use crate::error::DataError;
 use crate::error::io;
 
 /// Images of one IDX file: `n` images of `rows × cols` bytes, row-major.

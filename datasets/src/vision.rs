@@ -8,9 +8,9 @@ use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::{Dataset, DatasetError};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
-use crate::DataError;
 use crate::catalog::DatasetName;
 use crate::cifar::CifarBatch;
+use crate::error::DataError;
 use crate::fetch::{dataset_dir, read_verified};
 use crate::idx::{IdxImages, check_counts, parse_images, parse_labels};
 use crate::split::{Subset, train_valid};

@@ -1,6 +1,8 @@
 //! Device names in configs (`flex`, `wgpu`, `wgpu:1`, `cuda`, `cuda:0`) → Burn devices.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::str::FromStr;
 use std::sync::{Mutex, OnceLock};
 
 use burn::tensor::Device;
@@ -8,7 +10,7 @@ use burn::tensor::Device;
 use crate::error::ExperimentError;
 
 /// The backends a config can name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Backend {
     /// Burn's pure-Rust CPU backend.
     Flex,
@@ -18,8 +20,63 @@ pub enum Backend {
     Cuda,
 }
 
+/// A device as a config names it, parsed when the config is read: `flex`, `wgpu`, `wgpu:N`,
+/// `cuda`, `cuda:N` (`cpu` is read as `flex`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DeviceName {
+    /// The backend.
+    pub backend: Backend,
+    /// Which of its devices (`None`: the default one).
+    pub index: Option<usize>,
+}
+
+impl DeviceName {
+    /// Burn's CPU backend.
+    pub const FLEX: DeviceName = DeviceName {
+        backend: Backend::Flex,
+        index: None,
+    };
+}
+
+impl FromStr for DeviceName {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        let (backend, index) = parse_device_name(name)?;
+        Ok(Self { backend, index })
+    }
+}
+
+impl fmt::Display for DeviceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let backend = match self.backend {
+            Backend::Flex => "flex",
+            Backend::Wgpu => "wgpu",
+            Backend::Cuda => "cuda",
+        };
+        match self.index {
+            Some(i) => write!(f, "{backend}:{i}"),
+            None => f.write_str(backend),
+        }
+    }
+}
+
+impl serde::Serialize for DeviceName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DeviceName {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse()
+            .map_err(|why| serde::de::Error::custom(format!("device {name:?}: {why}")))
+    }
+}
+
 /// Parses `backend` or `backend:index`.
-pub fn parse_device_name(name: &str) -> Result<(Backend, Option<usize>), String> {
+fn parse_device_name(name: &str) -> Result<(Backend, Option<usize>), String> {
     let (backend, index) = match name.split_once(':') {
         Some((backend, index)) => {
             let index = index
@@ -47,8 +104,8 @@ pub fn parse_device_name(name: &str) -> Result<(Backend, Option<usize>), String>
 
 /// Opens the device a config names. Devices are opened once per process (wgpu's adapter can be
 /// initialized only once) and reused by later runs of a sweep.
-pub fn open_device(name: &str) -> Result<Device, ExperimentError> {
-    static OPENED: OnceLock<Mutex<HashMap<String, Device>>> = OnceLock::new();
+pub fn open_device(name: &DeviceName) -> Result<Device, ExperimentError> {
+    static OPENED: OnceLock<Mutex<HashMap<DeviceName, Device>>> = OnceLock::new();
     let mut opened = OPENED
         .get_or_init(Default::default)
         .lock()
@@ -57,17 +114,17 @@ pub fn open_device(name: &str) -> Result<Device, ExperimentError> {
         return Ok(device.clone());
     }
     let device = open_new(name)?;
-    opened.insert(name.to_string(), device.clone());
+    opened.insert(*name, device.clone());
     Ok(device)
 }
 
-fn open_new(name: &str) -> Result<Device, ExperimentError> {
+fn open_new(name: &DeviceName) -> Result<Device, ExperimentError> {
     let fail = |why: String| ExperimentError::Device {
         device: name.to_string(),
         why,
     };
-    let (backend, index) = parse_device_name(name).map_err(fail)?;
-    match backend {
+    let index = name.index;
+    match name.backend {
         Backend::Flex => Ok(Device::flex()),
         Backend::Wgpu => {
             use burn::tensor::DeviceKind;

@@ -16,6 +16,7 @@ fn write_study(dir: &Path, extra: &str) -> PathBuf {
     let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
     let text = format!(
         r#"
+kind = "compare"
 name = "tiny-compare"
 artifact_dir = {artifacts:?}
 baseline = "adam"
@@ -125,7 +126,7 @@ fn search_then_seeds_then_report_from_the_export() {
     let tmp = tempfile::tempdir().unwrap();
     let study = write_study(tmp.path(), "");
     let study_arg = study.to_str().unwrap();
-    ok(&["study", "compare", study_arg, "--profile", "tiny"]);
+    ok(&["study", "run", study_arg, "--profile", "tiny"]);
     let root = tmp.path().join("runs/tiny-compare/tiny");
 
     for optimizer in OPTIMIZERS {
@@ -193,7 +194,7 @@ fn search_then_seeds_then_report_from_the_export() {
     let (from_export, from_tree) = (tmp.path().join("a"), tmp.path().join("b"));
     ok(&[
         "study",
-        "compare-report",
+        "report",
         study_arg,
         "--profile",
         "tiny",
@@ -204,7 +205,7 @@ fn search_then_seeds_then_report_from_the_export() {
     ]);
     ok(&[
         "study",
-        "compare-report",
+        "report",
         study_arg,
         "--profile",
         "tiny",

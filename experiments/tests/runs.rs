@@ -211,6 +211,33 @@ fn stop_after_then_resume_matches_and_resume_refuses_a_changed_config() {
     );
     assert_eq!(valid_losses(&whole), valid_losses(&part));
     assert_eq!(whole["test"], part["test"]);
+
+    // A damaged checkpoint (one flipped byte in the model) is reported, never resumed from: with
+    // no earlier good one, the run starts over and still reaches the uninterrupted result.
+    let _ = experiments(
+        &["run", config, "--stop-after", "20"],
+        tmp.path(),
+        &["name=\"damaged\""],
+    )
+    .output()
+    .unwrap();
+    let model = tmp.path().join("damaged/checkpoint/model-1.bpk");
+    let mut bytes = std::fs::read(&model).expect("the checkpoint of evaluation 1");
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(&model, bytes).unwrap();
+    let resumed = experiments(
+        &["run", config, "--resume"],
+        tmp.path(),
+        &["name=\"damaged\""],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(resumed.status.success(), "{stderr}");
+    assert!(stderr.contains("model-1.bpk: damaged"), "{stderr}");
+    let damaged = summary(&tmp.path().join("damaged"));
+    assert_eq!(valid_losses(&whole), valid_losses(&damaged));
 }
 
 #[test]
@@ -312,20 +339,28 @@ fn data_parallel_on_two_devices_matches_one_device() {
 
 #[test]
 fn a_diverging_run_stops_and_says_so() {
-    let tmp = tempfile::tempdir().unwrap();
-    let config = configs().join("quick-cnn.toml");
-    let out = experiments(
-        &["run", config.to_str().unwrap()],
-        tmp.path(),
-        &["schedule.lr=1e9"],
-    )
-    .output()
-    .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Diverged"));
-    let s = summary(&tmp.path().join("quick-cnn"));
-    assert_eq!(s["status"], "diverged");
-    assert!(s["message"].as_str().unwrap().contains("non-finite"));
+    // 1e9: the loss overflows; 1e6: it runs away (~1e33) but may stay finite. Both diverge.
+    for lr in ["1e9", "1e6"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = configs().join("quick-cnn.toml");
+        let out = experiments(
+            &["run", config.to_str().unwrap()],
+            tmp.path(),
+            &[&format!("schedule.lr={lr}")],
+        )
+        .output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "lr {lr}: {stderr}");
+        assert!(stderr.contains("Diverged"), "lr {lr}: {stderr}");
+        let s = summary(&tmp.path().join("quick-cnn"));
+        assert_eq!(s["status"], "diverged", "lr {lr}");
+        let message = s["message"].as_str().unwrap();
+        assert!(
+            message.contains("non-finite") || message.contains("diverged"),
+            "lr {lr}: {message}"
+        );
+    }
 }
 
 #[test]

@@ -17,6 +17,7 @@ fn write_study(dir: &Path, artifacts: &Path, pilot_beta: f64) -> PathBuf {
     let configs = configs().display().to_string();
     let text = format!(
         r#"
+kind = "refresh"
 name = "tiny-refresh"
 artifact_dir = {artifacts:?}
 r0 = 3.0
@@ -65,6 +66,18 @@ fn run(args: &[&str]) -> Output {
     out
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
 fn finished_runs(root: &Path) -> Vec<String> {
     let mut runs = Vec::new();
     for workload in ["cnn", "gpt"] {
@@ -93,7 +106,8 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
         write_study(tmp.path(), &machine_b, 0.9),
     );
     let (a, b) = (study_a.to_str().unwrap(), study_b.to_str().unwrap());
-    run(&["study", "refresh", a, "--profile", "tiny", "--shard", "1/2"]);
+    run(&["study", "run", a, "--profile", "tiny", "--shard", "1/2"]);
+    // The old spelling still works.
     run(&["study", "refresh", b, "--profile", "tiny", "--shard", "2/2"]);
     let root_a = machine_a.join("tiny-refresh/tiny");
     let root_b = machine_b.join("tiny-refresh/tiny");
@@ -115,6 +129,26 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
         assert!((1..=3).contains(&second), "{runs:?}");
     }
 
+    // A run that is not this study's (another study's config at one of its paths) is refused
+    // by name, and nothing of that source is copied.
+    let stray = tmp.path().join("stray");
+    let foreign = &runs_b[0];
+    copy_dir(&root_b.join(foreign), &stray.join(foreign));
+    let config = stray.join(foreign).join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, text.replacen("batch_size = ", "batch_size = 1", 1)).unwrap();
+    let refused = Command::new(BIN)
+        .args(["study", "merge", a, "--profile", "tiny", "--from"])
+        .arg(&stray)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(foreign.as_str()) && stderr.contains("batch_size"),
+        "{stderr}"
+    );
+    assert_eq!(finished_runs(&root_a), runs_a, "nothing copied");
     let merged = run(&[
         "study",
         "merge",
@@ -130,7 +164,7 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
     let all = finished_runs(&root_a);
     assert_eq!(all.len(), runs_a.len() + runs_b.len());
     // Everything is finished: running the whole study again trains nothing.
-    let again = run(&["study", "refresh", a, "--profile", "tiny"]);
+    let again = run(&["study", "run", a, "--profile", "tiny"]);
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert_eq!(
         stderr.matches("already complete").count(),
@@ -139,15 +173,25 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
     );
 
     let out = tmp.path().join("report");
+    let notes = tmp.path().join("notes.md");
+    std::fs::write(&notes, "\n## Reading\n\nOUR NOTES\n").unwrap();
     run(&[
         "study",
         "report",
         a,
         "--profile",
         "tiny",
+        "--notes",
+        notes.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
+    // One report writer: the refresh report has its offline page and takes notes too.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("OUR NOTES") && html.contains("<svg"),
+        "{html}"
+    );
     let summary: Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(
@@ -344,4 +388,68 @@ fn a_study_whose_pilot_is_not_on_the_grid_is_refused_before_training() {
         "{stderr}"
     );
     assert!(!tmp.path().join("runs").exists(), "nothing was written");
+}
+
+#[test]
+fn a_study_file_must_declare_its_kind_and_a_report_needs_finished_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let study = write_study(tmp.path(), &tmp.path().join("runs"), 0.9);
+    let text = std::fs::read_to_string(&study).unwrap();
+    let fail = |args: &[&str], expect: &[&str]| {
+        let out = Command::new(BIN).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        for e in expect {
+            assert!(stderr.contains(e), "{args:?}: {stderr}");
+        }
+    };
+    let file = study.to_str().unwrap();
+    // The kind is declared, never guessed.
+    std::fs::write(&study, text.replace("kind = \"refresh\"\n", "")).unwrap();
+    fail(
+        &["study", "plan", file, "--profile", "tiny"],
+        &["no `kind`"],
+    );
+    std::fs::write(
+        &study,
+        text.replace("kind = \"refresh\"", "kind = \"refrsh\""),
+    )
+    .unwrap();
+    fail(
+        &["study", "plan", file, "--profile", "tiny"],
+        &["refrsh", "\"compare\""],
+    );
+    std::fs::write(&study, &text).unwrap();
+    // An empty tree: the report says why and writes nothing.
+    let root = tmp.path().join("runs/tiny-refresh/tiny");
+    std::fs::create_dir_all(&root).unwrap();
+    let out = tmp.path().join("report");
+    let out_arg = out.to_str().unwrap();
+    fail(
+        &[
+            "study",
+            "report",
+            file,
+            "--profile",
+            "tiny",
+            "--out",
+            out_arg,
+        ],
+        &["no finished runs"],
+    );
+    assert!(!out.exists(), "nothing written");
+    // The plan of an untouched study trains nothing and counts nothing finished.
+    let plan = Command::new(BIN)
+        .args(["study", "plan", file, "--profile", "tiny", "--jobs", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&plan.stdout);
+    assert!(plan.status.success(), "{stdout}");
+    assert_eq!(stdout.matches("0 runs finished").count(), 2, "{stdout}");
+    assert!(stdout.contains("shard 1/2") && stdout.contains("shard 2/2"));
+    // `--jobs 0` is refused by clap, naming the flag, not a `--shard` nobody gave.
+    fail(
+        &["study", "run", file, "--profile", "tiny", "--jobs", "0"],
+        &["--jobs"],
+    );
 }

@@ -12,7 +12,7 @@ use burn_cubecl::tensor::CubeTensor;
 use cubecl::calculate_cube_count_elemwise;
 use cubecl::prelude::*;
 
-use super::{AdamScalars, Blend, Decay, Direction, FAdamScalars};
+use super::scalars::{AdamScalars, Blend, Decay, Direction, FAdamScalars};
 
 /// Comptime codes of the kernel variants.
 const DECAY_NONE: u32 = 0;

@@ -15,7 +15,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, DispatchDevice, backend_extension};
 use burn::tensor::{DType, Tensor};
 
-use super::{AdamScalars, FAdamScalars};
+use super::scalars::{AdamScalars, FAdamScalars};
 
 /// `(θ, m, v)` as backend primitives.
 type Triple<B> = (FloatTensor<B>, FloatTensor<B>, FloatTensor<B>);

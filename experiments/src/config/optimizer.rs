@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer};
 use burn_balanced_adam::t_es::TesEstimator;
@@ -44,6 +45,9 @@ pub struct BurnAdamSpec {
     pub epsilon: f64,
     /// Weight decay (coupled L2 for `adam`, decoupled for `adamw`).
     pub weight_decay: f64,
+    /// Burn's per-tensor gradient clipping (`{ Value = x }` or `{ Norm = x }`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_clipping: Option<GradientClippingConfig>,
 }
 
 impl Default for BurnAdamSpec {
@@ -53,6 +57,7 @@ impl Default for BurnAdamSpec {
             beta_2: 0.999,
             epsilon: 1e-8,
             weight_decay: 0.0,
+            grad_clipping: None,
         }
     }
 }
@@ -77,6 +82,9 @@ pub struct BalancedSpec {
     pub weight_decay: f64,
     /// `none`, `coupled` (L2) or `decoupled` (AdamW-style).
     pub weight_decay_mode: WeightDecayMode,
+    /// Burn's per-tensor gradient clipping (`{ Value = x }` or `{ Norm = x }`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grad_clipping: Option<GradientClippingConfig>,
     /// `auto` (the fused step where the backend has one) or `reference`. Written to a run's
     /// config only when not `auto`, so run directories from before the field still resume.
     #[serde(skip_serializing_if = "is_auto")]
@@ -99,6 +107,7 @@ impl Default for BalancedSpec {
             epsilon: base.epsilon,
             weight_decay: base.weight_decay,
             weight_decay_mode: base.weight_decay_mode,
+            grad_clipping: None,
             implementation: base.implementation,
         }
     }
@@ -112,8 +121,35 @@ impl BalancedSpec {
             .with_epsilon(self.epsilon)
             .with_weight_decay(self.weight_decay)
             .with_weight_decay_mode(self.weight_decay_mode)
+            .with_grad_clipping(self.grad_clipping.clone())
             .with_implementation(self.implementation)
     }
+
+    /// The refresh rule of a `beta = "refresh"` table (its numbers checked by `validate`), or
+    /// `None` for a fixed β.
+    pub fn refresh_rule(&self) -> Option<RefreshRule> {
+        (self.beta == BetaSetting::Refresh).then(|| RefreshRule {
+            r0: self.r0,
+            pilot_beta: self.pilot_beta,
+            snap_to_grid: self.snap_to_grid,
+            t_es: self.t_es.clone(),
+        })
+    }
+}
+
+/// The refresh rule, resolved from a `beta = "refresh"` table: train a pilot at `pilot_beta`,
+/// read T_ES off its validation trajectory, then train at β = 1 − `r0`/T_ES (snapped to the
+/// paper's grid unless `snap_to_grid` is off).
+#[derive(Debug, Clone)]
+pub struct RefreshRule {
+    /// The refresh count the rule aims at (> 0).
+    pub r0: f64,
+    /// β of the pilot, in [0, 1).
+    pub pilot_beta: f64,
+    /// Snap β to the paper's grid.
+    pub snap_to_grid: bool,
+    /// How T_ES is read off the pilot's trajectory.
+    pub t_es: TesEstimator,
 }
 
 /// Balanced Adam's β: a number, or the refresh rule.
@@ -185,6 +221,9 @@ impl OptimizerSpec {
         };
         match self {
             OptimizerSpec::Adam(spec) | OptimizerSpec::Adamw(spec) => {
+                if let Some(clip) = &spec.grad_clipping {
+                    check_clipping(clip)?;
+                }
                 for (key, value) in [("beta_1", spec.beta_1), ("beta_2", spec.beta_2)] {
                     if !(value.is_finite() && (0.0..1.0).contains(&value)) {
                         return Err(format!("`optimizer.{key}` = {value}: must be in [0, 1)"));
@@ -208,9 +247,12 @@ impl OptimizerSpec {
                 let beta = match spec.beta {
                     BetaSetting::Fixed(beta) => beta,
                     BetaSetting::Refresh => {
-                        refresh::beta_for_refresh(1e6, spec.r0).map_err(|_| {
-                            format!("`optimizer.r0` = {}: must be a finite number > 0", spec.r0)
-                        })?;
+                        if !(spec.r0.is_finite() && spec.r0 > 0.0) {
+                            return Err(format!(
+                                "`optimizer.r0` = {}: must be a finite number > 0",
+                                spec.r0
+                            ));
+                        }
                         spec.pilot_beta
                     }
                 };
@@ -235,15 +277,17 @@ impl OptimizerSpec {
         }
     }
 
-    /// The `ModuleOptimizer` for a run. Balanced Adam with the refresh rule needs its β
-    /// decided first: pass it as `beta`.
-    pub fn build(&self, beta: Option<f64>) -> ModuleOptimizer {
-        match self {
+    /// The `ModuleOptimizer` for a run. Balanced Adam with `beta = "refresh"` has no β until
+    /// its rule decides one from a pilot run ([`BalancedSpec::refresh_rule`]); building it
+    /// before is an error.
+    pub fn build(&self) -> Result<ModuleOptimizer, String> {
+        Ok(match self {
             OptimizerSpec::Adam(spec) => {
                 let mut config = AdamConfig::new()
                     .with_beta_1(spec.beta_1 as f32)
                     .with_beta_2(spec.beta_2 as f32)
-                    .with_epsilon(spec.epsilon as f32);
+                    .with_epsilon(spec.epsilon as f32)
+                    .with_grad_clipping(spec.grad_clipping.clone());
                 if spec.weight_decay > 0.0 {
                     config = config.with_weight_decay(Some(WeightDecayConfig {
                         penalty: spec.weight_decay as f32,
@@ -256,20 +300,24 @@ impl OptimizerSpec {
                 .with_beta_2(spec.beta_2 as f32)
                 .with_epsilon(spec.epsilon as f32)
                 .with_weight_decay(spec.weight_decay as f32)
+                .with_grad_clipping(spec.grad_clipping.clone())
                 .init(),
-            OptimizerSpec::BalancedAdam(spec) => {
-                let beta = match (spec.beta, beta) {
-                    (_, Some(beta)) | (BetaSetting::Fixed(beta), None) => beta,
-                    (BetaSetting::Refresh, None) => {
-                        unreachable!("the refresh rule decides β before the optimizer is built")
-                    }
-                };
-                spec.with_beta(beta).init()
-            }
-            OptimizerSpec::InvAdam(config) => config.init(),
-            OptimizerSpec::DualAdam(config) => config.init(),
-            OptimizerSpec::Fadam(config) => config.init(),
-        }
+            OptimizerSpec::BalancedAdam(spec) => match spec.beta {
+                BetaSetting::Fixed(beta) => {
+                    spec.with_beta(beta).try_init().map_err(|e| e.to_string())?
+                }
+                BetaSetting::Refresh => {
+                    return Err(
+                        "`optimizer.beta = \"refresh\"`: the rule decides β from a pilot \
+                                run first (`experiments run` trains the pilot, then the main run)"
+                            .into(),
+                    );
+                }
+            },
+            OptimizerSpec::InvAdam(config) => config.try_init().map_err(|e| e.to_string())?,
+            OptimizerSpec::DualAdam(config) => config.try_init().map_err(|e| e.to_string())?,
+            OptimizerSpec::Fadam(config) => config.try_init().map_err(|e| e.to_string())?,
+        })
     }
 
     /// The β a balanced-Adam run uses, or `None` for the other optimizers.
@@ -281,5 +329,20 @@ impl OptimizerSpec {
             }) => Some(*beta),
             _ => None,
         }
+    }
+}
+
+/// Burn's clipping thresholds must be finite and > 0.
+fn check_clipping(clip: &GradientClippingConfig) -> Result<(), String> {
+    let (key, threshold) = match clip {
+        GradientClippingConfig::Value(t) => ("Value", *t),
+        GradientClippingConfig::Norm(t) => ("Norm", *t),
+    };
+    if threshold.is_finite() && threshold > 0.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "`optimizer.grad_clipping.{key}` = {threshold}: must be a finite number > 0"
+        ))
     }
 }

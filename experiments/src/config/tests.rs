@@ -140,3 +140,85 @@ fn balanced_adam_takes_the_step_implementation_and_records_it_only_when_set() {
     let err = error_for("optimizer.implementation=fast");
     assert!(err.contains("`auto` or `reference`"), "{err}");
 }
+
+#[test]
+fn every_committed_run_config_reads_back_to_the_same_text() {
+    // A run resumes only if its config.toml is what the config serializes to: the typed config
+    // must read every recorded config and write it back byte for byte.
+    fn visit(dir: &Path, seen: &mut usize) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                visit(&path, seen);
+            } else if path.file_name().is_some_and(|n| n == "config.toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let config = ExperimentConfig::read_table(&path)
+                    .and_then(|t| ExperimentConfig::from_table(t, &path))
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert_eq!(config.to_toml(), text, "{}", path.display());
+                *seen += 1;
+            }
+        }
+    }
+    let mut seen = 0;
+    visit(&configs_dir().join("../results"), &mut seen);
+    assert!(seen >= 400, "only {seen} run configs");
+}
+
+#[test]
+fn every_optimizer_kind_takes_gradient_clipping() {
+    for kind in [
+        "adam",
+        "adamw",
+        "balanced_adam",
+        "inv_adam",
+        "dual_adam",
+        "fadam",
+    ] {
+        let mut table = quick_table();
+        let optimizer =
+            format!("optimizer={{ kind = \"{kind}\", grad_clipping = {{ Norm = 1.0 }} }}");
+        overrides::Override::parse(&optimizer)
+            .unwrap()
+            .apply(&mut table)
+            .unwrap();
+        let config = ExperimentConfig::from_table(table.clone(), Path::new("t"))
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        assert!(config.to_toml().contains("Norm = 1.0"), "{kind}: recorded");
+        config
+            .optimizer
+            .build()
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let bad = optimizer.replace("Norm = 1.0", "Norm = -1.0");
+        overrides::Override::parse(&bad)
+            .unwrap()
+            .apply(&mut table)
+            .unwrap();
+        let err = ExperimentConfig::from_table(table, Path::new("t"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("grad_clipping"), "{kind}: {err}");
+    }
+}
+
+#[test]
+fn the_refresh_rule_resolves_before_any_optimizer_is_built() {
+    let mut table = quick_table();
+    overrides::Override::parse("optimizer.beta=\"refresh\"")
+        .unwrap()
+        .apply(&mut table)
+        .unwrap();
+    let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
+    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
+        panic!("balanced_adam expected");
+    };
+    let rule = spec.refresh_rule().expect("beta = \"refresh\" is a rule");
+    assert_eq!((rule.r0, rule.pilot_beta), (spec.r0, spec.pilot_beta));
+    // No β yet: building is an error that says why, not a panic.
+    let err = config.optimizer.build().err().expect("no β to build with");
+    assert!(err.contains("pilot"), "{err}");
+    assert!(
+        error_for("optimizer={ kind = \"balanced_adam\", beta = \"refresh\", r0 = -1.0 }")
+            .contains("optimizer.r0")
+    );
+}

@@ -6,7 +6,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d, Relu};
 use burn::tensor::{Device, Tensor};
 
-use super::{ImageClassifier, image_classifier_steps};
+use super::classifier::{ImageClassifier, image_classifier_steps};
 use crate::config::CnnConfig;
 
 /// conv(w) → conv(w) → pool → conv(2w) → pool → linear(hidden) → dropout → linear(classes).

@@ -96,7 +96,7 @@ impl TrainStep for Gpt {
     type Output = SequenceOutput;
     fn step(&self, item: Weighted<TokenBatch>) -> TrainOutput<SequenceOutput> {
         let output = self.sequence_output(item.batch);
-        let grads = crate::model::weighted(output.loss.clone(), item.weight).backward();
+        let grads = crate::model::classifier::weighted(output.loss.clone(), item.weight).backward();
         TrainOutput::new(self, grads, output)
     }
 }

@@ -9,7 +9,7 @@ use burn::nn::transformer::{
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use super::{ImageClassifier, image_classifier_steps};
+use super::classifier::{ImageClassifier, image_classifier_steps};
 use crate::config::VitConfig;
 
 /// ViT: patches → tokens (+ class token, + positions) → encoder → norm → head(class token).

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::RunView;
+use super::runs::RunView;
 use crate::artifacts::RunStatus;
 
 /// Mean, sample standard deviation and count of some values (the finite ones).

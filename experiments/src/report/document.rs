@@ -1,10 +1,11 @@
-//! `experiments report`: arms of run directories as `report.md`, a self-contained `report.html`
-//! (tables and inline SVG, no external files, opens offline), `curves.svg` and `summary.json`.
+//! `experiments report`: arms of run directories as a report bundle ([`super::bundle`]):
+//! `report.md`, a self-contained `report.html`, `curves.svg` and `summary.json`.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use super::arms::{Arm, Spread};
+use super::bundle::ReportBundle;
 use super::plot::plot_arm_curves;
 use crate::error::ExperimentError;
 
@@ -45,12 +46,6 @@ pub fn row(arm: &Arm) -> [String; 9] {
     ]
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// The Markdown report.
 pub fn markdown(title: &str, arms: &[Arm], command: &str) -> String {
     let mut md = format!(
@@ -68,55 +63,17 @@ pub fn markdown(title: &str, arms: &[Arm], command: &str) -> String {
     md
 }
 
-/// The HTML page, with the SVG inlined.
-pub fn html(title: &str, arms: &[Arm], command: &str, svg: &str) -> String {
-    let mut h = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>\
-         body{{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}\
-         table{{border-collapse:collapse;font-size:14px}}td,th{{border:1px solid #ccc;padding:4px 8px;text-align:right}}\
-         td:first-child,th:first-child{{text-align:left}}</style></head><body>\n<h1>{t}</h1>\n\
-         <p>Mean ± sample standard deviation over seeds. Regenerate with <code>{c}</code>.</p>\n<table>\n<tr>",
-        t = escape(title),
-        c = escape(command)
-    );
-    for c in COLUMNS {
-        let _ = write!(h, "<th>{}</th>", escape(c));
-    }
-    h.push_str("</tr>\n");
-    for arm in arms {
-        h.push_str("<tr>");
-        for cell in row(arm) {
-            let _ = write!(h, "<td>{}</td>", escape(&cell));
-        }
-        h.push_str("</tr>\n");
-    }
-    // The SVG file starts with its own `<svg` element (no XML prolog), so it inlines as is.
-    let _ = write!(
-        h,
-        "</table>\n<h2>Validation curves</h2>\n{svg}\n</body></html>\n"
-    );
-    h
-}
-
-/// Writes `summary.json`, `curves.svg`, `report.md` and `report.html` into `out`.
+/// Writes the report bundle (`summary.json`, `curves.svg`, `report.md`, `report.html`) into
+/// `out`.
 pub fn write_report(
     title: &str,
     arms: &[Arm],
     out: &Path,
     command: &str,
 ) -> Result<(), ExperimentError> {
-    std::fs::create_dir_all(out).map_err(ExperimentError::io(out))?;
-    let json = serde_json::to_string_pretty(arms).expect("arms serialize");
-    crate::artifacts::write_atomic(&out.join("summary.json"), json.as_bytes())?;
-    let svg_path = out.join("curves.svg");
-    plot_arm_curves(arms, &svg_path)?;
-    let svg = std::fs::read_to_string(&svg_path).map_err(ExperimentError::io(&svg_path))?;
-    crate::artifacts::write_atomic(
-        &out.join("report.md"),
-        markdown(title, arms, command).as_bytes(),
-    )?;
-    crate::artifacts::write_atomic(
-        &out.join("report.html"),
-        html(title, arms, command, &svg).as_bytes(),
-    )
+    let mut bundle = ReportBundle::new(title, markdown(title, arms, command), &arms);
+    bundle
+        .figures
+        .push(("curves.svg".into(), plot_arm_curves(arms)?));
+    bundle.write(out).map(drop)
 }

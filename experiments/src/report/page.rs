@@ -1,8 +1,6 @@
 //! One self-contained HTML page from a Markdown report: the Markdown rendered (tables included)
 //! and every SVG image it shows inlined, so the page opens offline with no other file.
 
-use std::path::Path;
-
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
 use crate::error::ExperimentError;
@@ -12,23 +10,30 @@ line-height:1.4}table{border-collapse:collapse;font-size:13px;margin:1em 0}\
 td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}\
 td:first-child,th:first-child{text-align:left}code{background:#f4f4f4}svg{max-width:100%;height:auto}";
 
-/// Renders `markdown` into a whole HTML page titled `title`. An image `![alt](file.svg)` becomes
-/// the SVG file's markup, read from `dir`; any other image is an error (the page must not point
-/// at files), and so is a link.
-pub fn html_page(title: &str, markdown: &str, dir: &Path) -> Result<String, ExperimentError> {
+/// Renders `markdown` into a whole HTML page titled `title`. An image `![alt](name.svg)` becomes
+/// the SVG markup `figure(name)` gives; any other image, or one it does not have, is an error
+/// (the page must not point at files), and so is a link.
+pub fn html_page<'a>(
+    title: &str,
+    markdown: &str,
+    figure: impl Fn(&str) -> Option<&'a str>,
+) -> Result<String, ExperimentError> {
     let mut events = Vec::new();
     let mut in_image = false;
     for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
         match event {
             Event::Start(Tag::Image { dest_url, .. }) => {
-                let path = dir.join(dest_url.as_ref());
-                if path.extension().is_none_or(|e| e != "svg") {
+                let name = dest_url.as_ref();
+                if !name.ends_with(".svg") {
                     return Err(ExperimentError::Other(format!(
-                        "{}: only SVG images can be inlined",
-                        path.display()
+                        "{name}: only SVG images can be inlined"
                     )));
                 }
-                let svg = std::fs::read_to_string(&path).map_err(ExperimentError::io(&path))?;
+                let svg = figure(name).ok_or_else(|| {
+                    ExperimentError::Other(format!(
+                        "the report shows {name}, which it does not have"
+                    ))
+                })?;
                 // Plotters writes no XML prolog, so the file is one `<svg>` element.
                 events.push(Event::Html(format!("<figure>{svg}</figure>").into()));
                 in_image = true;
@@ -61,12 +66,11 @@ mod tests {
 
     #[test]
     fn images_are_inlined_and_links_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.svg"), "<svg id=\"x\"></svg>").unwrap();
+        let figures = |name: &str| (name == "a.svg").then_some("<svg id=\"x\"></svg>");
         let page = html_page(
             "T",
             "# T\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![curves](a.svg)\n",
-            dir.path(),
+            figures,
         )
         .unwrap();
         assert!(page.contains("<table>") && page.contains("<svg id=\"x\">"));
@@ -75,8 +79,8 @@ mod tests {
             !page.contains(">curves<"),
             "alt text replaced by the figure"
         );
-        assert!(html_page("T", "[x](http://example.com)", dir.path()).is_err());
-        assert!(html_page("T", "![p](b.png)", dir.path()).is_err());
-        assert!(html_page("T", "![p](missing.svg)", dir.path()).is_err());
+        assert!(html_page("T", "[x](http://example.com)", figures).is_err());
+        assert!(html_page("T", "![p](b.png)", figures).is_err());
+        assert!(html_page("T", "![p](missing.svg)", figures).is_err());
     }
 }

@@ -1,10 +1,8 @@
 //! Validation-loss curves of several runs in one SVG.
 
-use std::path::Path;
-
 use plotters::prelude::*;
 
-use super::RunView;
+use super::runs::RunView;
 use crate::error::ExperimentError;
 
 type LossChart<'a, 'b> = ChartContext<
@@ -52,8 +50,8 @@ fn finish<'a, 'b>(
     root.present().map_err(|e| e.to_string())
 }
 
-/// Plots validation loss against optimizer updates, one line per run, into an SVG file.
-pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), ExperimentError> {
+/// Plots validation loss against optimizer updates, one line per run: the SVG text.
+pub fn plot_validation_curves(runs: &[RunView]) -> Result<String, ExperimentError> {
     let finite = |v: f64| v.is_finite();
     let points: Vec<(String, Vec<(f64, f64)>)> = runs
         .iter()
@@ -80,9 +78,9 @@ pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), Exper
     let x_max = all.iter().map(|p| p.0).fold(1.0, f64::max);
     let y_min = all.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
     let y_max = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    let draw_err =
-        |err: String| ExperimentError::Other(format!("plotting {}: {err}", path.display()));
-    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    let draw_err = |err: String| ExperimentError::Other(format!("plotting the curves: {err}"));
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
     let mut chart =
         loss_chart(&root, "Validation loss", x_max, (y_min, y_max)).map_err(draw_err)?;
     for (i, (name, line)) in points.iter().enumerate() {
@@ -98,11 +96,13 @@ pub fn plot_validation_curves(runs: &[RunView], path: &Path) -> Result<(), Exper
             .draw_series(line.iter().map(|&p| Circle::new(p, 3, color.filled())))
             .map_err(|e| draw_err(e.to_string()))?;
     }
-    finish(chart, &root).map_err(draw_err)
+    finish(chart, &root).map_err(draw_err)?;
+    drop(root);
+    Ok(svg)
 }
 
-/// Plots each arm's mean validation loss over seeds, with its min–max band, into an SVG file.
-pub fn plot_arm_curves(arms: &[super::arms::Arm], path: &Path) -> Result<(), ExperimentError> {
+/// Plots each arm's mean validation loss over seeds, with its min–max band: the SVG text.
+pub fn plot_arm_curves(arms: &[super::arms::Arm]) -> Result<String, ExperimentError> {
     let all: Vec<(u64, f64, f64, f64)> =
         arms.iter().flat_map(|a| a.curve.iter().copied()).collect();
     let finite: Vec<&(u64, f64, f64, f64)> = all
@@ -132,9 +132,9 @@ pub fn plot_arm_curves(arms: &[super::arms::Arm], path: &Path) -> Result<(), Exp
         } else {
             f64::INFINITY
         });
-    let draw_err =
-        |err: String| ExperimentError::Other(format!("plotting {}: {err}", path.display()));
-    let root = SVGBackend::new(path, (900, 560)).into_drawing_area();
+    let draw_err = |err: String| ExperimentError::Other(format!("plotting the curves: {err}"));
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
     let caption = "Validation loss: mean over seeds, band = min…max";
     let mut chart = loss_chart(&root, caption, x_max, (y_min, y_max)).map_err(draw_err)?;
     for (i, arm) in arms.iter().enumerate() {
@@ -164,5 +164,7 @@ pub fn plot_arm_curves(arms: &[super::arms::Arm], path: &Path) -> Result<(), Exp
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
             });
     }
-    finish(chart, &root).map_err(draw_err)
+    finish(chart, &root).map_err(draw_err)?;
+    drop(root);
+    Ok(svg)
 }

@@ -3,7 +3,78 @@
 use std::path::{Path, PathBuf};
 
 use crate::artifacts::{RunDir, RunStatus};
+use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
+use crate::study::runs::check_member;
+
+/// Checks every finished run under `source` against the study's `members` (relative directory
+/// and config, [`crate::study::Study::members`]): a run at a path the study does not have, or
+/// whose config is not the study's for that path, is refused by name (all of them listed), and
+/// nothing is copied.
+pub fn check_members(
+    source: &Path,
+    members: &[(PathBuf, ExperimentConfig)],
+) -> Result<(), ExperimentError> {
+    if !source.is_dir() {
+        return Err(ExperimentError::Other(format!(
+            "{}: no such directory (a study root: `<artifact_dir>/<name>/<profile>`)",
+            source.display()
+        )));
+    }
+    let mut finished = Vec::new();
+    finished_dirs(source, Path::new(""), &mut finished)?;
+    let mut refused = Vec::new();
+    for relative in finished {
+        let dir = source.join(&relative);
+        match members.iter().find(|(path, _)| *path == relative) {
+            None => refused.push(format!(
+                "{}: not a run of this study (no run of the study file has this path)",
+                dir.display()
+            )),
+            Some((_, config)) => {
+                if let Err(e) = check_member(&dir, config) {
+                    refused.push(e.to_string());
+                }
+            }
+        }
+    }
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(ExperimentError::Other(format!(
+            "{}: {} runs do not belong to this study, nothing was copied:\n  {}",
+            source.display(),
+            refused.len(),
+            refused.join("\n  ")
+        )))
+    }
+}
+
+/// The finished run directories under `source/relative` (relative to `source`).
+fn finished_dirs(
+    source: &Path,
+    relative: &Path,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), ExperimentError> {
+    let here = source.join(relative);
+    if let Some(done) = finished(&here) {
+        if done {
+            out.push(relative.to_path_buf());
+        }
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(&here).map_err(ExperimentError::io(&here))?;
+    let mut names: Vec<_> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.file_name())
+        .collect();
+    names.sort();
+    for name in names {
+        finished_dirs(source, &relative.join(name), out)?;
+    }
+    Ok(())
+}
 
 /// What a merge did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

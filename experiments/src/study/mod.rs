@@ -1,91 +1,153 @@
 //! Studies: many runs from one definition, split into shards that several processes or machines
 //! run, merged back into one tree of run directories, and analysed from those directories alone.
 //!
-//! The refresh study (`experiments study refresh`): [`definition`] → [`runner`] (the runs of a
-//! shard, resumable) → [`merge`] → [`analysis`] + [`report`] (tables, plots, summary JSON).
-//! The optimizer comparison ([`compare`]) reuses the shards, merge and export.
-//! The surge study's analysis ([`surge`]) fits the learning-rate/batch-size law to a grid of runs.
+//! Every kind is one [`Study`]: loaded from a study file that declares its `kind`, planned and
+//! run a shard at a time ([`shard`]), merged and exported ([`merge`]), and reported. The kinds:
+//! [`refresh`] (the refresh rule against a fixed-β grid) and [`compare`] (optimizers, each at its
+//! own searched rate). What every kind shares: [`workload`] (study-file pieces), [`runs`] (the
+//! finished runs a study reads back), [`provenance`].
 
-pub mod analysis;
 pub mod compare;
-pub mod definition;
 pub mod merge;
 pub mod provenance;
-pub mod report;
-pub mod runner;
-pub mod surge;
+pub mod refresh;
+pub mod runs;
+pub mod shard;
+pub mod workload;
 
-use std::str::FromStr;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-/// A deterministic slice of a study: shard `index` of `count` (1-based, as written: `2/4`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    /// Which shard, 1 ≤ index ≤ count.
-    pub index: usize,
-    /// How many shards.
-    pub count: usize,
+use serde::Deserialize;
+
+pub use shard::Shard;
+
+use crate::config::ExperimentConfig;
+use crate::error::ExperimentError;
+use crate::train::RunOptions;
+use provenance::Invocation;
+
+/// The kinds of study, as a study file names them (`kind = "refresh"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StudyKind {
+    /// The refresh rule against a fixed-β grid ([`refresh`]).
+    Refresh,
+    /// Optimizers compared, each at its own searched rate ([`compare`]).
+    Compare,
 }
 
-impl Shard {
-    /// The whole study.
-    pub const ALL: Shard = Shard { index: 1, count: 1 };
-}
-
-impl FromStr for Shard {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        let bad = || format!("`{text}`: expected I/N with 1 ≤ I ≤ N, e.g. 2/4");
-        let (i, n) = text.split_once('/').ok_or_else(bad)?;
-        let (index, count): (usize, usize) = (
-            i.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
-        if index == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Self { index, count })
-    }
-}
-
-/// The shard (0-based) of each item: the costliest first, each to the least loaded shard so far
-/// (ties: the lower shard, then the earlier item). Deterministic, so every machine computes the
-/// same split from the same definition.
-pub fn assign_shards(costs: &[u64], count: usize) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..costs.len()).collect();
-    order.sort_by(|&a, &b| costs[b].cmp(&costs[a]).then(a.cmp(&b)));
-    let mut load = vec![0u64; count];
-    let mut shard_of = vec![0; costs.len()];
-    for item in order {
-        let shard = (0..count)
-            .min_by_key(|&s| (load[s], s))
-            .expect("at least one shard");
-        load[shard] += costs[item];
-        shard_of[item] = shard;
-    }
-    shard_of
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_parse_and_reject_bad_input() {
-        assert_eq!("2/4".parse::<Shard>(), Ok(Shard { index: 2, count: 4 }));
-        for bad in ["0/4", "5/4", "2", "a/b", "1/0"] {
-            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+impl StudyKind {
+    /// How a study file spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StudyKind::Refresh => "refresh",
+            StudyKind::Compare => "compare",
         }
     }
 
-    #[test]
-    fn assignment_balances_costs_and_covers_every_item_once() {
-        let costs = [16, 2, 4, 12, 8, 3, 6, 2];
-        let shard_of = assign_shards(&costs, 2);
-        let load = |s| -> u64 { (0..8).filter(|&i| shard_of[i] == s).map(|i| costs[i]).sum() };
-        assert_eq!(load(0) + load(1), costs.iter().sum::<u64>());
-        assert!(load(0).abs_diff(load(1)) <= 2, "{} vs {}", load(0), load(1));
-        assert_eq!(assign_shards(&costs, 2), shard_of, "deterministic");
-        assert_eq!(assign_shards(&costs, 1), vec![0; 8]);
+    /// Where its reports go by default: `<this>/<profile>`.
+    pub fn results_dir(self) -> &'static str {
+        match self {
+            StudyKind::Refresh => "results/refresh",
+            StudyKind::Compare => "results/comparison",
+        }
+    }
+}
+
+/// One study, whatever its kind: what the CLI's `study run | plan | report | merge | export` do.
+pub trait Study {
+    /// Its kind.
+    fn kind(&self) -> StudyKind;
+    /// Where its run directories are.
+    fn root(&self) -> &Path;
+    /// Reads the runs from `dir` instead (e.g. an export).
+    fn set_root(&mut self, dir: PathBuf);
+    /// One line per workload of `shard`: what it trains and how much of it is finished.
+    fn plan(&self, shard: Shard) -> Result<Vec<String>, ExperimentError>;
+    /// Trains every unfinished run of `shard`; returns the runs that did not finish.
+    fn run_shard(&self, shard: Shard, options: &RunOptions)
+    -> Result<Vec<String>, ExperimentError>;
+    /// Every run the study can make: its directory (relative to the root) and its config.
+    fn members(&self) -> Vec<(PathBuf, ExperimentConfig)>;
+    /// Analyses the runs and writes the report bundle to `out` (`notes`: Markdown appended
+    /// after the computed reading); returns a one-line account of what was reported.
+    fn report(&self, out: &Path, command: &str, notes: &str) -> Result<String, ExperimentError>;
+}
+
+/// The TOML of a study file of kind `kind`, less the `kind` key.
+pub fn read_study_file(path: &Path, kind: StudyKind) -> Result<toml::Table, ExperimentError> {
+    let (found, table) = read_kind(path)?;
+    if found != kind {
+        return Err(workload::invalid(
+            path,
+            format!(
+                "`kind = \"{}\"`, but a {} study was expected",
+                found.name(),
+                kind.name()
+            ),
+        ));
+    }
+    Ok(table)
+}
+
+fn read_kind(path: &Path) -> Result<(StudyKind, toml::Table), ExperimentError> {
+    let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| workload::invalid(path, e.to_string()))?;
+    let kind = table.remove("kind").ok_or_else(|| {
+        workload::invalid(
+            path,
+            "no `kind`: a study file starts with `kind = \"refresh\"` or `kind = \"compare\"`",
+        )
+    })?;
+    let kind = StudyKind::deserialize(kind).map_err(|e| {
+        workload::invalid(
+            path,
+            format!("`kind`: {e} (the kinds are \"refresh\" and \"compare\")"),
+        )
+    })?;
+    Ok((kind, table))
+}
+
+/// Loads the study file at `path`, of whatever kind it declares, for `profile`.
+pub fn load(path: &Path, profile: &str) -> Result<Box<dyn Study>, ExperimentError> {
+    Ok(match read_kind(path)?.0 {
+        StudyKind::Refresh => Box::new(refresh::definition::RefreshStudy::load(path, profile)?),
+        StudyKind::Compare => Box::new(compare::definition::CompareStudy::load(path, profile)?),
+    })
+}
+
+/// Runs one shard of `study` and appends the invocation's wall clock to
+/// `<root>/invocations.jsonl`; the runs that did not finish are an error naming them.
+pub fn train_and_record(study: &dyn Study, shard: Shard) -> Result<(), ExperimentError> {
+    let root = study.root();
+    std::fs::create_dir_all(root).map_err(ExperimentError::io(root))?;
+    let started = Instant::now();
+    let options = RunOptions {
+        no_tui: true,
+        ..RunOptions::default()
+    };
+    let failed = study.run_shard(shard, &options)?;
+    Invocation {
+        shard: format!("{}/{}", shard.index, shard.count),
+        started_unix_s: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+            .saturating_sub(started.elapsed().as_secs()),
+        elapsed_s: started.elapsed().as_secs_f64(),
+        interrupted: crate::interrupt::interrupted(),
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    }
+    .append(root)?;
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(ExperimentError::Other(format!(
+            "{} runs did not finish:\n  {}",
+            failed.len(),
+            failed.join("\n  ")
+        )))
     }
 }

@@ -1,4 +1,11 @@
-//! Stops a run whose training loss is not finite, with a message the run directory records.
+//! Stops a diverging run, with a message the run directory records: at the first NaN or infinite
+//! training loss, or when the loss stays far above where the run started although finite (a
+//! rate of 1e6 drives a loss to ~1e33 without ever overflowing).
+//!
+//! The finite criterion: the first step's loss (on the weights the run starts from, before any
+//! update of this process) is the baseline; [`RUNAWAY_STEPS`] consecutive steps above
+//! [`RUNAWAY_FACTOR`] × the baseline stop the run. A resumed run takes its baseline again where
+//! it resumes.
 
 use burn::tensor::{Tensor, TensorReadError};
 use burn::train::metric::{Adaptor, Metric, MetricMetadata, MetricName, SerializedEntry};
@@ -7,6 +14,48 @@ use std::sync::Arc;
 
 /// The reason given to the interrupter, so the run can tell divergence from other stops.
 pub const NON_FINITE_REASON: &str = "non-finite training loss";
+/// The reason for a finite runaway loss.
+pub const RUNAWAY_REASON: &str = "training loss diverged";
+/// How far above the baseline a step's loss must be to count towards divergence.
+pub const RUNAWAY_FACTOR: f64 = 100.0;
+/// Consecutive steps that far above the baseline that stop the run.
+pub const RUNAWAY_STEPS: usize = 20;
+
+/// Whether a stop reason is divergence (non-finite or runaway loss).
+pub fn is_divergence(reason: &str) -> bool {
+    reason.starts_with(NON_FINITE_REASON) || reason.starts_with(RUNAWAY_REASON)
+}
+
+/// The divergence criterion, apart from Burn's metric plumbing.
+#[derive(Debug, Clone, Default)]
+pub struct Divergence {
+    baseline: Option<f64>,
+    above: usize,
+}
+
+impl Divergence {
+    /// Takes one step's loss; the reason to stop, the first time the run diverges.
+    pub fn observe(&mut self, loss: f64) -> Option<String> {
+        if !loss.is_finite() {
+            return Some(format!("{NON_FINITE_REASON} ({loss})"));
+        }
+        let Some(base) = self.baseline else {
+            self.baseline = Some(loss);
+            return None;
+        };
+        if base > 0.0 && loss > RUNAWAY_FACTOR * base {
+            self.above += 1;
+        } else {
+            self.above = 0;
+        }
+        (self.above == RUNAWAY_STEPS).then(|| {
+            format!(
+                "{RUNAWAY_REASON}: {RUNAWAY_STEPS} consecutive steps above {RUNAWAY_FACTOR}× the \
+                 first step's loss ({base:.4}), the last {loss:.4e}"
+            )
+        })
+    }
+}
 
 /// The loss of a training step, as the guard reads it.
 pub struct GuardInput {
@@ -34,6 +83,7 @@ impl Adaptor<GuardInput> for SequenceOutput {
 pub struct NonFiniteGuard {
     interrupter: Interrupter,
     name: MetricName,
+    divergence: Divergence,
     tripped: bool,
 }
 
@@ -43,6 +93,7 @@ impl NonFiniteGuard {
         Self {
             interrupter,
             name: Arc::new("Loss finite".to_string()),
+            divergence: Divergence::default(),
             tripped: false,
         }
     }
@@ -57,13 +108,14 @@ impl Metric for NonFiniteGuard {
         metadata: &MetricMetadata,
     ) -> Result<SerializedEntry, TensorReadError> {
         let loss = input.loss.clone().mean().try_into_scalar::<f64>()?;
-        if !loss.is_finite() && !self.tripped {
+        if !self.tripped
+            && let Some(reason) = self.divergence.observe(loss)
+        {
             self.tripped = true;
             let at = metadata.iteration.map_or(String::new(), |i| {
                 format!(" at iteration {i} of this evaluation interval")
             });
-            self.interrupter
-                .stop(Some(&format!("{NON_FINITE_REASON} ({loss}){at}")));
+            self.interrupter.stop(Some(&format!("{reason}{at}")));
         }
         let text = if self.tripped { "no" } else { "yes" };
         Ok(SerializedEntry {
@@ -84,5 +136,41 @@ impl Metric for NonFiniteGuard {
 
     fn name(&self) -> MetricName {
         self.name.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runaway_finite_loss_stops_the_run_and_a_spike_does_not() {
+        let mut d = Divergence::default();
+        assert_eq!(d.observe(2.0), None);
+        // A spike that recovers is training, not divergence.
+        for _ in 0..RUNAWAY_STEPS - 1 {
+            assert_eq!(d.observe(1e6), None);
+        }
+        assert_eq!(d.observe(1.5), None);
+        for _ in 0..RUNAWAY_STEPS - 1 {
+            assert_eq!(d.observe(1e33), None);
+        }
+        let reason = d.observe(1e33).expect("the 20th step in a row stops it");
+        assert!(
+            is_divergence(&reason) && reason.starts_with(RUNAWAY_REASON),
+            "{reason}"
+        );
+        // Exactly at the factor is not above it.
+        let mut d = Divergence::default();
+        assert_eq!(d.observe(1.0), None);
+        (0..2 * RUNAWAY_STEPS).for_each(|_| assert_eq!(d.observe(RUNAWAY_FACTOR), None));
+    }
+
+    #[test]
+    fn a_non_finite_loss_stops_at_once() {
+        let mut d = Divergence::default();
+        let reason = d.observe(f64::NAN).unwrap();
+        assert!(reason.starts_with(NON_FINITE_REASON) && is_divergence(&reason));
+        assert!(!is_divergence("interrupted by Ctrl-C"));
     }
 }

@@ -4,32 +4,35 @@
 mod checkpoint;
 mod guard;
 mod launch;
+mod plan;
 pub mod refresh;
 mod renderer;
 mod summary;
 
 use std::io::IsTerminal;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use burn::data::dataloader::DataLoaderBuilder;
 use burn::data::dataloader::batcher::Batcher;
 use burn::data::dataset::Dataset;
 use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
+use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use burn::train::renderer::{MetricsRenderer, default_renderer};
 use burn::train::{InferenceStep, Interrupter, TrainStep};
 use burn_balanced_adam::schedule::WarmupCosine;
 
 use crate::artifacts::{RunDir, RunStatus, RunSummary};
-use crate::config::{ExperimentConfig, ModelConfig, ScheduleConfig};
+use crate::config::{ExperimentConfig, ModelConfig, RunLength, ScheduleConfig};
 use crate::data::{Workload, prepare};
 use crate::device::open_device;
 use crate::error::ExperimentError;
 use crate::loader::{ChunkLoader, StreamSpec};
 use crate::model::{Cnn, Gpt, Vit};
-pub use checkpoint::latest_complete;
+pub use checkpoint::latest_good;
 use launch::{Launch, Launched, Trainable, launch};
+use plan::Plan;
 use renderer::QuietRenderer;
 use summary::{summarize, write_trajectory_csv};
 
@@ -44,15 +47,11 @@ pub struct RunOptions {
     pub no_tui: bool,
 }
 
-/// The interrupter of the run in progress, for the Ctrl-C handler.
-pub static ACTIVE_RUN: Mutex<Option<Interrupter>> = Mutex::new(None);
-
 /// The length of a run in updates.
 pub fn total_updates(config: &ExperimentConfig, train_len: usize) -> u64 {
-    match (config.training.updates, config.training.epochs) {
-        (Some(updates), _) => updates,
-        (None, Some(epochs)) => epochs * train_len.div_ceil(config.training.batch_size) as u64,
-        (None, None) => unreachable!("validated: one of updates/epochs is set"),
+    match config.training.length {
+        RunLength::Updates(updates) => updates,
+        RunLength::Epochs(epochs) => epochs * train_len.div_ceil(config.training.batch_size) as u64,
     }
 }
 
@@ -80,13 +79,25 @@ pub fn run_single(
         .iter()
         .map(|name| open_device(name))
         .collect::<Result<Vec<Device>, _>>()?;
-    let total = total_updates(config, workload.train_len());
+    let optimizer = config
+        .optimizer
+        .build()
+        .map_err(|message| ExperimentError::Other(format!("{label}: {message}")))?;
+    let train_len = workload.train_len();
+    if config.training.batch_size > train_len {
+        return Err(ExperimentError::Other(format!(
+            "{label}: `training.batch_size` = {} is larger than the training set ({train_len} \
+             examples of {}); use at most {train_len}",
+            config.training.batch_size, config.data.dataset
+        )));
+    }
+    let total = total_updates(config, train_len);
     let schedule = schedule(config, total)?;
     std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
     crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
     let every = config.training.eval_every.min(total);
     let resume_from = if options.resume {
-        latest_complete(&dir.checkpoint_dir())
+        latest_good(&dir.checkpoint_dir(), &|w| eprintln!("{label}: {w}"))
     } else {
         None
     };
@@ -106,6 +117,7 @@ pub fn run_single(
         devices: &devices,
         plan: &plan,
         options,
+        optimizer,
         schedule,
     };
     let (launched, parameters) = match (workload, &config.model) {
@@ -148,14 +160,6 @@ pub fn run_single(
     dir.write_json("summary.json", &summary)?;
     write_trajectory_csv(dir, &summary)?;
     Ok(summary)
-}
-
-/// Run length in updates and evaluations, and where to resume.
-struct Plan {
-    total: u64,
-    every: u64,
-    evaluations: usize,
-    resume_from: Option<usize>,
 }
 
 /// Checks that the run directory is new, or (with `--resume`) holds a run of this same config;
@@ -205,6 +209,7 @@ struct RunContext<'a> {
     devices: &'a [Device],
     plan: &'a Plan,
     options: &'a RunOptions,
+    optimizer: ModuleOptimizer,
     schedule: ModuleLrScheduler,
 }
 
@@ -230,11 +235,12 @@ where
         devices,
         plan,
         options,
+        optimizer,
         schedule,
     } = run;
     let parameters = model.num_params();
     let interrupter = Interrupter::new();
-    *ACTIVE_RUN.lock().expect("not poisoned") = Some(interrupter.clone());
+    crate::interrupt::set_active_run(Some(interrupter.clone()));
     let stop_at = options
         .stop_after
         .map(|updates| updates.div_ceil(plan.every).max(1));
@@ -271,7 +277,7 @@ where
             dir: dir.clone(),
             label: label.to_string(),
             devices: devices.to_vec(),
-            optimizer: config.optimizer.build(None),
+            optimizer,
             schedule,
             evaluations: plan.evaluations,
             resume_from: plan.resume_from,
@@ -280,7 +286,7 @@ where
             renderer,
         },
     );
-    *ACTIVE_RUN.lock().expect("not poisoned") = None;
+    crate::interrupt::set_active_run(None);
     (launched, parameters)
 }
 

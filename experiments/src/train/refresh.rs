@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{RunOptions, run_single};
 use crate::artifacts::{RunDir, RunStatus, RunSummary};
-use crate::config::{BalancedSpec, BetaSetting, ExperimentConfig, OptimizerSpec};
+use crate::config::{BalancedSpec, BetaSetting, ExperimentConfig, OptimizerSpec, RefreshRule};
 use crate::error::ExperimentError;
 
 /// The rule's decision.
@@ -73,9 +73,18 @@ pub fn pilot_t_es(pilot: &RunSummary, estimator: &TesEstimator) -> Option<TesEst
 
 /// The rule's decision for a pilot's T_ES: β = 1 − R₀/T_ES, snapped to the paper's grid unless
 /// the spec turns snapping off.
-pub fn decide(spec: &BalancedSpec, t_es: TesEstimate) -> Result<RefreshDecision, ExperimentError> {
+pub fn decide(rule: &RefreshRule, t_es: TesEstimate) -> Result<RefreshDecision, ExperimentError> {
+    let spec = rule;
     let rule = |err: burn_balanced_adam::RefreshError| ExperimentError::Other(err.to_string());
     let beta_target = beta_for_refresh(t_es.t_es as f64, spec.r0).map_err(rule)?;
+    if beta_target == 0.0 {
+        eprintln!(
+            "warning: R₀ = {} ≥ T_ES = {} updates, so β = 1 − R₀/T_ES ≤ 0 is clamped to 0 (no \
+             moment memory: sign-like Adam); lower `optimizer.r0` or train longer if that is not \
+             intended",
+            spec.r0, t_es.t_es
+        );
+    }
     let beta = if spec.snap_to_grid {
         snap_to_grid(beta_target).map_err(rule)?
     } else {
@@ -96,13 +105,14 @@ pub fn decide(spec: &BalancedSpec, t_es: TesEstimate) -> Result<RefreshDecision,
 pub fn run_refresh(
     config: &ExperimentConfig,
     spec: &BalancedSpec,
+    rule: &RefreshRule,
     dir: &RunDir,
     label: &str,
     options: &RunOptions,
 ) -> Result<RefreshSummary, ExperimentError> {
     std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
     let pilot_dir = RunDir::new(dir.path.join("pilot"));
-    let pilot_config = with_beta(config, spec, spec.pilot_beta);
+    let pilot_config = with_beta(config, spec, rule.pilot_beta);
     let pilot = run_single(
         &pilot_config,
         &pilot_dir,
@@ -119,11 +129,11 @@ pub fn run_refresh(
             ),
         });
     }
-    let t_es = pilot_t_es(&pilot, &spec.t_es).ok_or_else(|| ExperimentError::Training {
+    let t_es = pilot_t_es(&pilot, &rule.t_es).ok_or_else(|| ExperimentError::Training {
         dir: pilot_dir.path.clone(),
         message: "no T_ES: the pilot's validation trajectory has no finite loss".into(),
     })?;
-    let refresh = decide(spec, t_es)?;
+    let refresh = decide(rule, t_es)?;
     let beta = refresh.beta;
     eprintln!(
         "{label}: pilot T_ES = {} updates → β target {:.5}, β = {beta} (H = {:.1}, refresh count {:.0})",

@@ -4,13 +4,48 @@
 use burn::tensor::Device;
 use burn_balanced_adam::t_es::{TesEstimator, ValidationPoint};
 
+use super::guard;
 use super::launch::Launched;
-use super::{Plan, guard};
+use super::plan::Plan;
 use crate::artifacts::curve::{block_means, per_update_losses};
-use crate::artifacts::logs::{split_value, test_value};
+use crate::artifacts::logs::{epochs_logged, split_log, split_value, test_value};
 use crate::artifacts::{Evaluation, RunDir, RunStatus, RunSummary, TestResult, provenance};
 use crate::config::{ExperimentConfig, OptimizerSpec};
 use crate::error::ExperimentError;
+
+/// The validation trajectory from Burn's logs: one evaluation per `valid/epoch-N` directory,
+/// N = 1, 2, … without a gap. A value that is missing or malformed is an error naming the file,
+/// never a shorter trajectory; only a run that `stopped` early may lack its last evaluation's
+/// loss (it stopped during that evaluation).
+fn read_trajectory(
+    path: &std::path::Path,
+    plan: &Plan,
+    stopped: bool,
+) -> Result<Vec<Evaluation>, ExperimentError> {
+    let epochs = epochs_logged(path, "valid")?;
+    let mut trajectory = Vec::with_capacity(epochs);
+    for epoch in 1..=epochs {
+        let Some(valid_loss) = split_value(path, "valid", "Loss", epoch)? else {
+            if stopped && epoch == epochs {
+                break;
+            }
+            return Err(ExperimentError::RunDir {
+                dir: split_log(path, "valid", "Loss", epoch),
+                message: format!(
+                    "missing or empty, but the run logged {epochs} evaluations: its trajectory \
+                     would have a hole"
+                ),
+            });
+        };
+        trajectory.push(Evaluation {
+            update: (epoch as u64 * plan.every).min(plan.total),
+            valid_loss,
+            valid_accuracy: split_value(path, "valid", "Accuracy", epoch)?,
+            train_loss: split_value(path, "train", "Loss", epoch)?,
+        });
+    }
+    Ok(trajectory)
+}
 
 #[allow(clippy::too_many_arguments)]
 pub(super) fn summarize(
@@ -24,17 +59,8 @@ pub(super) fn summarize(
     devices: &[Device],
 ) -> Result<RunSummary, ExperimentError> {
     let path = &dir.path;
-    let trajectory: Vec<Evaluation> = (1..)
-        .map_while(|epoch| {
-            let valid_loss = split_value(path, "valid", "Loss", epoch)?;
-            Some(Evaluation {
-                update: (epoch as u64 * plan.every).min(plan.total),
-                valid_loss,
-                valid_accuracy: split_value(path, "valid", "Accuracy", epoch),
-                train_loss: split_value(path, "train", "Loss", epoch),
-            })
-        })
-        .collect();
+    let stopped = launched.error.is_some() || launched.interrupted.is_some();
+    let trajectory = read_trajectory(path, plan, stopped)?;
     let points: Vec<ValidationPoint> = trajectory
         .iter()
         .map(|e| ValidationPoint {
@@ -53,7 +79,7 @@ pub(super) fn summarize(
         .min_by(|a, b| a.loss.total_cmp(&b.loss));
     let (status, message) = match (&launched.error, &launched.interrupted) {
         (Some(error), _) => (RunStatus::Failed, Some(error.clone())),
-        (None, Some(reason)) if reason.starts_with(guard::NON_FINITE_REASON) => {
+        (None, Some(reason)) if guard::is_divergence(reason) => {
             (RunStatus::Diverged, Some(reason.clone()))
         }
         (None, Some(reason)) => (
@@ -64,15 +90,18 @@ pub(super) fn summarize(
         ),
         (None, None) => (RunStatus::Complete, None),
     };
-    let test = launched
-        .tested
-        .then(|| test_value(path, label, "Loss"))
-        .flatten()
-        .map(|loss| TestResult {
+    let test = match launched.tested {
+        true => test_value(path, label, "Loss")?,
+        false => None,
+    };
+    let test = match test {
+        Some(loss) => Some(TestResult {
             loss,
-            accuracy: test_value(path, label, "Accuracy"),
-            perplexity: test_value(path, label, "Perplexity"),
-        });
+            accuracy: test_value(path, label, "Accuracy")?,
+            perplexity: test_value(path, label, "Perplexity")?,
+        }),
+        None => None,
+    };
     let updates_done = trajectory.last().map_or(0, |e| e.update);
     // Only whole evaluation intervals: a diverged run's last, partial interval is left out.
     let train_curve = match config.training.train_loss_every {
@@ -87,7 +116,7 @@ pub(super) fn summarize(
         message,
         name: label.to_string(),
         model: config.model.kind().to_string(),
-        dataset: config.data.dataset.clone(),
+        dataset: config.data.dataset.to_string(),
         optimizer: config.optimizer.kind().to_string(),
         beta: config.optimizer.fixed_beta(),
         lr: config.schedule.peak_lr(),
@@ -107,7 +136,11 @@ pub(super) fn summarize(
         trajectory,
         train_curve,
         provenance: provenance(
-            config.device_names(),
+            config
+                .device_names()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             devices.iter().map(|d| format!("{d:?}")).collect(),
         ),
     })

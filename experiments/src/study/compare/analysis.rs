@@ -5,12 +5,13 @@
 use serde::Serialize;
 
 use super::definition::CompareStudy;
-use super::runner::{finished_run, read_decision, search};
+use super::runner::{read_decision, search};
 use crate::error::ExperimentError;
 use crate::report::RunView;
 use crate::report::arms::{Arm, Spread, arm};
 use crate::stats::{ALPHA, ClaimCheck, Interval, TTest, Verdict, holm};
 use crate::study::provenance::{Invocation, Tally};
+use crate::study::runs::finished_run;
 
 /// Per-seed differences `optimizer − baseline` of one metric, with an exact paired t-test.
 #[derive(Debug, Clone, Serialize)]
@@ -248,12 +249,10 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
         let mut lines = Vec::new();
         for (o, optimizer) in study.optimizers.iter().enumerate() {
             // Every finished run counts towards the provenance, pilots at other rates included.
-            let dir = study.root.join(&workload.name).join(&optimizer.name);
-            if dir.is_dir() {
-                for run in crate::report::find_runs(&dir)? {
-                    if let Some(s) = finished_run(&run)? {
-                        tally.add(&s);
-                    }
+            for (lr, seed) in study.run_points() {
+                let dir = study.run_dir(w, o, lr, seed);
+                if let Some(s) = finished_run(&dir, &study.run_config(w, o, lr, seed))? {
+                    tally.add(&s);
                 }
             }
             let (losses, chosen_lr) = search(study, w, o)?;
@@ -261,7 +260,7 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
             if let Some(lr) = chosen_lr {
                 for &seed in &study.seeds {
                     let dir = study.run_dir(w, o, lr, seed);
-                    if finished_run(&dir)?.is_some() {
+                    if finished_run(&dir, &study.run_config(w, o, lr, seed))?.is_some() {
                         runs.push(crate::report::load_run(&dir)?);
                     }
                 }

@@ -9,9 +9,13 @@ use serde::Deserialize;
 
 use crate::config::{BetaSetting, ExperimentConfig, OptimizerSpec};
 use crate::error::ExperimentError;
-use crate::study::definition::{WorkloadFile, check_names, invalid, resolve_config};
+use crate::study::workload::{
+    ProfileFile, WorkloadFile, check_names, check_seeds, default_artifact_dir, invalid,
+    resolve_config,
+};
+use crate::study::{StudyKind, read_study_file};
 
-/// The study file as written (`configs/study-compare.toml`).
+/// The study file as written (`configs/study-compare.toml`), less its `kind`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CompareFile {
@@ -25,23 +29,6 @@ struct CompareFile {
     profiles: BTreeMap<String, ProfileFile>,
     optimizers: Vec<OptimizerFile>,
     workloads: Vec<WorkloadFile>,
-}
-
-fn default_artifact_dir() -> PathBuf {
-    PathBuf::from("runs")
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProfileFile {
-    #[serde(default = "one")]
-    length_scale: f64,
-    lrs: Option<Vec<f64>>,
-    seeds: Option<Vec<u64>>,
-}
-
-fn one() -> f64 {
-    1.0
 }
 
 /// One optimizer as written.
@@ -81,7 +68,7 @@ pub struct CompareWorkload {
 impl CompareWorkload {
     /// Planned updates of each run.
     pub fn updates(&self) -> u64 {
-        self.configs[0].training.updates.unwrap_or(0)
+        self.configs[0].training.length.updates().unwrap_or(0)
     }
 }
 
@@ -111,22 +98,11 @@ pub struct CompareStudy {
 impl CompareStudy {
     /// Reads `path` and resolves it for `profile`; every run's config is validated.
     pub fn load(path: &Path, profile: &str) -> Result<Self, ExperimentError> {
-        let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
-        let file: CompareFile = toml::from_str(&text).map_err(|e| invalid(path, e.to_string()))?;
+        let table = read_study_file(path, StudyKind::Compare)?;
+        let file: CompareFile = table.try_into().map_err(|e| invalid(path, e.to_string()))?;
         let bad = |m: String| invalid(path, m);
-        let spec = file.profiles.get(profile).ok_or_else(|| {
-            let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-            bad(format!(
-                "no profile `{profile}`; the file has: {}",
-                known.join(", ")
-            ))
-        })?;
+        let spec = ProfileFile::select(&file.profiles, profile, "betas").map_err(bad)?;
         let scale = spec.length_scale;
-        if !(scale.is_finite() && scale > 0.0 && scale <= 1.0) {
-            return Err(bad(format!(
-                "`profiles.{profile}.length_scale` = {scale}: must be in (0, 1]"
-            )));
-        }
         let mut lrs = spec.lrs.clone().unwrap_or(file.lrs.clone());
         lrs.sort_by(f64::total_cmp);
         if lrs.is_empty() || !lrs.iter().all(|l| l.is_finite() && *l > 0.0) {
@@ -136,14 +112,7 @@ impl CompareStudy {
             return Err(bad(format!("`lrs` = {lrs:?}: a rate repeats")));
         }
         let seeds = spec.seeds.clone().unwrap_or(file.seeds.clone());
-        let mut distinct = seeds.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if seeds.is_empty() || distinct.len() != seeds.len() {
-            return Err(bad(format!(
-                "`seeds` = {seeds:?}: at least one, none repeated"
-            )));
-        }
+        check_seeds(&seeds).map_err(bad)?;
         check_names(file.optimizers.iter().map(|o| o.name.as_str()), "optimizer").map_err(bad)?;
         check_names(file.workloads.iter().map(|w| w.name.as_str()), "workload").map_err(bad)?;
         let index = |name: &str| file.optimizers.iter().position(|o| o.name == name);
@@ -226,6 +195,18 @@ impl CompareStudy {
         config
     }
 
+    /// Every (rate, seed) a run can have: the grid with the search seed and with each final
+    /// seed.
+    pub fn run_points(&self) -> Vec<(f64, u64)> {
+        let mut seeds = vec![self.search_seed];
+        seeds.extend(self.seeds.iter().filter(|&&s| s != self.search_seed));
+        let mut points = Vec::new();
+        for &lr in &self.lrs {
+            points.extend(seeds.iter().map(|&seed| (lr, seed)));
+        }
+        points
+    }
+
     /// The run directory of one run.
     pub fn run_dir(&self, w: usize, o: usize, lr: f64, seed: u64) -> PathBuf {
         self.root
@@ -276,7 +257,7 @@ fn optimizer_config(
         return Err(bad("`switch_fraction` is DualAdam's".into()));
     }
     if let Some(fraction) = o.switch_fraction {
-        let updates = base.training.updates.unwrap_or(1) as f64;
+        let updates = base.training.length.updates().unwrap_or(1) as f64;
         spec.insert(
             "switch_rate".into(),
             toml::Value::Float(1.0 / (fraction * updates)),
@@ -327,7 +308,7 @@ mod tests {
             .map(|w| {
                 (
                     w.configs[0].model.kind().into(),
-                    w.configs[0].data.dataset.clone(),
+                    w.configs[0].data.dataset.to_string(),
                 )
             })
             .collect();
@@ -345,7 +326,7 @@ mod tests {
             for (o, config) in study.optimizers.iter().zip(&w.configs) {
                 // Every run trains its whole length with the workload's schedule.
                 assert_eq!(config.training.patience, 0);
-                assert_eq!(config.training.updates, Some(w.updates()));
+                assert_eq!(config.training.length.updates(), Some(w.updates()));
                 if let OptimizerSpec::DualAdam(d) = &config.optimizer {
                     // The authors' blend: 12 500 of 78 200 updates.
                     let fraction = 1.0 / (d.switch_rate * w.updates() as f64);

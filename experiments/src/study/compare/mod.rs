@@ -1,11 +1,100 @@
-//! The optimizer comparison study (`experiments study compare`): every optimizer searches the
-//! same learning-rate grid on each workload, then runs its chosen rate with several seeds.
+//! The optimizer comparison (`kind = "compare"`): every optimizer searches the same
+//! learning-rate grid on each workload, then runs its chosen rate with several seeds.
 //!
 //! [`definition`] (study file) → [`runner`] (a shard's runs, resumable) → [`analysis`] (arms,
 //! paired differences from the baseline) → [`report`] (Markdown, offline HTML, curves, JSON).
-//! Sharding, merging and exporting are the refresh study's (`study merge | export`).
 
 pub mod analysis;
 pub mod definition;
 pub mod report;
 pub mod runner;
+
+use std::path::{Path, PathBuf};
+
+use definition::CompareStudy;
+
+use crate::config::ExperimentConfig;
+use crate::error::ExperimentError;
+use crate::study::{Shard, Study, StudyKind};
+use crate::train::RunOptions;
+
+impl Study for CompareStudy {
+    fn kind(&self) -> StudyKind {
+        StudyKind::Compare
+    }
+
+    fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn set_root(&mut self, dir: PathBuf) {
+        self.root = dir;
+    }
+
+    fn plan(&self, shard: Shard) -> Result<Vec<String>, ExperimentError> {
+        runner::shard_workloads(self, shard)
+            .into_iter()
+            .map(|w| {
+                let workload = &self.workloads[w];
+                let mut done = 0;
+                for o in 0..self.optimizers.len() {
+                    for (lr, seed) in self.run_points() {
+                        let dir = self.run_dir(w, o, lr, seed);
+                        let config = self.run_config(w, o, lr, seed);
+                        done += usize::from(
+                            crate::study::runs::finished_run(&dir, &config)?.is_some(),
+                        );
+                    }
+                }
+                Ok(format!(
+                    "{} ({} updates): {} optimizers × {} rates, then {} seeds: {done} runs finished",
+                    workload.name,
+                    workload.updates(),
+                    self.optimizers.len(),
+                    self.lrs.len(),
+                    self.seeds.len()
+                ))
+            })
+            .collect()
+    }
+
+    fn run_shard(
+        &self,
+        shard: Shard,
+        options: &RunOptions,
+    ) -> Result<Vec<String>, ExperimentError> {
+        runner::run_shard(self, shard, options)
+    }
+
+    fn members(&self) -> Vec<(PathBuf, ExperimentConfig)> {
+        let mut members = Vec::new();
+        for w in 0..self.workloads.len() {
+            for o in 0..self.optimizers.len() {
+                for (lr, seed) in self.run_points() {
+                    let dir = self.run_dir(w, o, lr, seed);
+                    let relative = dir.strip_prefix(&self.root).unwrap_or(&dir).to_path_buf();
+                    members.push((relative, self.run_config(w, o, lr, seed)));
+                }
+            }
+        }
+        members
+    }
+
+    fn report(&self, out: &Path, command: &str, notes: &str) -> Result<String, ExperimentError> {
+        let summary = analysis::summarize(self)?;
+        if summary.provenance.runs == 0 {
+            return Err(ExperimentError::Other(format!(
+                "{}: no finished runs of this study; train them with `experiments study run`, \
+                 or point --runs at an export",
+                self.root.display()
+            )));
+        }
+        let path = report::write_report(self, &summary, out, command, notes)?;
+        Ok(format!(
+            "{}: {} workloads, {} finished runs",
+            path.display(),
+            summary.workloads.len(),
+            summary.provenance.runs
+        ))
+    }
+}

@@ -10,8 +10,8 @@ use super::analysis::{CompareSummary, OptimizerLine, Paired, WorkloadLine};
 use super::definition::CompareStudy;
 use crate::error::ExperimentError;
 use crate::report::arms::{Arm, Spread};
+use crate::report::bundle::ReportBundle;
 use crate::report::document::{COLUMNS, row};
-use crate::report::page::html_page;
 use crate::report::plot_arm_curves;
 use crate::stats::{ALPHA, ClaimCheck, format_p};
 use crate::study::provenance::provenance_markdown;
@@ -210,7 +210,7 @@ fn reading(s: &CompareSummary) -> String {
     md
 }
 
-fn markdown(study: &CompareStudy, s: &CompareSummary, command: &str, notes: &str) -> String {
+fn markdown(s: &CompareSummary, command: &str) -> String {
     let mut md = format!(
         "# Optimizer comparison ({} profile)\n\n\
          Every optimizer searched the same learning-rate grid ({} rates: {}) with seed {} and kept \
@@ -235,18 +235,11 @@ fn markdown(study: &CompareStudy, s: &CompareSummary, command: &str, notes: &str
         workload_section(&mut md, s, w);
     }
     md.push_str(&reading(s));
-    md.push_str(notes);
-    md.push_str(&provenance_markdown(
-        &s.provenance,
-        &s.invocations,
-        &study.root,
-        "study compare",
-    ));
     md
 }
 
-/// Writes `summary.json`, the curves, `report.md` (with `notes`, Markdown, after the computed
-/// reading) and `report.html` into `out`; returns the Markdown report's path.
+/// Writes the report bundle (`summary.json`, the curves, `report.md` with `notes` before the
+/// provenance, `report.html`) into `out`; returns the path of `report.md`.
 pub fn write_report(
     study: &CompareStudy,
     s: &CompareSummary,
@@ -254,20 +247,17 @@ pub fn write_report(
     command: &str,
     notes: &str,
 ) -> Result<PathBuf, ExperimentError> {
-    std::fs::create_dir_all(out).map_err(ExperimentError::io(out))?;
-    let json = serde_json::to_string_pretty(s).expect("the summary serializes");
-    crate::artifacts::write_atomic(&out.join("summary.json"), json.as_bytes())?;
+    let title = format!("Optimizer comparison ({} profile)", s.profile);
+    let mut bundle = ReportBundle::new(title, markdown(s, command), s);
+    bundle.notes = notes.to_string();
+    bundle.provenance =
+        provenance_markdown(&s.provenance, &s.invocations, &study.root, "study run");
     for w in &s.workloads {
         let arms: Vec<Arm> = w.optimizers.iter().filter_map(|o| o.arm.clone()).collect();
         if !arms.is_empty() {
-            plot_arm_curves(&arms, &out.join(format!("curves-{}.svg", w.name)))?;
+            let svg = plot_arm_curves(&arms)?;
+            bundle.figures.push((format!("curves-{}.svg", w.name), svg));
         }
     }
-    let md = markdown(study, s, command, notes);
-    let path = out.join("report.md");
-    crate::artifacts::write_atomic(&path, md.as_bytes())?;
-    let title = format!("Optimizer comparison ({} profile)", s.profile);
-    let html = html_page(&title, &md, out)?;
-    crate::artifacts::write_atomic(&out.join("report.html"), html.as_bytes())?;
-    Ok(path)
+    bundle.write(out)
 }

@@ -11,7 +11,8 @@ use super::definition::{CompareStudy, CompareWorkload};
 use crate::artifacts::{RunDir, RunStatus, RunSummary, read_json};
 use crate::config::{BalancedSpec, OptimizerSpec};
 use crate::error::ExperimentError;
-use crate::study::{Shard, assign_shards};
+use crate::study::runs::finished_run;
+use crate::study::shard::{Shard, assign_shards};
 use crate::train::refresh::{RefreshDecision, decide, pilot_t_es, with_beta};
 use crate::train::{RunOptions, run_single};
 
@@ -29,16 +30,6 @@ pub fn shard_workloads(study: &CompareStudy, shard: Shard) -> Vec<usize> {
     (0..costs.len())
         .filter(|&w| shard_of[w] == shard.index - 1)
         .collect()
-}
-
-/// A finished run's summary (complete or diverged), if its directory has one.
-pub fn finished_run(dir: &Path) -> Result<Option<RunSummary>, ExperimentError> {
-    let run = RunDir::new(dir);
-    if !run.summary_path().is_file() {
-        return Ok(None);
-    }
-    let summary = run.read_summary()?;
-    Ok(matches!(summary.status, RunStatus::Complete | RunStatus::Diverged).then_some(summary))
 }
 
 /// The refresh decision recorded in a run directory, if any.
@@ -70,7 +61,8 @@ pub fn search(
         .iter()
         .map(|&lr| {
             let dir = study.run_dir(w, o, lr, study.search_seed);
-            Ok(finished_run(&dir)?.map(|s| search_score(&s)))
+            let config = study.run_config(w, o, lr, study.search_seed);
+            Ok(finished_run(&dir, &config)?.map(|s| search_score(&s)))
         })
         .collect::<Result<Vec<_>, ExperimentError>>()?;
     let chosen = losses
@@ -96,7 +88,7 @@ pub fn run_shard(
     for w in shard_workloads(study, shard) {
         for o in 0..study.optimizers.len() {
             for &lr in &study.lrs {
-                if crate::interrupted() {
+                if crate::interrupt::interrupted() {
                     return Ok(failed);
                 }
                 train(study, w, o, lr, study.search_seed, &options, &mut failed)?;
@@ -107,7 +99,7 @@ pub fn run_shard(
                 continue; // a search run failed: no final seeds without the whole grid
             };
             for &seed in &study.seeds {
-                if crate::interrupted() {
+                if crate::interrupt::interrupted() {
                     return Ok(failed);
                 }
                 train(study, w, o, lr, seed, &options, &mut failed)?;
@@ -137,17 +129,23 @@ fn train(
     if let Some(pilot) = study.optimizers[o].pilot {
         train(study, w, pilot, lr, seed, options, failed)?;
         let pilot_dir = study.run_dir(w, pilot, lr, seed);
-        let pilot = finished_run(&pilot_dir)?;
+        let pilot = finished_run(&pilot_dir, &study.run_config(w, pilot, lr, seed))?;
         let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
             failed.push(format!("{label}: a refresh arm must be balanced Adam"));
             return Ok(());
         };
         let spec: BalancedSpec = spec.clone();
-        let Some(t_es) = pilot.and_then(|p| pilot_t_es(&p, &spec.t_es)) else {
+        let Some(rule) = spec.refresh_rule() else {
+            failed.push(format!(
+                "{label}: a refresh arm must have beta = \"refresh\""
+            ));
+            return Ok(());
+        };
+        let Some(t_es) = pilot.and_then(|p| pilot_t_es(&p, &rule.t_es)) else {
             failed.push(format!("{label}: the pilot has no T_ES"));
             return Ok(());
         };
-        let decision = decide(&spec, t_es)?;
+        let decision = decide(&rule, t_es)?;
         config = with_beta(&config, &spec, decision.beta);
         decided = Some(decision);
     }

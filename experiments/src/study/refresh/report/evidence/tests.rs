@@ -1,4 +1,5 @@
 use super::*;
+use crate::study::refresh::report::verdicts::evidence;
 
 #[test]
 fn r0_range_inverts_the_snapping() {

@@ -5,8 +5,9 @@ use std::fmt::Write as _;
 
 use burn_balanced_adam::surge::{power_law_lr, surge_lr};
 
-use super::report::SurgeSummary;
-use super::{Shape, TargetFit};
+use super::claims::Shape;
+use super::fit::TargetFit;
+use super::summary::SurgeSummary;
 
 fn batches(list: &[f64]) -> String {
     if list.is_empty() {

@@ -1,11 +1,10 @@
 //! The refresh study's plots: L(β) per workload, and the rule's gap against R₀.
 
-use std::path::Path;
-
 use plotters::prelude::*;
 
-use super::StudySummary;
+use super::summary::StudySummary;
 use crate::error::ExperimentError;
+use crate::study::refresh::analysis::Aggregate;
 
 /// β on an axis where the paper's grid is evenly spaced: −log₁₀(1 − β).
 fn x_of(beta: f64) -> f64 {
@@ -16,17 +15,19 @@ fn beta_label(x: &f64) -> String {
     format!("{:.3}", 1.0 - 10f64.powf(-x))
 }
 
-fn err(path: &Path) -> impl Fn(String) -> ExperimentError + '_ {
-    move |e| ExperimentError::Other(format!("plotting {}: {e}", path.display()))
+fn err(what: &'static str) -> impl Fn(String) -> ExperimentError {
+    move |e| ExperimentError::Other(format!("plotting {what}: {e}"))
 }
 
 /// One panel per workload: L(β), the oracle (green), the rule's β (red) and the pilot β (grey).
-pub fn loss_vs_beta(summary: &StudySummary, path: &Path) -> Result<(), ExperimentError> {
-    let e = err(path);
+pub fn loss_vs_beta(summary: &StudySummary) -> Result<String, ExperimentError> {
+    let e = err("L(β)");
     let n = summary.workloads.len();
     let cols = n.clamp(1, 3);
     let rows = n.div_ceil(cols);
-    let root = SVGBackend::new(path, (420 * cols as u32, 300 * rows as u32)).into_drawing_area();
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, (420 * cols as u32, 300 * rows as u32))
+        .into_drawing_area();
     root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
     for (panel, w) in root
         .split_evenly((rows, cols))
@@ -89,19 +90,22 @@ pub fn loss_vs_beta(summary: &StudySummary, path: &Path) -> Result<(), Experimen
             }
         }
     }
-    root.present().map_err(|x| e(x.to_string()))
+    root.present().map_err(|x| e(x.to_string()))?;
+    drop(root);
+    Ok(svg)
 }
 
 /// Mean and max gap of the rule against R₀ (log scale), with R₀ = 1000 the paper's choice.
-pub fn gap_vs_r0(summary: &StudySummary, path: &Path) -> Result<(), ExperimentError> {
-    let e = err(path);
+pub fn gap_vs_r0(summary: &StudySummary) -> Result<Option<String>, ExperimentError> {
+    let e = err("the gap against R₀");
     let sweep = &summary.r0_sweep;
     if sweep.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let max_gap = sweep.iter().map(|(_, a)| a.max).fold(0.0, f64::max);
     let (r_lo, r_hi) = (sweep[0].0, sweep[sweep.len() - 1].0);
-    let root = SVGBackend::new(path, (720, 420)).into_drawing_area();
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, (720, 420)).into_drawing_area();
     root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
     let mut chart = ChartBuilder::on(&root)
         .caption("Refresh rule: gap to the oracle vs R₀", ("sans-serif", 20))
@@ -119,7 +123,7 @@ pub fn gap_vs_r0(summary: &StudySummary, path: &Path) -> Result<(), ExperimentEr
         .y_desc("gap %")
         .draw()
         .map_err(|x| e(x.to_string()))?;
-    type Value = fn(&super::Aggregate) -> f64;
+    type Value = fn(&Aggregate) -> f64;
     let lines: [(&str, RGBColor, Value); 2] =
         [("max gap", RED, |a| a.max), ("mean gap", BLUE, |a| a.mean)];
     for (name, color, value) in lines {
@@ -141,5 +145,8 @@ pub fn gap_vs_r0(summary: &StudySummary, path: &Path) -> Result<(), ExperimentEr
         .border_style(BLACK)
         .draw()
         .map_err(|x| e(x.to_string()))?;
-    root.present().map_err(|x| e(x.to_string()))
+    root.present().map_err(|x| e(x.to_string()))?;
+    drop(chart);
+    drop(root);
+    Ok(Some(svg))
 }

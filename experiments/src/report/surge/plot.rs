@@ -2,12 +2,10 @@
 //! learning rate), the fastest rate per batch size for each target loss with its near-tie set
 //! (a bar), and the fitted laws through them.
 
-use std::path::Path;
-
 use burn_balanced_adam::surge::{power_law_lr, surge_lr};
 use plotters::prelude::*;
 
-use super::{SurgeRun, TargetFit};
+use super::fit::{SurgeRun, TargetFit};
 use crate::error::ExperimentError;
 
 /// Spacing of sorted, distinct values (their median gap; 1 for a single value).
@@ -23,13 +21,9 @@ fn distinct(mut values: Vec<f64>) -> Vec<f64> {
     values
 }
 
-/// Writes the heat map (x: log₂ B, y: log₁₀ lr) with the optima and fits of every target.
-pub fn plot_surge(
-    runs: &[SurgeRun],
-    fits: &[TargetFit],
-    path: &Path,
-) -> Result<(), ExperimentError> {
-    let e = |x: String| ExperimentError::Other(format!("plotting {}: {x}", path.display()));
+/// The heat map (x: log₂ B, y: log₁₀ lr) with the optima and fits of every target.
+pub fn plot_surge(runs: &[SurgeRun], fits: &[TargetFit]) -> Result<String, ExperimentError> {
+    let e = |x: String| ExperimentError::Other(format!("plotting the surge map: {x}"));
     let xs = distinct(runs.iter().map(|r| r.batch.log2()).collect());
     let ys = distinct(runs.iter().map(|r| r.lr.log10()).collect());
     if xs.is_empty() || ys.is_empty() {
@@ -55,7 +49,8 @@ pub fn plot_surge(
     let losses: Vec<f64> = cell_loss.iter().filter_map(|c| c.2).collect();
     let lo = losses.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = losses.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let root = SVGBackend::new(path, (900, 600)).into_drawing_area();
+    let mut svg = String::new();
+    let root = SVGBackend::with_string(&mut svg, (900, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(|x| e(x.to_string()))?;
     let x_range = (xs[0] - dx / 2.0)..(xs[xs.len() - 1] + dx / 2.0);
     let y_range = (ys[0] - dy / 2.0)..(ys[ys.len() - 1] + dy / 2.0);
@@ -147,5 +142,8 @@ pub fn plot_surge(
         .border_style(BLACK)
         .draw()
         .map_err(|x| e(x.to_string()))?;
-    root.present().map_err(|x| e(x.to_string()))
+    root.present().map_err(|x| e(x.to_string()))?;
+    drop(chart);
+    drop(root);
+    Ok(svg)
 }

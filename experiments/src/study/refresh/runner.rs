@@ -9,9 +9,10 @@ use burn_balanced_adam::t_es::{TesEstimate, TesEstimator};
 
 use super::analysis::{WorkloadLosses, rule_beta, seed_adjusted_losses};
 use super::definition::{RefreshStudy, StudyWorkload};
-use super::{Shard, assign_shards};
 use crate::artifacts::{RunDir, RunStatus, RunSummary};
 use crate::error::ExperimentError;
+use crate::study::runs::finished_run;
+use crate::study::shard::{Shard, assign_shards};
 use crate::train::refresh::pilot_t_es;
 use crate::train::{RunOptions, run_single};
 
@@ -56,12 +57,9 @@ impl WorkloadRuns<'_> {
         for &beta in &study.betas {
             let mut finished = Vec::new();
             for &seed in &study.seeds {
-                let dir = RunDir::new(study.run_dir(&workload.name, beta, seed));
-                if !dir.summary_path().is_file() {
-                    continue;
-                }
-                let summary = dir.read_summary()?;
-                if matches!(summary.status, RunStatus::Complete | RunStatus::Diverged) {
+                let dir = study.run_dir(&workload.name, beta, seed);
+                let config = study.run_config(workload, beta, seed);
+                if let Some(summary) = finished_run(&dir, &config)? {
                     finished.push((seed, summary));
                 }
             }
@@ -177,7 +175,7 @@ pub fn run_shard(
     };
     for workload in shard_workloads(study, shard) {
         for &beta in &study.betas {
-            if crate::interrupted() {
+            if crate::interrupt::interrupted() {
                 return Ok(failed);
             }
             train(workload, beta, study.seeds[0])?;
@@ -188,7 +186,7 @@ pub fn run_shard(
         }
         for beta in runs.window(study) {
             for &seed in &study.seeds[1..] {
-                if crate::interrupted() {
+                if crate::interrupt::interrupted() {
                     return Ok(failed);
                 }
                 train(workload, beta, seed)?;

@@ -7,11 +7,15 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::config::overrides::Override;
-use crate::config::{BetaSetting, ExperimentConfig, OptimizerSpec, ScheduleConfig};
+use crate::config::{BetaSetting, ExperimentConfig, OptimizerSpec};
 use crate::error::ExperimentError;
+use crate::study::workload::{
+    ProfileFile, WorkloadFile, check_names, check_seeds, default_artifact_dir, invalid,
+    resolve_config,
+};
+use crate::study::{StudyKind, read_study_file};
 
-/// The study file as written (`configs/study-refresh.toml`).
+/// The study file as written (`configs/study-refresh.toml`), less its `kind`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct StudyFile {
@@ -34,44 +38,11 @@ struct StudyFile {
     workloads: Vec<WorkloadFile>,
 }
 
-fn default_artifact_dir() -> PathBuf {
-    PathBuf::from("runs")
-}
 fn default_window() -> usize {
     3
 }
 fn default_draws() -> usize {
     1000
-}
-
-/// A budget profile: what it changes from the study's settings.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ProfileFile {
-    /// Multiplies every run's updates, warmup and evaluation interval, and R₀ with them (so the
-    /// rule picks the same β for a proportionally shorter run).
-    #[serde(default = "one")]
-    length_scale: f64,
-    betas: Option<Vec<f64>>,
-    seeds: Option<Vec<u64>>,
-}
-
-fn one() -> f64 {
-    1.0
-}
-
-/// One workload as written: a base experiment config and dotted-key changes to it.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct WorkloadFile {
-    pub(super) name: String,
-    /// Path of the base config, relative to the study file.
-    pub(super) config: PathBuf,
-    #[serde(default)]
-    pub(super) set: toml::Table,
-    /// Relative seconds per update (measured), used only to balance shards.
-    #[serde(default = "one")]
-    pub(super) cost_per_update: f64,
 }
 
 /// A workload, resolved: the config every one of its runs starts from.
@@ -93,10 +64,7 @@ impl StudyWorkload {
 
     /// Planned updates of each run.
     pub fn updates(&self) -> u64 {
-        self.config
-            .training
-            .updates
-            .expect("validated: study runs set training.updates")
+        self.config.training.length.updates().unwrap_or(0)
     }
 }
 
@@ -133,32 +101,15 @@ pub struct RefreshStudy {
     pub workloads: Vec<StudyWorkload>,
 }
 
-pub(super) fn invalid(path: &Path, message: impl Into<String>) -> ExperimentError {
-    ExperimentError::Config {
-        path: path.to_path_buf(),
-        message: message.into(),
-    }
-}
-
 impl RefreshStudy {
-    /// Reads `path` and resolves it for `profile`; every workload's config is validated.
+    /// Reads `path` (a study file of kind `refresh`) and resolves it for `profile`; every
+    /// workload's config is validated.
     pub fn load(path: &Path, profile: &str) -> Result<Self, ExperimentError> {
-        let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
-        let file: StudyFile = toml::from_str(&text).map_err(|e| invalid(path, e.to_string()))?;
-        let spec = file.profiles.get(profile).ok_or_else(|| {
-            let known: Vec<&str> = file.profiles.keys().map(String::as_str).collect();
-            invalid(
-                path,
-                format!("no profile `{profile}`; the file has: {}", known.join(", ")),
-            )
-        })?;
+        let table = read_study_file(path, StudyKind::Refresh)?;
+        let file: StudyFile = table.try_into().map_err(|e| invalid(path, e.to_string()))?;
+        let spec =
+            ProfileFile::select(&file.profiles, profile, "lrs").map_err(|m| invalid(path, m))?;
         let scale = spec.length_scale;
-        if !(scale.is_finite() && scale > 0.0 && scale <= 1.0) {
-            return Err(invalid(
-                path,
-                format!("`profiles.{profile}.length_scale` = {scale}: must be in (0, 1]"),
-            ));
-        }
         let mut betas = spec.betas.clone().unwrap_or(file.betas.clone());
         betas.sort_by(f64::total_cmp);
         let seeds = spec.seeds.clone().unwrap_or(file.seeds.clone());
@@ -209,15 +160,7 @@ impl RefreshStudy {
                 self.pilot_beta
             ));
         }
-        if self.seeds.is_empty() {
-            return Err("`seeds`: at least one".into());
-        }
-        let mut distinct = self.seeds.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        if distinct.len() != self.seeds.len() {
-            return Err(format!("`seeds` = {:?}: a seed repeats", self.seeds));
-        }
+        check_seeds(&self.seeds)?;
         let positive = |v: f64| v.is_finite() && v > 0.0;
         if !(positive(self.r0) && self.r0_sweep.iter().all(|&r| positive(r))) {
             return Err("`r0` and `r0_sweep`: finite numbers > 0".into());
@@ -246,27 +189,6 @@ impl RefreshStudy {
     }
 }
 
-/// Checks that every name is a non-empty file name (a directory under the study root) and that
-/// none repeats; `what` names them in the message.
-pub(super) fn check_names<'a>(
-    names: impl IntoIterator<Item = &'a str>,
-    what: &str,
-) -> Result<(), String> {
-    let mut seen: Vec<&str> = Vec::new();
-    for name in names {
-        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
-            return Err(format!(
-                "{what} name {name:?}: must be a non-empty file name"
-            ));
-        }
-        if seen.contains(&name) {
-            return Err(format!("{what} `{name}` twice"));
-        }
-        seen.push(name);
-    }
-    Ok(())
-}
-
 /// Base config + overrides + length scaling, checked.
 fn resolve_workload(
     w: &WorkloadFile,
@@ -285,55 +207,12 @@ fn resolve_workload(
     })
 }
 
-/// A workload's config: the base file, the workload's overrides, the profile's length scale
-/// (updates, evaluation interval, warmup) and patience 0 (every run trains its whole length).
-pub(super) fn resolve_config(
-    w: &WorkloadFile,
-    config_path: &Path,
-    scale: f64,
-) -> Result<ExperimentConfig, ExperimentError> {
-    let mut table = ExperimentConfig::read_table(config_path)?;
-    for (key, value) in &w.set {
-        let change = Override {
-            key: key.clone(),
-            value: value.clone(),
-        };
-        change
-            .apply(&mut table)
-            .map_err(|m| invalid(config_path, format!("workload `{}`: {m}", w.name)))?;
-    }
-    let mut config = ExperimentConfig::from_table(table, config_path)?;
-    let bad = |m: String| invalid(config_path, format!("workload `{}`: {m}", w.name));
-    let Some(updates) = config.training.updates else {
-        return Err(bad(
-            "set `training.updates` (the study scales run lengths)".into()
-        ));
-    };
-    let scaled = |x: u64| ((x as f64 * scale).round() as u64).max(1);
-    config.name = w.name.clone();
-    config.training.updates = Some(scaled(updates));
-    config.training.eval_every = scaled(config.training.eval_every);
-    // Every grid run trains its whole length: L(β) is the minimum of the full trajectory.
-    config.training.patience = 0;
-    if let ScheduleConfig::WarmupCosine { warmup, .. } = &mut config.schedule {
-        *warmup = (*warmup as f64 * scale).round() as u64;
-    }
-    config.validate().map_err(bad)?;
-    if !(w.cost_per_update.is_finite() && w.cost_per_update > 0.0) {
-        return Err(bad(format!(
-            "`cost_per_update` = {}: must be > 0",
-            w.cost_per_update
-        )));
-    }
-    Ok(config)
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
-    use crate::study::analysis::rule_beta;
+    use crate::study::refresh::analysis::rule_beta;
 
     fn repo_study(profile: &str) -> RefreshStudy {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/study-refresh.toml");

@@ -1,29 +1,22 @@
-//! The refresh study's report, from its run directories alone: `summary.json` (every number),
-//! `report.md` (our table beside the paper's) and SVG plots.
-
-use std::path::{Path, PathBuf};
+//! The refresh study's summary (`summary.json`), computed from its run directories alone: L(β)
+//! per workload, the gap table, R₀ and T_ES-noise sensitivity, the evidence and provenance.
 
 use serde::Serialize;
 
-use super::analysis::{
+use crate::error::ExperimentError;
+use crate::study::refresh::analysis::{
     Aggregate, MethodRow, NoiseRow, WorkloadLosses, gap_table, noise_sensitivity, r0_sensitivity,
     rule_beta,
 };
-use super::definition::RefreshStudy;
-use super::runner::WorkloadRuns;
-use crate::error::ExperimentError;
+use crate::study::refresh::definition::RefreshStudy;
+use crate::study::refresh::runner::WorkloadRuns;
 
-mod evidence;
-mod markdown;
-mod plots;
-mod verdicts;
-
-use super::provenance::{Invocation, Tally};
-pub use evidence::Evidence;
-use markdown::markdown;
+use super::evidence::{self, Evidence};
+use super::verdicts;
+use crate::study::provenance::{Invocation, Tally};
 
 /// Seed of the T_ES-noise draws (fixed, so the report regenerates identically).
-const NOISE_SEED: u64 = 2024;
+pub(super) const NOISE_SEED: u64 = 2024;
 
 /// One workload's line of the report.
 #[derive(Debug, Clone, Serialize)]
@@ -118,7 +111,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
         workloads.push(WorkloadLine {
             name: workload.name.clone(),
             model: config.model.kind().into(),
-            dataset: config.data.dataset.clone(),
+            dataset: config.data.dataset.to_string(),
             updates: workload.updates(),
             batch_size: config.training.batch_size,
             parameters,
@@ -182,7 +175,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             .iter()
             .map(|w| (w.model.clone(), w.updates))
             .collect();
-        evidence::evidence(
+        verdicts::evidence(
             &losses,
             &runs,
             &meta,
@@ -208,23 +201,4 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
         provenance: tally,
         invocations: Invocation::read_all(&study.root)?,
     })
-}
-
-/// Writes `summary.json`, `report.md` and the plots into `out`; returns the report's path.
-pub fn write_report(
-    study: &RefreshStudy,
-    summary: &StudySummary,
-    out: &Path,
-    command: &str,
-) -> Result<PathBuf, ExperimentError> {
-    std::fs::create_dir_all(out).map_err(ExperimentError::io(out))?;
-    let json = serde_json::to_string_pretty(summary).expect("the summary serializes");
-    crate::artifacts::write_atomic(&out.join("summary.json"), json.as_bytes())?;
-    if !summary.workloads.is_empty() {
-        plots::loss_vs_beta(summary, &out.join("loss-vs-beta.svg"))?;
-        plots::gap_vs_r0(summary, &out.join("gap-vs-r0.svg"))?;
-    }
-    let path = out.join("report.md");
-    crate::artifacts::write_atomic(&path, markdown(study, summary, command).as_bytes())?;
-    Ok(path)
 }

@@ -7,11 +7,10 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::Serialize;
 
-use super::super::analysis::{WorkloadLosses, rule_beta};
-use super::verdicts;
 use crate::stats::{
-    ClaimCheck, Interval, TTest, Verdict, detectable_difference, holm, pooled_sd, t_quantile,
+    ClaimCheck, Interval, TTest, Verdict, detectable_difference, pooled_sd, t_quantile,
 };
+use crate::study::refresh::analysis::{WorkloadLosses, rule_beta};
 
 /// The paper's worst-case gaps (11 experiments): fixed β = 0.94377 and the rule at R₀ = 1000.
 pub const PAPER_MAX_GAP: (f64, f64) = (1.328, 0.885);
@@ -198,17 +197,17 @@ pub struct Evidence {
     pub trend: TrendCheck,
 }
 
-/// The evidence from the seed-adjusted `losses`, the raw `(seed, loss)` per grid point of each
-/// workload (`runs`), their models and lengths.
-pub fn evidence(
+/// Each workload's evidence from its seed-adjusted `losses`, its raw `(seed, loss)` per grid
+/// point (`runs`), its model and length.
+pub fn workload_evidence(
     losses: &[WorkloadLosses],
     runs: &[Vec<Vec<(u64, f64)>>],
     meta: &[(String, u64)],
     first_seed: u64,
     r0: f64,
     fixed_beta: f64,
-) -> Evidence {
-    let workloads: Vec<WorkloadEvidence> = losses
+) -> Vec<WorkloadEvidence> {
+    losses
         .iter()
         .zip(runs)
         .zip(meta)
@@ -257,35 +256,7 @@ pub fn evidence(
                 oracle_ties: ties,
             }
         })
-        .collect();
-    let all: Vec<usize> = (0..workloads.len()).collect();
-    let regime: Vec<usize> = all
-        .iter()
-        .copied()
-        .filter(|&i| workloads[i].in_regime)
-        .collect();
-    let mut paired = vec![
-        verdicts::paired_gaps(&workloads, &all, "all workloads"),
-        verdicts::paired_gaps(&workloads, &regime, "in the paper's T_ES range"),
-    ];
-    let ps: Vec<f64> = paired
-        .iter()
-        .map(|p| p.test.map_or(f64::NAN, |t| t.p))
-        .collect();
-    for (p, adjusted) in paired.iter_mut().zip(holm(&ps)) {
-        p.p_holm = p.test.map(|_| adjusted);
-    }
-    let mut claims = Vec::new();
-    for (subset, name) in [(&all, "all"), (&regime, "in regime")] {
-        claims.extend(verdicts::worst_case_claim(&workloads, subset, name));
-        claims.extend(verdicts::within_one_percent_claim(&workloads, subset, name));
-    }
-    Evidence {
-        trend: verdicts::trend(&workloads),
-        workloads,
-        paired,
-        claims,
-    }
+        .collect()
 }
 
 #[cfg(test)]

@@ -8,76 +8,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use burn_balanced_adam::surge::{power_law_lr, surge_lr};
-use serde::Serialize;
 
+use super::fit::{Optimum, SurgeRun, TargetFit};
+use super::plot::plot_surge;
 use super::sections::{claims_section, target_section};
-use super::{Optimum, Shape, SurgeClaims, SurgeRun, TargetFit, claims, plot_surge, shape};
+use super::summary::SurgeSummary;
 use crate::error::ExperimentError;
-use crate::report::page::html_page;
-use crate::study::provenance::Tally;
-
-/// What the report shows (`summary.json`).
-#[derive(Debug, Clone, Serialize)]
-pub struct SurgeSummary {
-    /// The report's title.
-    pub title: String,
-    /// Batch sizes of the grid, ascending.
-    pub batches: Vec<f64>,
-    /// Learning rates of the grid, ascending.
-    pub lrs: Vec<f64>,
-    /// Most seeds behind one (batch, lr) cell.
-    pub seeds: usize,
-    /// The seeds that ran, ascending.
-    pub seed_values: Vec<u64>,
-    /// Whether every run recorded the fine-resolution training loss (else the crossing times
-    /// come from per-evaluation means, at the evaluation grid's resolution).
-    pub fine: bool,
-    /// The fits, one per target, in the order given.
-    pub fits: Vec<TargetFit>,
-    /// What each target's near-tie sets resolve, aligned with `fits`.
-    pub shapes: Vec<Option<Shape>>,
-    /// The paper's claims with their verdicts.
-    pub claims: SurgeClaims,
-    /// Commits, devices, summed run time and count of the runs.
-    #[serde(flatten)]
-    pub provenance: Tally,
-}
-
-fn distinct(mut values: Vec<f64>) -> Vec<f64> {
-    values.sort_by(f64::total_cmp);
-    values.dedup();
-    values
-}
-
-impl SurgeSummary {
-    /// The summary of `runs` (with their run records' provenance) for the given fits.
-    pub fn new(title: &str, runs: &[SurgeRun], fits: Vec<TargetFit>, provenance: Tally) -> Self {
-        let seeds = runs
-            .iter()
-            .map(|r| {
-                runs.iter()
-                    .filter(|x| x.batch == r.batch && x.lr == r.lr)
-                    .count()
-            })
-            .max()
-            .unwrap_or(0);
-        let mut seed_values: Vec<u64> = runs.iter().map(|r| r.seed).collect();
-        seed_values.sort_unstable();
-        seed_values.dedup();
-        Self {
-            title: title.into(),
-            seed_values,
-            batches: distinct(runs.iter().map(|r| r.batch).collect()),
-            lrs: distinct(runs.iter().map(|r| r.lr).collect()),
-            seeds,
-            fine: runs.iter().all(|r| r.fine),
-            shapes: fits.iter().map(shape).collect(),
-            claims: claims(runs, &fits),
-            fits,
-            provenance: provenance.sorted(),
-        }
-    }
-}
+use crate::report::bundle::ReportBundle;
 
 /// RMS of log₁₀(predicted / measured lr*) over the optima, for eq. 13 and eq. 24 (the
 /// smaller, the better the law fits); `None` without a fit.
@@ -106,13 +43,13 @@ pub(super) fn peak(fit: &TargetFit) -> Option<&Optimum> {
         .max_by(|a, b| a.lr.total_cmp(&b.lr).then(b.batch.total_cmp(&a.batch)))
 }
 
-fn markdown(s: &SurgeSummary, command: &str, notes: &str) -> String {
+fn markdown(s: &SurgeSummary, command: &str) -> String {
     let method = if s.fine {
         format!(
             "Every run recorded its training loss at fine resolution (block means over ≤ 5 \
              updates); the analysis smooths it with a centred moving average over at least \
              {:.0} examples and interpolates where it first crosses each target",
-            super::SMOOTH_EXAMPLES
+            super::fit::SMOOTH_EXAMPLES
         )
     } else {
         "These runs recorded only the training loss averaged over each evaluation interval: a \
@@ -207,22 +144,24 @@ fn markdown(s: &SurgeSummary, command: &str, notes: &str) -> String {
     for (fit, shape) in s.fits.iter().zip(&s.shapes) {
         target_section(&mut md, s, fit, shape.as_ref());
     }
-    md.push_str(notes);
+    md
+}
+
+/// The provenance section.
+fn provenance(s: &SurgeSummary) -> String {
     let p = &s.provenance;
-    let _ = writeln!(
-        md,
+    format!(
         "\n## Provenance\n\n- runs: {}, {:.0} s of run time in total (summed over runs)\n\
-         - commits: {}\n- devices: {}",
+         - commits: {}\n- devices: {}\n",
         p.runs,
         p.total_run_time_s,
         p.commits.join(", "),
         p.devices.join("; ")
-    );
-    md
+    )
 }
 
-/// Writes `summary.json`, `surge.svg`, `report.md` (with `notes` appended before the
-/// provenance) and `report.html` into `out`; returns the Markdown report's path.
+/// Writes the report bundle (`summary.json`, `surge.svg`, `report.md` with `notes` before the
+/// provenance, `report.html`) into `out`; returns the path of `report.md`.
 pub fn write_report(
     runs: &[SurgeRun],
     summary: &SurgeSummary,
@@ -230,22 +169,21 @@ pub fn write_report(
     command: &str,
     notes: &str,
 ) -> Result<PathBuf, ExperimentError> {
-    std::fs::create_dir_all(out).map_err(ExperimentError::io(out))?;
-    let json = serde_json::to_string_pretty(summary).expect("the summary serializes");
-    crate::artifacts::write_atomic(&out.join("summary.json"), json.as_bytes())?;
-    plot_surge(runs, &summary.fits, &out.join("surge.svg"))?;
-    let md = markdown(summary, command, notes);
-    let path = out.join("report.md");
-    crate::artifacts::write_atomic(&path, md.as_bytes())?;
-    let html = html_page(&summary.title, &md, out)?;
-    crate::artifacts::write_atomic(&out.join("report.html"), html.as_bytes())?;
-    Ok(path)
+    let mut bundle = ReportBundle::new(summary.title.clone(), markdown(summary, command), summary);
+    bundle.notes = notes.to_string();
+    bundle.provenance = provenance(summary);
+    bundle
+        .figures
+        .push(("surge.svg".into(), plot_surge(runs, &summary.fits)?));
+    bundle.write(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::surge::claims::{claims, shape};
     use crate::stats::Verdict;
+    use crate::study::provenance::Tally;
 
     fn optimum(batch: f64, lr: f64, steps: f64, ties: Vec<f64>) -> Optimum {
         Optimum {
@@ -298,7 +236,6 @@ mod tests {
         let rising = markdown(
             &summary(vec![fit(0.6, 40.0), fit(1.0, 10.0), fit(0.8, 20.0)]),
             "c",
-            "",
         );
         assert!(rising.contains("1 → 0.8 → 0.6"), "{rising}");
         assert!(rising.contains("10.0 → 20.0 → 40.0: it rises at every step"));

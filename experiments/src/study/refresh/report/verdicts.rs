@@ -4,10 +4,15 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::evidence::{BOOTSTRAP_SEED, PAPER_MAX_GAP, PairedGaps, TrendCheck, WorkloadEvidence};
-use crate::stats::{
-    ClaimCheck, Interval, TTest, Verdict, bootstrap_interval, detectable_from_width, t_quantile,
+use super::evidence::{
+    BOOTSTRAP_SEED, Evidence, PAPER_MAX_GAP, PairedGaps, TrendCheck, WorkloadEvidence,
+    workload_evidence,
 };
+use crate::stats::{
+    ClaimCheck, Interval, TTest, Verdict, bootstrap_interval, detectable_from_width, holm,
+    t_quantile,
+};
+use crate::study::refresh::analysis::WorkloadLosses;
 
 pub(super) fn paired_gaps(ws: &[WorkloadEvidence], subset: &[usize], name: &str) -> PairedGaps {
     let diffs: Vec<f64> = subset
@@ -161,4 +166,46 @@ pub(super) fn trend(ws: &[WorkloadEvidence]) -> TrendCheck {
         _ => Verdict::Inconclusive,
     };
     TrendCheck { pairs, verdict }
+}
+
+/// The evidence from the seed-adjusted `losses`, the raw `(seed, loss)` per grid point of each
+/// workload (`runs`), their models and lengths: per workload ([`workload_evidence`]), the paired
+/// gaps with Holm's correction, the claims and the trend.
+pub(super) fn evidence(
+    losses: &[WorkloadLosses],
+    runs: &[Vec<Vec<(u64, f64)>>],
+    meta: &[(String, u64)],
+    first_seed: u64,
+    r0: f64,
+    fixed_beta: f64,
+) -> Evidence {
+    let workloads = workload_evidence(losses, runs, meta, first_seed, r0, fixed_beta);
+    let all: Vec<usize> = (0..workloads.len()).collect();
+    let regime: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|&i| workloads[i].in_regime)
+        .collect();
+    let mut paired = vec![
+        paired_gaps(&workloads, &all, "all workloads"),
+        paired_gaps(&workloads, &regime, "in the paper's T_ES range"),
+    ];
+    let ps: Vec<f64> = paired
+        .iter()
+        .map(|p| p.test.map_or(f64::NAN, |t| t.p))
+        .collect();
+    for (p, adjusted) in paired.iter_mut().zip(holm(&ps)) {
+        p.p_holm = p.test.map(|_| adjusted);
+    }
+    let mut claims = Vec::new();
+    for (subset, name) in [(&all, "all"), (&regime, "in regime")] {
+        claims.extend(worst_case_claim(&workloads, subset, name));
+        claims.extend(within_one_percent_claim(&workloads, subset, name));
+    }
+    Evidence {
+        trend: trend(&workloads),
+        workloads,
+        paired,
+        claims,
+    }
 }

@@ -3,10 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::super::analysis::MethodRow;
-use super::super::definition::RefreshStudy;
-use super::super::provenance::provenance_markdown;
-use super::{NOISE_SEED, StudySummary};
+use super::summary::{NOISE_SEED, StudySummary};
+use crate::study::refresh::analysis::MethodRow;
+use crate::study::refresh::definition::RefreshStudy;
 
 /// The paper's claims checked against our numbers, in words computed from the verdicts.
 fn reading(s: &StudySummary) -> String {
@@ -253,11 +252,5 @@ pub(super) fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) ->
             n.changed * 100.0
         );
     }
-    md.push_str(&provenance_markdown(
-        &s.provenance,
-        &s.invocations,
-        &study.root,
-        "study refresh",
-    ));
     md
 }

@@ -1,9 +1,6 @@
-//! The surge study's analysis: from runs over a batch-size × learning-rate grid (with seeds),
-//! the updates each run needs to reach a target training loss (interpolated on a smoothed
-//! fine-resolution curve), the optimal learning rate per batch size with its near-tie set (the
-//! rates not resolvably slower, given the seed noise), the library's fits
-//! (`burn_balanced_adam::surge`: B_noise by eq. 22, ε_max by eq. 23, the α = ½ law of eq. 24),
-//! and the shape the near-tie sets can resolve ([`shape`]).
+//! The surge grid's measurements and fits: the updates each run needs to reach a target
+//! training loss (interpolated on the smoothed fine curve), the optimal learning rate per batch
+//! size with its near-tie set, and the library's fits through those optima.
 
 use burn_balanced_adam::surge::{
     NoiseScaleFit, fit_eps_max, fit_noise_scale, fit_power_law_eps_max,
@@ -11,14 +8,6 @@ use burn_balanced_adam::surge::{
 use serde::Serialize;
 
 use crate::stats::{detectable_difference, pooled_sd, t_quantile};
-
-mod claims;
-mod plot;
-pub mod report;
-mod sections;
-
-pub use claims::{Shape, SurgeClaims, claims, shape};
-pub use plot::plot_surge;
 
 /// Examples a smoothing window of the fine training-loss curve spans (at least one block): 32
 /// updates at B = 4, one update from B = 128 on, so the window stays well inside the crossing
@@ -298,6 +287,3 @@ pub fn fit_optima(target: f64, optima: Vec<Optimum>) -> TargetFit {
     }
     fit
 }
-
-#[cfg(test)]
-mod tests;

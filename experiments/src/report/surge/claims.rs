@@ -6,7 +6,7 @@ use burn_balanced_adam::surge::surge_lr;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
-use super::{Cell, SurgeRun, TargetFit, cells, fit_optima, optima};
+use super::fit::{Cell, SurgeRun, TargetFit, cells, fit_optima, optima};
 use crate::stats::{Interval, RESAMPLES, Verdict, percentile_interval};
 
 /// Seed of the bootstrap over seeds (fixed, so reports regenerate identically).

@@ -1,0 +1,116 @@
+//! What every optimizer config builds from its own checks: the bare optimizer, Burn's
+//! `ModuleOptimizer` (with the config's gradient clipping), a parameter group of a
+//! `ModuleOptimizer` (with that clipping too), and the panicking shorthands. Written once here
+//! ([`OptimizerConfig`]); [`config_builders!`] puts them on each config as inherent methods.
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::ParamGroup;
+use burn::optim::{ModuleOptimizer, Optimizer};
+
+use crate::error::ConfigError;
+
+/// A validated optimizer config: its checks and its unchecked build; the rest is provided.
+pub(crate) trait OptimizerConfig {
+    /// The optimizer it builds.
+    type Optimizer: Optimizer + 'static;
+
+    /// Checks every hyper-parameter (the config's `validate`).
+    fn check(&self) -> Result<(), ConfigError>;
+
+    /// The optimizer, assuming [`check`](Self::check) passed.
+    fn build_unchecked(&self) -> Self::Optimizer;
+
+    /// Burn's per-tensor gradient clipping, if configured.
+    fn clipping(&self) -> Option<&GradientClippingConfig>;
+
+    /// The bare optimizer, or the validation error.
+    fn try_build(&self) -> Result<Self::Optimizer, ConfigError> {
+        self.check()?;
+        Ok(self.build_unchecked())
+    }
+
+    /// The module optimizer with the config's clipping, or the validation error.
+    fn try_init(&self) -> Result<ModuleOptimizer, ConfigError> {
+        let optim = ModuleOptimizer::from(self.try_build()?);
+        Ok(match self.clipping() {
+            Some(config) => optim.with_grad_clipping(config.init()),
+            None => optim,
+        })
+    }
+
+    /// `optim` with this config's optimizer (and clipping) for the parameters of `group`.
+    fn try_with_group(
+        &self,
+        optim: ModuleOptimizer,
+        group: ParamGroup,
+    ) -> Result<ModuleOptimizer, ConfigError> {
+        let built = self.try_build()?;
+        Ok(optim.with_group(
+            group,
+            built,
+            self.clipping().map(GradientClippingConfig::init),
+        ))
+    }
+}
+
+/// The public builders of a config that implements [`OptimizerConfig`]: `try_build`,
+/// `try_init`, `try_with_group` and their panicking forms `build`, `init`, `with_group`.
+macro_rules! config_builders {
+    ($config:ty => $optim:ty) => {
+        impl $config {
+            /// The bare optimizer (e.g. for `ModuleOptimizer::with_group`), or the validation
+            /// error.
+            pub fn try_build(&self) -> Result<$optim, $crate::error::ConfigError> {
+                $crate::config::OptimizerConfig::try_build(self)
+            }
+
+            /// The module optimizer to hand to Burn's `Learner` (with the config's gradient
+            /// clipping), or the validation error.
+            pub fn try_init(
+                &self,
+            ) -> Result<burn::optim::ModuleOptimizer, $crate::error::ConfigError> {
+                $crate::config::OptimizerConfig::try_init(self)
+            }
+
+            /// `optim` with this optimizer for the parameters of `group`, with this config's
+            /// gradient clipping (the group's own), or the validation error.
+            pub fn try_with_group(
+                &self,
+                optim: burn::optim::ModuleOptimizer,
+                group: burn::module::ParamGroup,
+            ) -> Result<burn::optim::ModuleOptimizer, $crate::error::ConfigError> {
+                $crate::config::OptimizerConfig::try_with_group(self, optim, group)
+            }
+
+            /// Like [`try_build`](Self::try_build).
+            ///
+            /// # Panics
+            /// If the config is invalid; call [`try_build`](Self::try_build) to get the error.
+            pub fn build(&self) -> $optim {
+                self.try_build().unwrap_or_else(|err| panic!("{err}"))
+            }
+
+            /// Like [`try_init`](Self::try_init).
+            ///
+            /// # Panics
+            /// If the config is invalid; call [`try_init`](Self::try_init) to get the error.
+            pub fn init(&self) -> burn::optim::ModuleOptimizer {
+                self.try_init().unwrap_or_else(|err| panic!("{err}"))
+            }
+
+            /// Like [`try_with_group`](Self::try_with_group).
+            ///
+            /// # Panics
+            /// If the config is invalid.
+            pub fn with_group(
+                &self,
+                optim: burn::optim::ModuleOptimizer,
+                group: burn::module::ParamGroup,
+            ) -> burn::optim::ModuleOptimizer {
+                self.try_with_group(optim, group)
+                    .unwrap_or_else(|err| panic!("{err}"))
+            }
+        }
+    };
+}
+pub(crate) use config_builders;

@@ -1,0 +1,92 @@
+//! The refresh study (`kind = "refresh"`): per workload, balanced Adam over a β grid with one
+//! seed, then more seeds near the optimum; does the refresh rule's β (from a pilot run's T_ES)
+//! land where the grid's best β is?
+//!
+//! [`definition`] (study file) → [`runner`] (a shard's runs, resumable) → [`analysis`] (L(β),
+//! the rule, gaps) → [`report`] (noise floors, claims with verdicts, plots, summary JSON).
+
+pub mod analysis;
+pub mod definition;
+pub mod report;
+pub mod runner;
+
+use std::path::{Path, PathBuf};
+
+use definition::RefreshStudy;
+use runner::{WorkloadRuns, run_shard, shard_workloads};
+
+use crate::config::ExperimentConfig;
+use crate::error::ExperimentError;
+use crate::study::{Shard, Study, StudyKind};
+use crate::train::RunOptions;
+
+impl Study for RefreshStudy {
+    fn kind(&self) -> StudyKind {
+        StudyKind::Refresh
+    }
+
+    fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn set_root(&mut self, dir: PathBuf) {
+        self.root = dir;
+    }
+
+    fn plan(&self, shard: Shard) -> Result<Vec<String>, ExperimentError> {
+        shard_workloads(self, shard)
+            .into_iter()
+            .map(|w| {
+                let runs = WorkloadRuns::read(self, w)?;
+                let done: usize = runs.runs.iter().map(Vec::len).sum();
+                Ok(format!(
+                    "{} ({} updates × {} β): {done} runs finished",
+                    w.name,
+                    w.updates(),
+                    self.betas.len()
+                ))
+            })
+            .collect()
+    }
+
+    fn run_shard(
+        &self,
+        shard: Shard,
+        options: &RunOptions,
+    ) -> Result<Vec<String>, ExperimentError> {
+        run_shard(self, shard, options)
+    }
+
+    fn members(&self) -> Vec<(PathBuf, ExperimentConfig)> {
+        let mut members = Vec::new();
+        for w in &self.workloads {
+            for &beta in &self.betas {
+                for &seed in &self.seeds {
+                    let dir = self.run_dir(&w.name, beta, seed);
+                    let relative = dir.strip_prefix(&self.root).unwrap_or(&dir).to_path_buf();
+                    members.push((relative, self.run_config(w, beta, seed)));
+                }
+            }
+        }
+        members
+    }
+
+    fn report(&self, out: &Path, command: &str, notes: &str) -> Result<String, ExperimentError> {
+        let summary = report::summarize(self)?;
+        if summary.provenance.runs == 0 {
+            return Err(ExperimentError::Other(format!(
+                "{}: no finished runs of this study; train them with `experiments study run`, \
+                 or point --runs at an export",
+                self.root.display()
+            )));
+        }
+        let path = report::write_report(self, &summary, out, command, notes)?;
+        Ok(format!(
+            "{}: {} workloads complete, {} incomplete, {} runs",
+            path.display(),
+            summary.workloads.len(),
+            summary.incomplete.len(),
+            summary.provenance.runs
+        ))
+    }
+}
