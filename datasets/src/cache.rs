@@ -9,8 +9,9 @@ use crate::error::io;
 /// Environment variable that overrides the default cache directory.
 pub const CACHE_ENV: &str = "BBA_DATA_DIR";
 
-/// The cache directory: `explicit` (a CLI flag) if given, else `$BBA_DATA_DIR`, else
-/// `<user cache dir>/burn-balanced-adam` (`~/.cache/burn-balanced-adam` on Linux).
+/// The cache directory: `explicit` (a CLI flag) if given, else `$BBA_DATA_DIR` (an empty value
+/// counts as unset, everywhere), else `<user cache dir>/burn-balanced-adam`
+/// (`~/.cache/burn-balanced-adam` on Linux).
 pub fn cache_dir(explicit: Option<&Path>) -> PathBuf {
     if let Some(dir) = explicit {
         return dir.to_path_buf();
@@ -21,6 +22,35 @@ pub fn cache_dir(explicit: Option<&Path>) -> PathBuf {
     dirs::cache_dir()
         .unwrap_or_else(std::env::temp_dir)
         .join("burn-balanced-adam")
+}
+
+/// Checks that the cache `root` is, or can become, a writable directory, before anything is
+/// downloaded: a path that is a file, or a directory that cannot be written, is an error that
+/// names it.
+pub fn check_writable(root: &Path) -> Result<(), DataError> {
+    if root.exists() && !root.is_dir() {
+        return Err(DataError::Invalid(format!(
+            "cache directory {}: it is a file, not a directory; pass another --cache-dir (or \
+             {CACHE_ENV})",
+            root.display()
+        )));
+    }
+    std::fs::create_dir_all(root).map_err(|e| {
+        DataError::Invalid(format!(
+            "cache directory {}: cannot create it ({e}); pass a writable --cache-dir (or \
+             {CACHE_ENV})",
+            root.display()
+        ))
+    })?;
+    tempfile::NamedTempFile::new_in(root)
+        .map(drop)
+        .map_err(|e| {
+            DataError::Invalid(format!(
+                "cache directory {}: cannot write to it ({e}); pass a writable --cache-dir (or \
+             {CACHE_ENV})",
+                root.display()
+            ))
+        })
 }
 
 /// Writes `bytes` to `path` so that no reader ever sees a partial file and a crash never loses

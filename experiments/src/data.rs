@@ -76,6 +76,15 @@ pub fn prepare(
     let dataset = config.dataset();
     let fetch_hint = format!("{dataset}");
     let wrap = |err: DataError| ExperimentError::Data(err, fetch_hint.clone());
+    // A size the data cannot provide is the config's to fix, not the cache's.
+    let key = |key: &'static str, value: String| {
+        move |err: DataError| {
+            ExperimentError::Other(format!(
+                "`data.{key}` = {value} does not fit {dataset}: {err}; lower it in the config"
+            ))
+        }
+    };
+    let show = |v: Option<usize>| v.map_or("(default)".to_string(), |n| n.to_string());
     let root = cache_dir(config.data.cache_dir.as_deref());
     fetch(&root, dataset, progress).map_err(wrap)?;
     let data = &config.data;
@@ -83,7 +92,8 @@ pub fn prepare(
         DatasetName::Mnist | DatasetName::FashionMnist => {
             let (train, test) = load_idx(&root, dataset).map_err(wrap)?;
             let valid_size = data.valid_size.unwrap_or(DEFAULT_VALID_IMAGES);
-            let splits = ImageSplits::new(train, test, valid_size, config.seed).map_err(wrap)?;
+            let splits = ImageSplits::new(train, test, valid_size, config.seed)
+                .map_err(key("valid_size", valid_size.to_string()))?;
             let train = match data.train_subset {
                 Some(n) => splits.train.subset(Subset::Sample {
                     n,
@@ -91,12 +101,12 @@ pub fn prepare(
                 }),
                 None => Ok(splits.train),
             }
-            .map_err(wrap)?;
+            .map_err(key("train_subset", show(data.train_subset)))?;
             let test = match data.test_subset {
                 Some(n) => splits.test.subset(Subset::First { n }),
                 None => Ok(splits.test),
             }
-            .map_err(wrap)?;
+            .map_err(key("test_subset", show(data.test_subset)))?;
             Ok(Workload::Images(ImageData {
                 train,
                 valid: splits.valid,
@@ -111,8 +121,9 @@ pub fn prepare(
             let fraction = data.valid_fraction.unwrap_or(DEFAULT_VALID_FRACTION);
             // Training windows overlap by half a window; validation and test windows do not.
             let stride = (seq_len / 2).max(1);
-            let splits =
-                TextSplits::new(&corpus, fraction, fraction, seq_len, stride).map_err(wrap)?;
+            let splits = TextSplits::new(&corpus, fraction, fraction, seq_len, stride).map_err(
+                key("seq_len", format!("{seq_len} (valid_fraction {fraction})")),
+            )?;
             let keep = |windows: TokenWindows, n: Option<usize>, subset: SubsetFn| match n {
                 Some(n) => windows.subset(subset(n, config.seed)),
                 None => Ok(windows),
@@ -120,9 +131,12 @@ pub fn prepare(
             let sample = |n, seed| Subset::Sample { n, seed };
             let first = |n, _| Subset::First { n };
             Ok(Workload::Text(TextData {
-                train: keep(splits.train, data.train_subset, sample).map_err(wrap)?,
-                valid: keep(splits.valid, data.valid_size, first).map_err(wrap)?,
-                test: keep(splits.test, data.test_subset, first).map_err(wrap)?,
+                train: keep(splits.train, data.train_subset, sample)
+                    .map_err(key("train_subset", show(data.train_subset)))?,
+                valid: keep(splits.valid, data.valid_size, first)
+                    .map_err(key("valid_size", show(data.valid_size)))?,
+                test: keep(splits.test, data.test_subset, first)
+                    .map_err(key("test_subset", show(data.test_subset)))?,
                 vocab: corpus.vocab.len(),
                 seq_len,
             }))

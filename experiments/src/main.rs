@@ -21,6 +21,14 @@ mod train;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    // Burn puts loaded optimizer state on `Device::default()`, which would open wgpu (and make
+    // Mesa's Vulkan loader print "XDG_RUNTIME_DIR is invalid" on a resume) whenever the wgpu
+    // feature is compiled in; the state moves to the gradients' device at the next step anyway,
+    // so the default stays on the CPU unless the user names one.
+    if std::env::var_os("BURN_DEVICE").is_none() {
+        // SAFETY: first statement of `main`, before any other thread exists.
+        unsafe { std::env::set_var("BURN_DEVICE", "flex") };
+    }
     interrupt::install_handler();
     cli::Cli::parse().run()
 }

@@ -121,3 +121,76 @@ fn unknown_dataset_and_bad_flags_are_errors() {
         .unwrap();
     assert!(!output.status.success());
 }
+
+/// Bad caches, found before anything is downloaded: a file given as the cache, a corrupt file
+/// (an error with the fix, naming the file), missing files (named), an empty `BBA_DATA_DIR`
+/// (unset, as everywhere).
+#[test]
+fn bad_caches_are_reported_with_the_file_and_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("not-a-dir");
+    std::fs::write(&file, b"x").unwrap();
+    let out = experiments()
+        .args(["data", "fetch", "mnist", "--cache-dir"])
+        .arg(&file)
+        .env("PATH", "/nonexistent") // nothing may be downloaded first
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("not-a-dir") && stderr.contains("is a file"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("trying"),
+        "checked before any source: {stderr}"
+    );
+
+    let cache = tmp.path().join("cache");
+    std::fs::create_dir_all(cache.join("mnist")).unwrap();
+    std::fs::write(cache.join("mnist/train-labels-idx1-ubyte"), b"junk").unwrap();
+    let out = experiments()
+        .args(["data", "info", "--cache-dir"])
+        .arg(&cache)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success(),
+        "a corrupt cache is an error:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("train-labels-idx1-ubyte")
+            && stdout.contains("experiments data fetch mnist"),
+        "{stdout}"
+    );
+    // Missing files are named too.
+    assert!(
+        stdout.contains("shakespeare: missing input.txt"),
+        "{stdout}"
+    );
+    // The size column ends in one place, whatever the status' length.
+    let starts: Vec<usize> = stdout
+        .lines()
+        .skip(1)
+        .take(5)
+        .map(|l| {
+            l.find(" MB")
+                .map(|i| i + 3)
+                .or_else(|| l.find("size").map(|i| i + 4))
+                .unwrap()
+        })
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] == w[1]), "{stdout}");
+
+    let out = experiments()
+        .args(["data", "info"])
+        .env("BBA_DATA_DIR", "")
+        .env("XDG_CACHE_HOME", tmp.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = format!("cache: {}", tmp.path().join("burn-balanced-adam").display());
+    assert_eq!(stdout.lines().next(), Some(expected.as_str()), "{stdout}");
+}

@@ -231,11 +231,13 @@ fn stop_after_then_resume_matches_and_resume_refuses_a_changed_config() {
         tmp.path(),
         &["name=\"damaged\""],
     )
+    .env_remove("BURN_DEVICE") // as a user runs it: no wgpu probe (and its XDG noise) on resume
     .output()
     .unwrap();
     let stderr = String::from_utf8_lossy(&resumed.stderr);
     assert!(resumed.status.success(), "{stderr}");
     assert!(stderr.contains("model-1.bpk: damaged"), "{stderr}");
+    assert!(!stderr.contains("XDG_RUNTIME_DIR"), "{stderr}");
     let damaged = summary(&tmp.path().join("damaged"));
     assert_eq!(valid_losses(&whole), valid_losses(&damaged));
 }
@@ -377,6 +379,60 @@ fn bad_input_fails_before_training_with_a_clear_error() {
         !tmp.path().join("quick-cnn").exists(),
         "nothing is created for a bad config"
     );
+
+    // Sizes that cannot fit are refused before anything is created: a batch larger than the
+    // training set (1e11 once asked for a 3.2 TB allocation), an integer TOML cannot hold.
+    let fails = |extra: &[&str], needles: &[&str]| {
+        let out = experiments(&["run", config], tmp.path(), extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{extra:?}: {stderr}");
+        for needle in needles {
+            assert!(stderr.contains(needle), "{extra:?}: {stderr}");
+        }
+        assert!(
+            !tmp.path().join("quick-cnn").exists(),
+            "{extra:?}: nothing created"
+        );
+    };
+    fails(
+        &["training.batch_size=100000000000"],
+        &[
+            "training.batch_size",
+            "larger than the training set",
+            "use at most",
+        ],
+    );
+    fails(
+        &["training.batch_size=100000000000000000000"],
+        &["--set training.batch_size=", "out of range"],
+    );
+    // A subset larger than the data names the key and the size there is, not a fetch.
+    fails(
+        &["data.train_subset=99999999"],
+        &["`data.train_subset` = 99999999", "between 1 and"],
+    );
+    // An override that breaks a valid file is blamed, not the file.
+    fails(
+        &["schedule.lr=-1"],
+        &["--set schedule.lr=-1", "schedule.lr", "itself is valid"],
+    );
+
+    // Two grid values that name the same run directory are refused before the first trains.
+    let out = experiments(
+        &["sweep", config, "--grid", "data.cache_dir=/x/a b,/x/a_b"],
+        tmp.path(),
+        &[],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("cache_dir=_x_a_b"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("quick-cnn").exists(), "nothing trained");
 
     // A dataset that cannot be fetched: the data error plus the fetch command.
     let empty = tmp.path().join("empty-cache");

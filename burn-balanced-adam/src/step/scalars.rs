@@ -107,8 +107,14 @@ impl FAdamScalars {
         }
     }
 
-    /// RMS clipping's divisor `max(1, rms / c)`, in f32 as the reference has it.
+    /// RMS clipping's divisor `max(1, rms / c)`, in f32 as the reference has it. A NaN RMS
+    /// (PaperV3's 0/0 on a tensor whose gradient is all zero) stays NaN, as in the reference
+    /// and PyTorch: `f32::max` would silently drop it and hide the failure in part of the tensor.
     pub(crate) fn clip_divisor(&self, rms: f32) -> f32 {
-        (rms / self.clip as f32).max(1.0)
+        if rms.is_nan() {
+            f32::NAN
+        } else {
+            (rms / self.clip as f32).max(1.0)
+        }
     }
 }

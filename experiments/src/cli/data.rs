@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use bba_datasets::cache::{CACHE_ENV, cache_dir};
+use bba_datasets::cache::{cache_dir, check_writable};
 use bba_datasets::fetch::{CacheStatus, fetch};
 use bba_datasets::info::inspect;
 use bba_datasets::{DataError, DatasetName};
@@ -11,8 +11,9 @@ use clap::{Args, Subcommand};
 /// Where the cache lives.
 #[derive(Debug, Args)]
 pub struct CacheArgs {
-    /// Cache directory (default: $BBA_DATA_DIR, else the user cache dir, e.g. ~/.cache/burn-balanced-adam).
-    #[arg(long, value_name = "DIR", env = CACHE_ENV)]
+    /// Cache directory (default: $BBA_DATA_DIR unless empty, else the user cache dir, e.g.
+    /// ~/.cache/burn-balanced-adam).
+    #[arg(long, value_name = "DIR")]
     cache_dir: Option<PathBuf>,
 }
 
@@ -47,36 +48,73 @@ impl DataCommand {
                         .map(|n| n.parse())
                         .collect::<Result<Vec<_>, _>>()?
                 };
+                check_writable(&root)?;
                 for dataset in datasets {
                     fetch(&root, dataset, &|line| eprintln!("{line}"))?;
                 }
                 Ok(())
             }
-            DataCommand::Info { cache } => {
-                let root = cache_dir(cache.cache_dir.as_deref());
-                println!("cache: {}", root.display());
-                println!(
-                    "{:<14} {:<10} {:>9}  contents",
-                    "dataset", "checksums", "size"
-                );
-                for dataset in DatasetName::ALL {
-                    let info = inspect(&root, dataset);
-                    let status = match &info.status {
-                        CacheStatus::Verified => "verified".to_string(),
-                        CacheStatus::Missing(_) => "missing".to_string(),
-                        CacheStatus::Corrupt(files) => format!("CORRUPT: {}", files.join(", ")),
-                    };
-                    let size = format!("{:.1} MB", info.bytes as f64 / 1e6);
-                    let contents = info.contents.unwrap_or_else(|| "-".into());
-                    println!(
-                        "{:<14} {:<10} {:>9}  {contents}",
-                        dataset.as_str(),
-                        status,
-                        size
-                    );
-                }
-                Ok(())
-            }
+            DataCommand::Info { cache } => info(&cache_dir(cache.cache_dir.as_deref())),
         }
+    }
+}
+
+/// `data info`: one aligned line per dataset, then how to fix what is not verified; a corrupt
+/// cache is an error (exit non-zero), a dataset not fetched yet is not.
+fn info(root: &std::path::Path) -> Result<(), DataError> {
+    println!("cache: {}", root.display());
+    let mut rows = vec![[
+        "dataset".to_string(),
+        "checksums".to_string(),
+        "size".to_string(),
+        "contents".to_string(),
+    ]];
+    let mut fixes = Vec::new();
+    let mut corrupt = Vec::new();
+    for dataset in DatasetName::ALL {
+        let info = inspect(root, dataset);
+        let status = match &info.status {
+            CacheStatus::Verified => "verified".to_string(),
+            CacheStatus::Missing(files) => {
+                fixes.push(format!(
+                    "{dataset}: missing {} in {}; fetch it with: experiments data fetch {dataset}",
+                    files.join(", "),
+                    info.dir.display()
+                ));
+                "missing".to_string()
+            }
+            CacheStatus::Corrupt(files) => {
+                fixes.push(format!(
+                    "{dataset}: {} in {} do not match their checksums; re-fetch with: experiments \
+                     data fetch {dataset} (it replaces them)",
+                    files.join(", "),
+                    info.dir.display()
+                ));
+                corrupt.push(dataset.to_string());
+                "CORRUPT".to_string()
+            }
+        };
+        rows.push([
+            dataset.to_string(),
+            status,
+            format!("{:.1} MB", info.bytes as f64 / 1e6),
+            info.contents.unwrap_or_else(|| "-".into()),
+        ]);
+    }
+    let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    for [name, status, size, contents] in &rows {
+        println!("{name:<w0$}  {status:<w1$}  {size:>w2$}  {contents}");
+    }
+    for fix in &fixes {
+        println!("{fix}");
+    }
+    if corrupt.is_empty() {
+        Ok(())
+    } else {
+        Err(DataError::Invalid(format!(
+            "corrupt cache files for {}: see above",
+            corrupt.join(", ")
+        )))
     }
 }

@@ -42,16 +42,72 @@ impl RunArgs {
     fn table(&self) -> Result<toml::Table, ExperimentError> {
         let mut table = ExperimentConfig::read_table(&self.config)?;
         for text in &self.set {
-            let change = Override::parse(text).map_err(ExperimentError::Other)?;
-            change.apply(&mut table).map_err(ExperimentError::Other)?;
+            let change = Override::parse(text)
+                .and_then(|change| change.apply(&mut table))
+                .map_err(|why| ExperimentError::Other(format!("--set {text}: {why}")));
+            change?;
+        }
+        if let Some(toml::Value::Array(devices)) = table.get("devices")
+            && devices.is_empty()
+        {
+            eprintln!(
+                "note: `devices = []` lists no devices, so the run trains on `device` = {}",
+                table
+                    .get("device")
+                    .map_or("\"flex\"".into(), ToString::to_string)
+            );
         }
         Ok(table)
+    }
+
+    /// The config with the overrides, validated. When the file is valid and an override makes
+    /// it invalid, the error says so (the file needs no fixing).
+    fn config(&self, table: toml::Table) -> Result<ExperimentConfig, ExperimentError> {
+        blame_overrides(
+            ExperimentConfig::from_table(table, &self.config),
+            &self.set,
+            &self.config,
+            "",
+        )
+    }
+}
+
+/// An invalid config built from a valid file and `--set` overrides (or a grid `point`): the
+/// error names the overrides, not the file.
+fn blame_overrides(
+    result: Result<ExperimentConfig, ExperimentError>,
+    set: &[String],
+    file: &Path,
+    point: &str,
+) -> Result<ExperimentConfig, ExperimentError> {
+    match result {
+        Err(ExperimentError::Config { message, .. })
+            if (!set.is_empty() || !point.is_empty())
+                && ExperimentConfig::read_table(file)
+                    .and_then(|t| {
+                        let mut t = t;
+                        t.remove("sweep");
+                        ExperimentConfig::from_table(t, file)
+                    })
+                    .is_ok() =>
+        {
+            let mut changes: Vec<String> = set.iter().map(|s| format!("--set {s}")).collect();
+            if !point.is_empty() {
+                changes.push(format!("grid point {point}"));
+            }
+            Err(ExperimentError::Other(format!(
+                "{}: {message} ({} itself is valid)",
+                changes.join(", "),
+                file.display()
+            )))
+        }
+        other => other,
     }
 }
 
 /// Runs one config: a single run, or pilot + main for the refresh rule.
 pub fn run(args: &RunArgs) -> Result<(), ExperimentError> {
-    let config = ExperimentConfig::from_table(args.table()?, &args.config)?;
+    let config = args.config(args.table()?)?;
     if !config.sweep.is_empty() {
         eprintln!("note: the config's [sweep] table is ignored by `run`; `sweep` runs the grid");
     }
@@ -133,20 +189,30 @@ pub fn sweep(args: &SweepArgs) -> Result<(), ExperimentError> {
             "nothing to sweep: add a [sweep] table to the config or pass --grid KEY=V1,V2".into(),
         ));
     }
-    let base = ExperimentConfig::from_table(table.clone(), &args.run.config)?;
+    let base = args.run.config(table.clone())?;
     let points = grid_points(&axes);
-    // Validate every point before training anything.
-    let mut configs = Vec::with_capacity(points.len());
+    // Validate every point, and that no two share a run directory, before training anything.
+    let mut configs: Vec<(String, ExperimentConfig)> = Vec::with_capacity(points.len());
     for point in &points {
         let mut t = table.clone();
         for change in point {
             change.apply(&mut t).map_err(ExperimentError::Other)?;
         }
         let name: Vec<String> = point.iter().map(Override::short_name).collect();
-        configs.push((
-            name.join(","),
-            ExperimentConfig::from_table(t, &args.run.config)?,
-        ));
+        let name = name.join(",");
+        if configs.iter().any(|(n, _)| *n == name) {
+            return Err(ExperimentError::Other(format!(
+                "two grid points map to the run directory `{name}` (values that differ only in \
+                 characters a directory name cannot hold); make the values distinct"
+            )));
+        }
+        let config = blame_overrides(
+            ExperimentConfig::from_table(t, &args.run.config),
+            &args.run.set,
+            &args.run.config,
+            &name,
+        )?;
+        configs.push((name, config));
     }
     let sweep_dir = base.run_dir();
     let mut options = args.run.options();

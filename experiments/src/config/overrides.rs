@@ -24,7 +24,7 @@ impl Override {
         }
         Ok(Self {
             key: key.to_string(),
-            value: parse_value(value.trim()),
+            value: parse_value(value.trim())?,
         })
     }
 
@@ -66,12 +66,27 @@ impl Override {
     }
 }
 
-fn parse_value(text: &str) -> toml::Value {
+fn parse_value(text: &str) -> Result<toml::Value, String> {
     let wrapped = format!("v = {text}");
     match toml::from_str::<toml::Table>(&wrapped) {
-        Ok(mut table) => table.remove("v").expect("the key we wrote"),
-        Err(_) => toml::Value::String(text.to_string()),
+        Ok(mut table) => Ok(table
+            .remove("v")
+            .unwrap_or(toml::Value::String(text.into()))),
+        // An integer TOML cannot hold is a mistake, not a word.
+        Err(_) if is_integer(text) => Err(format!(
+            "`{text}` is out of range: integers are at most {} (2^63 − 1)",
+            i64::MAX
+        )),
+        Err(_) => Ok(toml::Value::String(text.to_string())),
     }
+}
+
+/// Whether `text` is written as an integer (sign, digits, `_` separators).
+fn is_integer(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    !digits.is_empty()
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '_')
+        && digits.chars().any(|c| c.is_ascii_digit())
 }
 
 /// The points of a grid: the cartesian product of each key's values, in key order, the last
@@ -114,7 +129,11 @@ pub fn parse_axis(text: &str) -> Result<(String, Vec<toml::Value>), String> {
     let (key, values) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}`: expected KEY=V1,V2,..."))?;
-    let values: Vec<toml::Value> = values.split(',').map(|v| parse_value(v.trim())).collect();
+    let values = values
+        .split(',')
+        .map(|v| parse_value(v.trim()))
+        .collect::<Result<Vec<toml::Value>, String>>()
+        .map_err(|why| format!("`{text}`: {why}"))?;
     if values.is_empty() || key.trim().is_empty() {
         return Err(format!("`{text}`: expected KEY=V1,V2,..."));
     }
