@@ -408,6 +408,11 @@ fn bad_input_fails_before_training_with_a_clear_error() {
         &["training.batch_size=100000000000000000000"],
         &["--set training.batch_size=", "out of range"],
     );
+    // `devices = []` is said to fall back to `device`, not silently.
+    fails(
+        &["devices=[]", "training.batch_size=0"],
+        &["`devices = []` lists no devices", "training.batch_size"],
+    );
     // A subset larger than the data names the key and the size there is, not a fetch.
     fails(
         &["data.train_subset=99999999"],

@@ -182,9 +182,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExperimentError> {
 /// Reads a JSON file.
 pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ExperimentError> {
     let text = std::fs::read_to_string(path).map_err(ExperimentError::io(path))?;
-    serde_json::from_str(&text).map_err(|err| ExperimentError::RunDir {
+    let mut reader = serde_json::Deserializer::from_str(&text);
+    serde_path_to_error::deserialize(&mut reader).map_err(|err| ExperimentError::RunDir {
         dir: path.to_path_buf(),
-        message: format!("unreadable: {err}"),
+        message: format!("unreadable: field `{}`: {}", err.path(), err.inner()),
     })
 }
 

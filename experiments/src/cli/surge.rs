@@ -75,6 +75,18 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
     }
     let fits: Vec<TargetFit> = args.targets.iter().map(|&t| fit_target(&runs, t)).collect();
     print!("{}", table(&fits));
+    let unfitted: Vec<String> = fits
+        .iter()
+        .filter(|f| f.noise_scale.is_none())
+        .map(|f| {
+            format!(
+                "target {}: {}",
+                f.target,
+                f.error.as_deref().unwrap_or("no fit")
+            )
+        })
+        .collect();
+    let none_fitted = unfitted.len() == fits.len();
     if let Some(path) = &args.plot {
         let svg = plot_surge(&runs, &fits)?;
         crate::artifacts::write_atomic(path, svg.as_bytes())?;
@@ -91,6 +103,15 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
         let summary = SurgeSummary::new(&args.title, &runs, fits, tally);
         let path = write_report(&runs, &summary, out, &command(args), &notes)?;
         println!("{}", path.display());
+    }
+    // Outputs are written (they show why), but a report with no fitted law is not a success.
+    if none_fitted {
+        let why = unfitted;
+        return Err(ExperimentError::Other(format!(
+            "no target could be fitted (pick targets the runs reach, between their initial and \
+             final training losses):\n  {}",
+            why.join("\n  ")
+        )));
     }
     Ok(())
 }

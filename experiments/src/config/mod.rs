@@ -5,6 +5,7 @@
 mod model;
 mod optimizer;
 pub mod overrides;
+mod training;
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 pub use model::{CnnConfig, GptConfig, ModelConfig, Positions, VitConfig};
 pub use optimizer::{BalancedSpec, BetaSetting, OptimizerSpec, RefreshRule};
+pub use training::{RunLength, TrainingConfig};
 
 use crate::device::DeviceName;
 use crate::error::ExperimentError;
@@ -131,113 +133,6 @@ impl ScheduleConfig {
             ScheduleConfig::Constant { lr } | ScheduleConfig::WarmupCosine { lr, .. } => *lr = rate,
         }
     }
-}
-
-/// How long a run trains: `training.updates` or `training.epochs`, exactly one of them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunLength {
-    /// This many optimizer updates.
-    Updates(u64),
-    /// This many passes over the training set.
-    Epochs(u64),
-}
-
-impl RunLength {
-    /// The planned updates, if the length is given in updates.
-    pub fn updates(self) -> Option<u64> {
-        match self {
-            RunLength::Updates(n) => Some(n),
-            RunLength::Epochs(_) => None,
-        }
-    }
-}
-
-/// How long to train and how often to evaluate.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(try_from = "TrainingFile", into = "TrainingFile")]
-pub struct TrainingConfig {
-    /// Samples per optimizer update (split across `devices` when there are several).
-    pub batch_size: usize,
-    /// Run length (`updates` or `epochs` in the file).
-    pub length: RunLength,
-    /// Evaluate on the validation split every this many updates.
-    pub eval_every: u64,
-    /// Stop after this many evaluations without a new best validation loss (0: never).
-    pub patience: usize,
-    /// Batch size for validation and test.
-    pub eval_batch_size: usize,
-    /// Record the training loss at fine resolution in `summary.json` (`train_curve`): the mean
-    /// over each block of this many updates, 1–5. Absent: only the per-evaluation mean.
-    pub train_loss_every: Option<u64>,
-}
-
-/// The `[training]` table as written.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TrainingFile {
-    batch_size: usize,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    updates: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    epochs: Option<u64>,
-    eval_every: u64,
-    #[serde(default)]
-    patience: usize,
-    #[serde(default = "default_eval_batch")]
-    eval_batch_size: usize,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    train_loss_every: Option<u64>,
-}
-
-impl TryFrom<TrainingFile> for TrainingConfig {
-    type Error = String;
-
-    fn try_from(file: TrainingFile) -> Result<Self, String> {
-        let length = match (file.updates, file.epochs) {
-            (Some(n), None) => RunLength::Updates(n),
-            (None, Some(n)) => RunLength::Epochs(n),
-            (Some(_), Some(_)) => {
-                return Err(
-                    "`training.updates/epochs`: both are set; give exactly one of the two".into(),
-                );
-            }
-            (None, None) => {
-                return Err(
-                    "`training.updates/epochs`: neither is set; give exactly one of the two".into(),
-                );
-            }
-        };
-        Ok(Self {
-            batch_size: file.batch_size,
-            length,
-            eval_every: file.eval_every,
-            patience: file.patience,
-            eval_batch_size: file.eval_batch_size,
-            train_loss_every: file.train_loss_every,
-        })
-    }
-}
-
-impl From<TrainingConfig> for TrainingFile {
-    fn from(c: TrainingConfig) -> Self {
-        let (updates, epochs) = match c.length {
-            RunLength::Updates(n) => (Some(n), None),
-            RunLength::Epochs(n) => (None, Some(n)),
-        };
-        Self {
-            batch_size: c.batch_size,
-            updates,
-            epochs,
-            eval_every: c.eval_every,
-            patience: c.patience,
-            eval_batch_size: c.eval_batch_size,
-            train_loss_every: c.train_loss_every,
-        }
-    }
-}
-
-fn default_eval_batch() -> usize {
-    256
 }
 
 impl ExperimentConfig {

@@ -62,6 +62,12 @@ impl ReportBundle {
                 .find(|(n, _)| n == name)
                 .map(|(_, svg)| svg.as_str())
         })?;
+        if out.exists() && !out.is_dir() {
+            return Err(ExperimentError::Other(format!(
+                "--out {}: is a file; a report is a directory of files, give a directory",
+                out.display()
+            )));
+        }
         std::fs::create_dir_all(out).map_err(ExperimentError::io(out))?;
         for (name, svg) in &self.figures {
             crate::artifacts::write_atomic(&out.join(name), svg.as_bytes())?;

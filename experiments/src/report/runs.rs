@@ -28,12 +28,12 @@ pub fn load_run(dir: &Path) -> Result<RunView, ExperimentError> {
         });
     }
     let value: serde_json::Value = read_json(&path)?;
-    let parse_err = |err: serde_json::Error| ExperimentError::RunDir {
+    let parse_err = |err: serde_path_to_error::Error<serde_json::Error>| ExperimentError::RunDir {
         dir: dir.to_path_buf(),
-        message: format!("summary.json: {err}"),
+        message: format!("summary.json: field `{}`: {}", err.path(), err.inner()),
     };
     if value.get("refresh").is_some() {
-        let s: RefreshSummary = serde_json::from_value(value).map_err(parse_err)?;
+        let s: RefreshSummary = serde_path_to_error::deserialize(value).map_err(parse_err)?;
         Ok(RunView {
             dir: dir.to_path_buf(),
             summary: s.main,
@@ -42,7 +42,7 @@ pub fn load_run(dir: &Path) -> Result<RunView, ExperimentError> {
     } else {
         Ok(RunView {
             dir: dir.to_path_buf(),
-            summary: serde_json::from_value(value).map_err(parse_err)?,
+            summary: serde_path_to_error::deserialize(value).map_err(parse_err)?,
             refresh: None,
         })
     }

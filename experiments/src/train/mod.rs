@@ -77,7 +77,7 @@ pub fn run_single(
     let devices = config
         .device_names()
         .iter()
-        .map(|name| open_device(name))
+        .map(open_device)
         .collect::<Result<Vec<Device>, _>>()?;
     let optimizer = config
         .optimizer

@@ -29,6 +29,9 @@ pub struct RefreshDecision {
     pub memory_horizon: f64,
     /// Refresh count (1−β)·T_ES of the chosen β.
     pub refresh_count: f64,
+    /// Why the decision deserves a look (R₀ ≥ T_ES clamps β to 0), printed when it is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
 }
 
 /// `summary.json` of a refresh-rule run.
@@ -77,13 +80,16 @@ pub fn decide(rule: &RefreshRule, t_es: TesEstimate) -> Result<RefreshDecision, 
     let spec = rule;
     let rule = |err: burn_balanced_adam::RefreshError| ExperimentError::Other(err.to_string());
     let beta_target = beta_for_refresh(t_es.t_es as f64, spec.r0).map_err(rule)?;
-    if beta_target == 0.0 {
-        eprintln!(
-            "warning: R₀ = {} ≥ T_ES = {} updates, so β = 1 − R₀/T_ES ≤ 0 is clamped to 0 (no \
-             moment memory: sign-like Adam); lower `optimizer.r0` or train longer if that is not \
+    let warning = (beta_target == 0.0).then(|| {
+        format!(
+            "R₀ = {} ≥ T_ES = {} updates, so β = 1 − R₀/T_ES ≤ 0 is clamped to 0 (no moment \
+             memory: sign-like Adam); lower `optimizer.r0` or train longer if that is not \
              intended",
             spec.r0, t_es.t_es
-        );
+        )
+    });
+    if let Some(w) = &warning {
+        eprintln!("warning: {w}");
     }
     let beta = if spec.snap_to_grid {
         snap_to_grid(beta_target).map_err(rule)?
@@ -98,6 +104,7 @@ pub fn decide(rule: &RefreshRule, t_es: TesEstimate) -> Result<RefreshDecision, 
         beta,
         memory_horizon: memory_horizon(beta).map_err(rule)?,
         refresh_count: refresh_count(beta, t_es.t_es as f64).map_err(rule)?,
+        warning,
     })
 }
 
@@ -153,4 +160,42 @@ pub fn run_refresh(
     };
     dir.write_json("summary.json", &summary)?;
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(r0: f64) -> RefreshRule {
+        RefreshRule {
+            r0,
+            pilot_beta: 0.94377,
+            snap_to_grid: true,
+            t_es: TesEstimator::default(),
+        }
+    }
+
+    fn at(t_es: u64) -> TesEstimate {
+        TesEstimate {
+            t_es,
+            best_update: t_es,
+            best_loss: 1.0,
+            stopped_at: None,
+        }
+    }
+
+    #[test]
+    fn the_rule_picks_the_papers_beta_and_warns_when_r0_clamps_it() {
+        let d = decide(&rule(1000.0), at(20_000)).unwrap();
+        assert_eq!((d.beta_target, d.beta), (0.95, 0.94377));
+        assert!(d.warning.is_none());
+        // R₀ ≥ T_ES: β would be ≤ 0; it is clamped, and the decision says so.
+        let d = decide(&rule(5000.0), at(2000)).unwrap();
+        assert_eq!(d.beta_target, 0.0);
+        let warning = d.warning.expect("a clamped β is reported");
+        assert!(
+            warning.contains("clamped") && warning.contains("optimizer.r0"),
+            "{warning}"
+        );
+    }
 }
