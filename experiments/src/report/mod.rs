@@ -1,5 +1,6 @@
-//! Reports from run directories: `compare`'s side-by-side table and validation-curve plots, and
-//! `report`'s arms (runs equal up to the seed) with mean ± spread, as Markdown, SVG and HTML.
+//! Reports from run directories, all written by one writer ([`bundle`]): `compare`'s
+//! side-by-side table and curves ([`runs`], [`plot`]), `report`'s arms ([`arms`],
+//! [`document`]), the offline page ([`page`]) and the surge analysis of a sweep ([`surge`]).
 
 pub mod arms;
 pub mod bundle;

@@ -63,17 +63,22 @@ fn finished_dirs(
         }
         return Ok(());
     }
-    let entries = std::fs::read_dir(&here).map_err(ExperimentError::io(&here))?;
+    for name in subdirectories(&here)? {
+        finished_dirs(source, &relative.join(name), out)?;
+    }
+    Ok(())
+}
+
+/// The names of the directories in `dir`, sorted.
+fn subdirectories(dir: &Path) -> Result<Vec<std::ffi::OsString>, ExperimentError> {
+    let entries = std::fs::read_dir(dir).map_err(ExperimentError::io(dir))?;
     let mut names: Vec<_> = entries
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.file_name())
         .collect();
     names.sort();
-    for name in names {
-        finished_dirs(source, &relative.join(name), out)?;
-    }
-    Ok(())
+    Ok(names)
 }
 
 /// What a merge did.
@@ -198,14 +203,7 @@ fn walk(
         }
         None => {}
     }
-    let entries = std::fs::read_dir(&here).map_err(ExperimentError::io(&here))?;
-    let mut names: Vec<_> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| e.file_name())
-        .collect();
-    names.sort();
-    for name in names {
+    for name in subdirectories(&here)? {
         walk(source, &relative.join(name), dest, what, report)?;
     }
     Ok(())

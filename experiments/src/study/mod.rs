@@ -119,14 +119,25 @@ pub fn load(path: &Path, profile: &str) -> Result<Box<dyn Study>, ExperimentErro
     })
 }
 
+/// The error of a report with nothing to report.
+pub fn no_finished_runs(root: &Path) -> ExperimentError {
+    ExperimentError::Other(format!(
+        "{}: no finished runs of this study; train them with `experiments study run`, or point \
+         --runs at an export",
+        root.display()
+    ))
+}
+
 /// Runs one shard of `study` and appends the invocation's wall clock to
 /// `<root>/invocations.jsonl`; the runs that did not finish are an error naming them.
 pub fn train_and_record(study: &dyn Study, shard: Shard) -> Result<(), ExperimentError> {
     let root = study.root();
     std::fs::create_dir_all(root).map_err(ExperimentError::io(root))?;
     let started = Instant::now();
+    // Every study run resumes: finished runs are skipped, interrupted ones continue.
     let options = RunOptions {
         no_tui: true,
+        resume: true,
         ..RunOptions::default()
     };
     let failed = study.run_shard(shard, &options)?;

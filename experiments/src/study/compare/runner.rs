@@ -82,8 +82,6 @@ pub fn run_shard(
     shard: Shard,
     options: &RunOptions,
 ) -> Result<Vec<String>, ExperimentError> {
-    let mut options = options.clone();
-    options.resume = true;
     let mut failed = Vec::new();
     for w in shard_workloads(study, shard) {
         for o in 0..study.optimizers.len() {
@@ -91,7 +89,7 @@ pub fn run_shard(
                 if crate::interrupt::interrupted() {
                     return Ok(failed);
                 }
-                train(study, w, o, lr, study.search_seed, &options, &mut failed)?;
+                train(study, w, o, lr, study.search_seed, options, &mut failed)?;
             }
         }
         for o in 0..study.optimizers.len() {
@@ -102,7 +100,7 @@ pub fn run_shard(
                 if crate::interrupt::interrupted() {
                     return Ok(failed);
                 }
-                train(study, w, o, lr, seed, &options, &mut failed)?;
+                train(study, w, o, lr, seed, options, &mut failed)?;
             }
         }
     }

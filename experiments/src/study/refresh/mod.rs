@@ -74,11 +74,7 @@ impl Study for RefreshStudy {
     fn report(&self, out: &Path, command: &str, notes: &str) -> Result<String, ExperimentError> {
         let summary = report::summarize(self)?;
         if summary.provenance.runs == 0 {
-            return Err(ExperimentError::Other(format!(
-                "{}: no finished runs of this study; train them with `experiments study run`, \
-                 or point --runs at an export",
-                self.root.display()
-            )));
+            return Err(crate::study::no_finished_runs(&self.root));
         }
         let path = report::write_report(self, &summary, out, command, notes)?;
         Ok(format!(

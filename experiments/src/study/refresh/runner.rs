@@ -161,13 +161,11 @@ pub fn run_shard(
     shard: Shard,
     options: &RunOptions,
 ) -> Result<Vec<String>, ExperimentError> {
-    let mut options = options.clone();
-    options.resume = true;
     let mut failed = Vec::new();
     let mut train = |w: &StudyWorkload, beta: f64, seed: u64| -> Result<(), ExperimentError> {
         let dir = RunDir::new(study.run_dir(&w.name, beta, seed));
         let label = format!("{}/{}/beta={beta},seed={seed}", study.name, w.name);
-        let summary = run_single(&study.run_config(w, beta, seed), &dir, &label, &options)?;
+        let summary = run_single(&study.run_config(w, beta, seed), &dir, &label, options)?;
         if !matches!(summary.status, RunStatus::Complete | RunStatus::Diverged) {
             failed.push(format!("{label}: {:?}", summary.status));
         }
