@@ -127,10 +127,19 @@ impl ScheduleConfig {
         }
     }
 
-    /// Sets the peak (or constant) learning rate, keeping the schedule's shape.
+    /// Sets the peak (or constant) learning rate, keeping the schedule's shape: a cosine's
+    /// final rate scales with it (`min_lr / lr` stays what it was).
     pub fn set_peak_lr(&mut self, rate: f64) {
         match self {
-            ScheduleConfig::Constant { lr } | ScheduleConfig::WarmupCosine { lr, .. } => *lr = rate,
+            ScheduleConfig::Constant { lr } => *lr = rate,
+            ScheduleConfig::WarmupCosine { lr, min_lr, .. } => {
+                *min_lr = if *min_lr == 0.0 {
+                    0.0
+                } else {
+                    *min_lr * (rate / *lr)
+                };
+                *lr = rate;
+            }
         }
     }
 }

@@ -75,7 +75,6 @@ fn correct(workloads: &mut [WorkloadLine], field: fn(&mut OptimizerLine) -> &mut
 /// are oriented so that positive is what the paper claims; the verdict comes from the 95%
 /// interval and is "inconclusive" whenever the Holm-adjusted p (over the report) is ≥ 0.05.
 fn claims(study: &CompareStudy, workloads: &[WorkloadLine]) -> Vec<ClaimCheck> {
-    let base = &study.optimizers[study.baseline].name;
     let mut out = Vec::new();
     for (w, line) in study.workloads.iter().zip(workloads) {
         let (metric, direction, unit) = if line.language {
@@ -84,6 +83,7 @@ fn claims(study: &CompareStudy, workloads: &[WorkloadLine]) -> Vec<ClaimCheck> {
             ("test accuracy", "higher", ", points")
         };
         for (o, opt) in line.optimizers.iter().enumerate() {
+            let base = &study.optimizers[study.optimizers[o].baseline].name;
             let better = || {
                 let effect = format!("{metric}, {} − {base}{unit}", opt.name);
                 claim_check(effect, &opt.vs_baseline, line.language)
@@ -168,6 +168,9 @@ pub struct OptimizerLine {
     pub arm: Option<Arm>,
     /// The refresh rule's `(seed, T_ES, β)` per final seed.
     pub refresh: Vec<(u64, u64, f64)>,
+    /// The optimizer the differences are from, when not the study's baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compared_with: Option<String>,
     /// Differences from the baseline in the headline metric (test accuracy, or test loss for
     /// language models), per shared seed.
     pub vs_baseline: Option<Paired>,
@@ -249,7 +252,7 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
         let mut lines = Vec::new();
         for (o, optimizer) in study.optimizers.iter().enumerate() {
             // Every finished run counts towards the provenance, pilots at other rates included.
-            for (lr, seed) in study.run_points() {
+            for (lr, seed) in study.run_points(o) {
                 let dir = study.run_dir(w, o, lr, seed);
                 if let Some(s) = finished_run(&dir, &study.run_config(w, o, lr, seed))? {
                     tally.add(&s);
@@ -277,20 +280,24 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
             lines.push(OptimizerLine {
                 name: optimizer.name.clone(),
                 search: study.lrs.iter().copied().zip(losses).collect(),
-                at_edge: chosen_lr
-                    .is_some_and(|lr| lr == study.lrs[0] || lr == study.lrs[study.lrs.len() - 1]),
+                at_edge: optimizer.lr.is_none()
+                    && chosen_lr.is_some_and(|lr| {
+                        lr == study.lrs[0] || lr == study.lrs[study.lrs.len() - 1]
+                    }),
                 chosen_lr,
                 arm: (!runs.is_empty())
                     .then(|| arm(workload.name.clone(), optimizer.name.clone(), config, &refs)),
                 refresh,
+                compared_with: (optimizer.baseline != study.baseline)
+                    .then(|| study.optimizers[optimizer.baseline].name.clone()),
                 vs_baseline: None,
                 gap_vs_baseline: None,
             });
             finals.push(runs);
         }
-        let base = &finals[study.baseline];
         for (o, line) in lines.iter_mut().enumerate() {
-            if o != study.baseline {
+            if o != study.baseline || study.optimizers[o].baseline != study.baseline {
+                let base = &finals[study.optimizers[o].baseline];
                 let metric = |r: &RunView| headline(r, language);
                 line.vs_baseline = Paired::of(&pairs(&finals[o], base, metric), !language);
                 line.gap_vs_baseline = Paired::of(&pairs(&finals[o], base, gap), false);

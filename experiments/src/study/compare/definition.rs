@@ -43,6 +43,14 @@ struct OptimizerFile {
     /// Refresh rule (`beta = "refresh"`): the optimizer whose run at the same rate and seed is
     /// the pilot (balanced Adam at the rule's `pilot_beta`).
     pilot: Option<String>,
+    /// A fixed rate (one of `lrs`) instead of the search: e.g. a paper's shared rate.
+    lr: Option<f64>,
+    /// Linear warmup over this fraction of each run (sets `schedule.warmup`; the schedule must
+    /// be `warmup_cosine`): e.g. Adam warmed up for as long as DualAdam blends.
+    warmup_fraction: Option<f64>,
+    /// The optimizer this one's paired differences are taken from (default: the study's
+    /// `baseline`), e.g. DualAdam against Adam with the same warmup.
+    baseline: Option<String>,
 }
 
 /// An optimizer of the study.
@@ -52,6 +60,10 @@ pub struct StudyOptimizer {
     pub name: String,
     /// The pilot optimizer's index, for the refresh rule.
     pub pilot: Option<usize>,
+    /// Its fixed rate, when it does not search the grid.
+    pub lr: Option<f64>,
+    /// The optimizer its paired differences are taken from (index).
+    pub baseline: usize,
 }
 
 /// A workload, resolved: one config per optimizer (the rate and seed are set per run).
@@ -144,9 +156,36 @@ impl CompareStudy {
                     o.name
                 )));
             }
+            if let Some(lr) = o.lr
+                && !lrs.contains(&lr)
+            {
+                return Err(bad(format!(
+                    "optimizer `{}`: `lr` = {lr} is not in this profile's `lrs` {lrs:?}",
+                    o.name
+                )));
+            }
+            if let Some(f) = o.warmup_fraction
+                && !(f.is_finite() && (0.0..1.0).contains(&f))
+            {
+                return Err(bad(format!(
+                    "optimizer `{}`: `warmup_fraction` = {f}: must be in [0, 1)",
+                    o.name
+                )));
+            }
+            let own_baseline = match &o.baseline {
+                None => baseline,
+                Some(b) => index(b).filter(|&j| j != i).ok_or_else(|| {
+                    bad(format!(
+                        "optimizer `{}`: `baseline` = {b:?}: must be another optimizer",
+                        o.name
+                    ))
+                })?,
+            };
             optimizers.push(StudyOptimizer {
                 name: o.name.clone(),
                 pilot,
+                lr: o.lr,
+                baseline: own_baseline,
             });
         }
         let base_dir = path.parent().unwrap_or(Path::new("."));
@@ -195,13 +234,32 @@ impl CompareStudy {
         config
     }
 
-    /// Every (rate, seed) a run can have: the grid with the search seed and with each final
-    /// seed.
-    pub fn run_points(&self) -> Vec<(f64, u64)> {
+    /// The rates optimizer `o` runs: its fixed rate, or the whole grid.
+    pub fn rates(&self, o: usize) -> Vec<f64> {
+        match self.optimizers[o].lr {
+            Some(lr) => vec![lr],
+            None => self.lrs.clone(),
+        }
+    }
+
+    /// How many runs optimizer `o` makes on a workload: its rates with the search seed, then its
+    /// chosen rate with the other seeds.
+    pub fn planned_runs(&self, o: usize) -> usize {
+        let others = self
+            .seeds
+            .iter()
+            .filter(|&&s| s != self.search_seed)
+            .count();
+        self.rates(o).len() + others
+    }
+
+    /// Every (rate, seed) a run of optimizer `o` can have: its rates with the search seed and
+    /// with each final seed.
+    pub fn run_points(&self, o: usize) -> Vec<(f64, u64)> {
         let mut seeds = vec![self.search_seed];
         seeds.extend(self.seeds.iter().filter(|&&s| s != self.search_seed));
         let mut points = Vec::new();
-        for &lr in &self.lrs {
+        for lr in self.rates(o) {
             points.extend(seeds.iter().map(|&seed| (lr, seed)));
         }
         points
@@ -264,6 +322,18 @@ fn optimizer_config(
         );
     }
     table.insert("optimizer".into(), toml::Value::Table(spec));
+    if let Some(fraction) = o.warmup_fraction {
+        let updates = base.training.length.updates().unwrap_or(0) as f64;
+        let schedule = table
+            .get_mut("schedule")
+            .and_then(toml::Value::as_table_mut)
+            .filter(|t| t.get("kind").and_then(toml::Value::as_str) == Some("warmup_cosine"))
+            .ok_or_else(|| bad("`warmup_fraction` needs a `warmup_cosine` schedule".into()))?;
+        schedule.insert(
+            "warmup".into(),
+            toml::Value::Integer((fraction * updates).round() as i64),
+        );
+    }
     let config = ExperimentConfig::from_table(table, config_path)?;
     let refresh = matches!(
         &config.optimizer,
@@ -281,6 +351,9 @@ fn optimizer_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ScheduleConfig;
+    use crate::study::Shard;
+    use crate::study::compare::runner;
 
     #[test]
     fn the_committed_comparison_is_what_the_issue_asks_for() {
@@ -346,5 +419,94 @@ mod tests {
             small.workloads[0].updates() * 10,
             study.workloads[0].updates()
         );
+    }
+
+    #[test]
+    fn the_dualadam_study_runs_the_authors_protocol_with_its_controls() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/study-dualadam.toml");
+        let study = CompareStudy::load(&path, "full").expect("the committed study loads");
+        let index = |name: &str| {
+            study
+                .optimizers
+                .iter()
+                .position(|o| o.name == name)
+                .unwrap()
+        };
+        let (adam, dual, warm) = (index("adam"), index("dual-adam"), index("adam-warmup"));
+        let (tuned, warm_tuned) = (index("adam-tuned"), index("adam-warmup-tuned"));
+        // The shared rate is one run per seed; the tuned arms search the grid first.
+        assert_eq!(study.rates(adam), vec![1e-2]);
+        assert_eq!(study.rates(tuned), study.lrs);
+        assert_eq!(
+            (study.planned_runs(adam), study.planned_runs(tuned)),
+            (10, 13)
+        );
+        // Paired differences: DualAdam minus Adam, Adam+warmup minus DualAdam.
+        assert_eq!(study.optimizers[dual].baseline, adam);
+        assert_eq!(study.optimizers[warm].baseline, dual);
+        let w = &study.workloads[0];
+        let updates = w.updates() as f64;
+        let warmup = |o: usize| match w.configs[o].schedule {
+            ScheduleConfig::WarmupCosine { warmup, .. } => warmup,
+            _ => panic!("warmup_cosine expected"),
+        };
+        assert_eq!(warmup(adam), 0, "the authors' protocol has no warmup");
+        assert_eq!(warmup(warm) as f64, (0.16 * updates).round());
+        assert_eq!(warmup(warm_tuned), warmup(warm));
+        if let OptimizerSpec::DualAdam(d) = &w.configs[dual].optimizer {
+            assert!((1.0 / (d.switch_rate * updates) - 0.16).abs() < 1e-12);
+        } else {
+            panic!("dual_adam expected");
+        }
+        // The cosine ends at lr/1000 whatever rate the search tries.
+        let config = study.run_config(0, tuned, 3.16e-2, 42);
+        let ScheduleConfig::WarmupCosine { lr, min_lr, .. } = config.schedule else {
+            panic!("warmup_cosine expected");
+        };
+        assert!((min_lr / lr - 1e-3).abs() < 1e-12, "{min_lr} / {lr}");
+        // Two shards split the six arms, each arm on exactly one.
+        let mut arms: Vec<usize> = (1..=2)
+            .flat_map(|index| {
+                runner::shard_units(&study, Shard { index, count: 2 })
+                    .into_iter()
+                    .flat_map(|u| u.optimizers)
+            })
+            .collect();
+        arms.sort_unstable();
+        assert_eq!(arms, (0..6).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn bad_arms_are_refused_by_name() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/study-dualadam.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let configs = path.parent().unwrap().display().to_string();
+        for (from, to, expect) in [
+            (
+                "lr = 1e-2\n\n[[optimizers]]\nname = \"dual-adam\"",
+                "lr = 5e-3\n\n[[optimizers]]\nname = \"dual-adam\"",
+                "not in this profile's `lrs`",
+            ),
+            (
+                "warmup_fraction = 0.16\nlr = 1e-2",
+                "warmup_fraction = 1.5\nlr = 1e-2",
+                "warmup_fraction",
+            ),
+            (
+                "baseline = \"dual-adam\"",
+                "baseline = \"adam-warmup\"",
+                "must be another optimizer",
+            ),
+        ] {
+            assert!(text.contains(from), "{from}");
+            let edited = text
+                .replacen(from, to, 1)
+                .replace("config = \"study/", &format!("config = \"{configs}/study/"));
+            let file = dir.path().join("s.toml");
+            std::fs::write(&file, edited).unwrap();
+            let err = CompareStudy::load(&file, "full").unwrap_err().to_string();
+            assert!(err.contains(expect), "{to}: {err}");
+        }
     }
 }

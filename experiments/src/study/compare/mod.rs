@@ -32,27 +32,30 @@ impl Study for CompareStudy {
     }
 
     fn plan(&self, shard: Shard) -> Result<Vec<String>, ExperimentError> {
-        runner::shard_workloads(self, shard)
+        runner::shard_units(self, shard)
             .into_iter()
-            .map(|w| {
-                let workload = &self.workloads[w];
+            .map(|unit| {
+                let workload = &self.workloads[unit.workload];
                 let mut done = 0;
-                for o in 0..self.optimizers.len() {
-                    for (lr, seed) in self.run_points() {
-                        let dir = self.run_dir(w, o, lr, seed);
-                        let config = self.run_config(w, o, lr, seed);
-                        done += usize::from(
-                            crate::study::runs::finished_run(&dir, &config)?.is_some(),
-                        );
+                let planned: usize = unit.optimizers.iter().map(|&o| self.planned_runs(o)).sum();
+                for &o in &unit.optimizers {
+                    for (lr, seed) in self.run_points(o) {
+                        let dir = self.run_dir(unit.workload, o, lr, seed);
+                        let config = self.run_config(unit.workload, o, lr, seed);
+                        done +=
+                            usize::from(crate::study::runs::finished_run(&dir, &config)?.is_some());
                     }
                 }
+                let names: Vec<&str> = unit
+                    .optimizers
+                    .iter()
+                    .map(|&o| self.optimizers[o].name.as_str())
+                    .collect();
                 Ok(format!(
-                    "{} ({} updates): {} optimizers × {} rates, then {} seeds: {done} runs finished",
+                    "{} ({} updates), {}: {done} of {planned} runs finished",
                     workload.name,
                     workload.updates(),
-                    self.optimizers.len(),
-                    self.lrs.len(),
-                    self.seeds.len()
+                    names.join(" + ")
                 ))
             })
             .collect()
@@ -70,7 +73,7 @@ impl Study for CompareStudy {
         let mut members = Vec::new();
         for w in 0..self.workloads.len() {
             for o in 0..self.optimizers.len() {
-                for (lr, seed) in self.run_points() {
+                for (lr, seed) in self.run_points(o) {
                     let dir = self.run_dir(w, o, lr, seed);
                     let relative = dir.strip_prefix(&self.root).unwrap_or(&dir).to_path_buf();
                     members.push((relative, self.run_config(w, o, lr, seed)));

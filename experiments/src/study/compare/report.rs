@@ -78,11 +78,20 @@ fn workload_section(md: &mut String, s: &CompareSummary, w: &WorkloadLine) {
          |---|---:|---|---:|---:|---:|---:|---|---:|---:|---:|",
         s.baseline
     );
-    for o in w.optimizers.iter().filter(|o| o.name != s.baseline) {
+    for o in w
+        .optimizers
+        .iter()
+        .filter(|o| o.name != s.baseline || o.compared_with.is_some())
+    {
+        // An optimizer compared with another than the baseline says so in its name cell.
+        let name = match &o.compared_with {
+            Some(other) => format!("{} (minus {other})", o.name),
+            None => o.name.clone(),
+        };
         let _ = writeln!(
             md,
             "| {} | {} | {} | {} | {} |",
-            o.name,
+            name,
             paired_cell(&o.vs_baseline, digits),
             test_cells(&o.vs_baseline, digits),
             paired_cell(&o.gap_vs_baseline, 4),

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::definition::{CompareStudy, CompareWorkload};
+use super::definition::CompareStudy;
 use crate::artifacts::{RunDir, RunStatus, RunSummary, read_json};
 use crate::config::{BalancedSpec, OptimizerSpec};
 use crate::error::ExperimentError;
@@ -19,16 +19,45 @@ use crate::train::{RunOptions, run_single};
 /// The refresh rule's decision, next to the main run's records in its run directory.
 pub const DECISION_FILE: &str = "refresh.json";
 
-/// The workloads (indices) shard `shard` owns: whole workloads, balanced on their cost.
-pub fn shard_workloads(study: &CompareStudy, shard: Shard) -> Vec<usize> {
-    let costs: Vec<u64> = study
-        .workloads
-        .iter()
-        .map(|w: &CompareWorkload| (w.updates() as f64 * w.cost_per_update * 1000.0) as u64)
+/// A unit of sharding: a workload and a group of optimizers (one, with the refresh-rule
+/// optimizers whose pilot it is), so a rule never waits for a pilot on another shard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// The workload (index).
+    pub workload: usize,
+    /// The optimizers (indices), pilots first.
+    pub optimizers: Vec<usize>,
+}
+
+/// The units shard `shard` owns, balanced on their cost (updates × planned runs).
+pub fn shard_units(study: &CompareStudy, shard: Shard) -> Vec<Unit> {
+    let groups: Vec<Vec<usize>> = (0..study.optimizers.len())
+        .filter(|&o| study.optimizers[o].pilot.is_none())
+        .map(|g| {
+            (0..study.optimizers.len())
+                .filter(|&o| o == g || study.optimizers[o].pilot == Some(g))
+                .collect()
+        })
         .collect();
+    let mut units = Vec::new();
+    let mut costs = Vec::new();
+    for (w, workload) in study.workloads.iter().enumerate() {
+        for group in &groups {
+            let runs: usize = group.iter().map(|&o| study.planned_runs(o)).sum();
+            let per_run = workload.updates() as f64 * workload.cost_per_update;
+            costs.push((per_run * runs as f64 * 1000.0) as u64);
+            units.push(Unit {
+                workload: w,
+                optimizers: group.clone(),
+            });
+        }
+    }
     let shard_of = assign_shards(&costs, shard.count);
-    (0..costs.len())
-        .filter(|&w| shard_of[w] == shard.index - 1)
+    units
+        .into_iter()
+        .zip(shard_of)
+        .filter(|(_, s)| *s == shard.index - 1)
+        .map(|(u, _)| u)
         .collect()
 }
 
@@ -56,15 +85,22 @@ pub fn search(
     w: usize,
     o: usize,
 ) -> Result<(Vec<Option<f64>>, Option<f64>), ExperimentError> {
+    let rates = study.rates(o);
     let losses = study
         .lrs
         .iter()
         .map(|&lr| {
+            if !rates.contains(&lr) {
+                return Ok(None);
+            }
             let dir = study.run_dir(w, o, lr, study.search_seed);
             let config = study.run_config(w, o, lr, study.search_seed);
             Ok(finished_run(&dir, &config)?.map(|s| search_score(&s)))
         })
         .collect::<Result<Vec<_>, ExperimentError>>()?;
+    if let Some(lr) = study.optimizers[o].lr {
+        return Ok((losses, Some(lr))); // a fixed rate is chosen, whatever its score
+    }
     let chosen = losses
         .iter()
         .map(|l| l.unwrap_or(f64::NAN))
@@ -83,16 +119,20 @@ pub fn run_shard(
     options: &RunOptions,
 ) -> Result<Vec<String>, ExperimentError> {
     let mut failed = Vec::new();
-    for w in shard_workloads(study, shard) {
-        for o in 0..study.optimizers.len() {
-            for &lr in &study.lrs {
+    for Unit {
+        workload: w,
+        optimizers,
+    } in shard_units(study, shard)
+    {
+        for &o in &optimizers {
+            for lr in study.rates(o) {
                 if crate::interrupt::interrupted() {
                     return Ok(failed);
                 }
                 train(study, w, o, lr, study.search_seed, options, &mut failed)?;
             }
         }
-        for o in 0..study.optimizers.len() {
+        for &o in &optimizers {
             let Some(lr) = search(study, w, o)?.1 else {
                 continue; // a search run failed: no final seeds without the whole grid
             };
