@@ -4,8 +4,9 @@
 //! ([`OptimizerConfig`]); [`config_builders!`] puts them on each config as inherent methods.
 
 use burn::grad_clipping::GradientClippingConfig;
-use burn::module::ParamGroup;
+use burn::module::{Module, ModuleVisitor, Param, ParamGroup};
 use burn::optim::{ModuleOptimizer, Optimizer};
+use burn::tensor::Tensor;
 
 use crate::error::ConfigError;
 
@@ -23,6 +24,11 @@ pub(crate) trait OptimizerConfig {
     /// Burn's per-tensor gradient clipping, if configured.
     fn clipping(&self) -> Option<&GradientClippingConfig>;
 
+    /// The same config without weight decay.
+    fn without_weight_decay(&self) -> Self
+    where
+        Self: Sized;
+
     /// The bare optimizer, or the validation error.
     fn try_build(&self) -> Result<Self::Optimizer, ConfigError> {
         self.check()?;
@@ -38,6 +44,20 @@ pub(crate) trait OptimizerConfig {
         })
     }
 
+    /// The module optimizer with weight decay on `module`'s matrices and kernels only: its
+    /// parameters of rank ≤ 1 (biases, norm gains and shifts) form a group without decay. Both
+    /// keep the config's clipping.
+    fn try_init_no_decay<M: Module>(&self, module: &M) -> Result<ModuleOptimizer, ConfigError>
+    where
+        Self: Sized,
+    {
+        let optim = self.try_init()?;
+        match vector_params(module) {
+            Some(group) => self.without_weight_decay().try_with_group(optim, group),
+            None => Ok(optim),
+        }
+    }
+
     /// `optim` with this config's optimizer (and clipping) for the parameters of `group`.
     fn try_with_group(
         &self,
@@ -51,6 +71,32 @@ pub(crate) trait OptimizerConfig {
             self.clipping().map(GradientClippingConfig::init),
         ))
     }
+}
+
+/// The parameters of rank ≤ 1 of `module` (biases, norm gains and shifts), as a group matched by
+/// path the way `ModuleOptimizer` names parameters; `None` if it has none.
+pub(crate) fn vector_params<M: Module>(module: &M) -> Option<ParamGroup> {
+    #[derive(Default)]
+    struct Vectors {
+        path: Vec<String>,
+        found: Vec<String>,
+    }
+    impl ModuleVisitor for Vectors {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, _param: &Param<Tensor<D>>) {
+            if D <= 1 {
+                self.found.push(self.path.join("."));
+            }
+        }
+    }
+    let mut vectors = Vectors::default();
+    module.visit(&mut vectors);
+    (!vectors.found.is_empty()).then(|| ParamGroup::from_paths(vectors.found))
 }
 
 /// The public builders of a config that implements [`OptimizerConfig`]: `try_build`,
@@ -80,6 +126,16 @@ macro_rules! config_builders {
                 group: burn::module::ParamGroup,
             ) -> Result<burn::optim::ModuleOptimizer, $crate::error::ConfigError> {
                 $crate::config::OptimizerConfig::try_with_group(self, optim, group)
+            }
+
+            /// Like [`try_init`](Self::try_init), but the parameters of `module` of rank ≤ 1
+            /// (biases, norm gains and shifts) get no weight decay, as is usual for AdamW-style
+            /// training; both groups keep the config's gradient clipping.
+            pub fn try_init_no_decay<M: burn::module::Module>(
+                &self,
+                module: &M,
+            ) -> Result<burn::optim::ModuleOptimizer, $crate::error::ConfigError> {
+                $crate::config::OptimizerConfig::try_init_no_decay(self, module)
             }
 
             /// Like [`try_build`](Self::try_build).

@@ -119,6 +119,10 @@ impl OptimizerConfig for DualAdamConfig {
     fn clipping(&self) -> Option<&GradientClippingConfig> {
         self.grad_clipping.as_ref()
     }
+
+    fn without_weight_decay(&self) -> Self {
+        self.clone().with_weight_decay(0.0)
+    }
 }
 
 config_builders!(DualAdamConfig => DualAdam);
@@ -304,6 +308,10 @@ impl OptimizerConfig for InvAdamConfig {
 
     fn clipping(&self) -> Option<&GradientClippingConfig> {
         self.grad_clipping.as_ref()
+    }
+
+    fn without_weight_decay(&self) -> Self {
+        self.clone().with_weight_decay(0.0)
     }
 }
 

@@ -143,6 +143,10 @@ impl OptimizerConfig for FAdamConfig {
     fn clipping(&self) -> Option<&GradientClippingConfig> {
         self.grad_clipping.as_ref()
     }
+
+    fn without_weight_decay(&self) -> Self {
+        self.clone().with_weight_decay(0.0)
+    }
 }
 
 config_builders!(FAdamConfig => FAdam);

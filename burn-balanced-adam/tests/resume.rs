@@ -165,3 +165,49 @@ fn a_parameter_group_keeps_its_configs_gradient_clipping() {
         .expect("β₁ = 1.5 is refused");
     assert_eq!(err.field, "beta_1");
 }
+
+#[test]
+fn no_decay_groups_spare_biases_and_decay_weights() {
+    let device = Device::flex().autodiff();
+    let model = Mlp::new(&device);
+    let before = model.params();
+    // Zero gradients: the step is the decay alone, θ ← θ(1 − ηλ).
+    let (lr, lambda) = (LR, 0.5);
+    let configs: Vec<(&str, Box<dyn Fn(&Mlp) -> ModuleOptimizer>)> = vec![
+        (
+            "balanced_adam",
+            Box::new(move |m: &Mlp| {
+                BalancedAdamConfig::new()
+                    .with_weight_decay(lambda)
+                    .with_weight_decay_mode(WeightDecayMode::Decoupled)
+                    .try_init_no_decay(m)
+                    .unwrap()
+            }),
+        ),
+        (
+            "dual_adam",
+            Box::new(move |m: &Mlp| {
+                DualAdamConfig::new()
+                    .with_weight_decay(lambda)
+                    .try_init_no_decay(m)
+                    .unwrap()
+            }),
+        ),
+    ];
+    for (name, make) in configs {
+        let mut optim = make(&model);
+        let after = train(&mut optim, model.clone(), &[0.0]).params();
+        // [hidden weight, hidden bias, out weight, out bias]
+        for i in [0, 2] {
+            for (a, b) in after[i].iter().zip(&before[i]) {
+                let want = b * (1.0 - (lr * lambda) as f32);
+                assert!(
+                    (a - want).abs() <= 1e-6 * want.abs().max(1.0),
+                    "{name}: weight {a} vs {want}"
+                );
+            }
+        }
+        assert_eq!(after[1], before[1], "{name}: hidden bias decayed");
+        assert_eq!(after[3], before[3], "{name}: out bias decayed");
+    }
+}
