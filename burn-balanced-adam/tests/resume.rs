@@ -173,7 +173,8 @@ fn no_decay_groups_spare_biases_and_decay_weights() {
     let before = model.params();
     // Zero gradients: the step is the decay alone, θ ← θ(1 − ηλ).
     let (lr, lambda) = (LR, 0.5);
-    let configs: Vec<(&str, Box<dyn Fn(&Mlp) -> ModuleOptimizer>)> = vec![
+    type Make = Box<dyn Fn(&Mlp) -> ModuleOptimizer>;
+    let configs: Vec<(&str, Make)> = vec![
         (
             "balanced_adam",
             Box::new(move |m: &Mlp| {
