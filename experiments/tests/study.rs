@@ -453,3 +453,46 @@ fn a_study_file_must_declare_its_kind_and_a_report_needs_finished_runs() {
         &["--jobs"],
     );
 }
+
+#[test]
+fn the_slurm_script_runs_one_shard_per_task_then_merges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("runs");
+    let study = write_study(tmp.path(), &root, 0.9);
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/slurm-study.sh");
+    let shards = tmp.path().join("scratch");
+    // The array variables Slurm would set, by hand: tasks 1 and 2 of 2, then the merge.
+    let task = |vars: &[(&str, &str)]| {
+        let out = Command::new("bash")
+            .arg(&script)
+            .arg(&study)
+            .arg("tiny")
+            .current_dir(tmp.path())
+            .env("EXPERIMENTS", BIN)
+            .env("SHARD_ROOT", &shards)
+            .env("SLURM_ARRAY_TASK_COUNT", "2")
+            .env("RAYON_NUM_THREADS", "1")
+            .envs(vars.iter().copied())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{vars:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    task(&[("SLURM_ARRAY_TASK_ID", "1")]);
+    task(&[("SLURM_ARRAY_TASK_ID", "2")]);
+    let (one, two) = (
+        finished_runs(&shards.join("1")),
+        finished_runs(&shards.join("2")),
+    );
+    assert!(
+        !one.is_empty() && !two.is_empty(),
+        "each task trains its shard"
+    );
+    assert!(one.iter().all(|r| !two.contains(r)), "disjoint shards");
+    task(&[("MERGE", "1")]);
+    let merged = finished_runs(&root.join("tiny-refresh/tiny"));
+    assert_eq!(merged.len(), one.len() + two.len());
+}

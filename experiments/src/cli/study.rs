@@ -71,6 +71,10 @@ pub struct RunArgs {
     pub study: StudyArgs,
     #[command(flatten)]
     pub shards: ShardArgs,
+    /// Put the runs under DIR instead of `<artifact_dir>/<name>/<profile>` (e.g. a node's local
+    /// scratch in an array job; `study merge --from DIR` collects them afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
 }
 
 /// `study refresh` and `study compare` (old spellings: the file is optional).
@@ -157,12 +161,8 @@ impl StudyCommand {
     /// Runs the command.
     pub fn run(self) -> Result<(), ExperimentError> {
         match self {
-            StudyCommand::Run(args) => {
-                run(&args.study.file, &args.study.profile, &args.shards, false)
-            }
-            StudyCommand::Plan(args) => {
-                run(&args.study.file, &args.study.profile, &args.shards, true)
-            }
+            StudyCommand::Run(args) => run(&args, false),
+            StudyCommand::Plan(args) => run(&args, true),
             StudyCommand::Refresh(args) => alias(&args, "configs/study-refresh.toml"),
             StudyCommand::Compare(args) => alias(&args, "configs/study-compare.toml"),
             StudyCommand::Report(args) => {
@@ -176,8 +176,12 @@ impl StudyCommand {
 }
 
 /// `study run` (`plan`: print what each shard holds instead).
-fn run(file: &Path, profile: &str, shards: &ShardArgs, plan: bool) -> Result<(), ExperimentError> {
-    let study = study::load(file, profile)?;
+fn run(args: &RunArgs, plan: bool) -> Result<(), ExperimentError> {
+    let (file, profile, shards) = (&args.study.file, &args.study.profile, &args.shards);
+    let mut study = study::load(file, profile)?;
+    if let Some(root) = &args.root {
+        study.set_root(root.clone());
+    }
     let jobs = shards.jobs as usize;
     if plan {
         let count = shards.shard.map_or(jobs, |s| s.count);
@@ -193,7 +197,7 @@ fn run(file: &Path, profile: &str, shards: &ShardArgs, plan: bool) -> Result<(),
         return Ok(());
     }
     if jobs > 1 {
-        return spawn_jobs(file, profile, jobs);
+        return spawn_jobs(file, profile, jobs, args.root.as_deref());
     }
     study::train_and_record(study.as_ref(), shards.shard.unwrap_or(Shard::ALL))
 }
@@ -201,7 +205,18 @@ fn run(file: &Path, profile: &str, shards: &ShardArgs, plan: bool) -> Result<(),
 /// `study refresh` and `study compare`, the old spellings of `study run` and `study plan`.
 fn alias(args: &AliasRunArgs, default_file: &str) -> Result<(), ExperimentError> {
     let file = args.file.clone().unwrap_or_else(|| default_file.into());
-    run(&file, &args.profile, &args.shards, args.plan)
+    let run_args = RunArgs {
+        study: StudyArgs {
+            file,
+            profile: args.profile.clone(),
+        },
+        shards: ShardArgs {
+            shard: args.shards.shard,
+            jobs: args.shards.jobs,
+        },
+        root: None,
+    };
+    run(&run_args, args.plan)
 }
 
 /// `study report`.
@@ -289,7 +304,12 @@ fn export(args: &ExportArgs) -> Result<(), ExperimentError> {
 
 /// Runs shards 1/N … N/N of `study run FILE` as child processes of this binary and waits for
 /// all of them.
-fn spawn_jobs(file: &Path, profile: &str, jobs: usize) -> Result<(), ExperimentError> {
+fn spawn_jobs(
+    file: &Path,
+    profile: &str,
+    jobs: usize,
+    root: Option<&Path>,
+) -> Result<(), ExperimentError> {
     let exe = std::env::current_exe().map_err(|e| ExperimentError::Other(e.to_string()))?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = (cpus / jobs).max(1).to_string();
@@ -301,6 +321,9 @@ fn spawn_jobs(file: &Path, profile: &str, jobs: usize) -> Result<(), ExperimentE
             .arg(file)
             .args(["--profile", profile])
             .args(["--shard", &format!("{index}/{jobs}")]);
+        if let Some(root) = root {
+            command.arg("--root").arg(root);
+        }
         if std::env::var_os("RAYON_NUM_THREADS").is_none() {
             command.env("RAYON_NUM_THREADS", &threads);
         }
