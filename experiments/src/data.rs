@@ -88,16 +88,17 @@ pub fn prepare(
     let root = cache_dir(config.data.cache_dir.as_deref());
     fetch(&root, dataset, progress).map_err(wrap)?;
     let data = &config.data;
+    let split_seed = data.split_seed(config.seed);
     match dataset {
         DatasetName::Mnist | DatasetName::FashionMnist => {
             let (train, test) = load_idx(&root, dataset).map_err(wrap)?;
             let valid_size = data.valid_size.unwrap_or(DEFAULT_VALID_IMAGES);
-            let splits = ImageSplits::new(train, test, valid_size, config.seed)
+            let splits = ImageSplits::new(train, test, valid_size, split_seed)
                 .map_err(key("valid_size", valid_size.to_string()))?;
             let train = match data.train_subset {
                 Some(n) => splits.train.subset(Subset::Sample {
                     n,
-                    seed: config.seed,
+                    seed: split_seed,
                 }),
                 None => Ok(splits.train),
             }
@@ -125,7 +126,7 @@ pub fn prepare(
                 key("seq_len", format!("{seq_len} (valid_fraction {fraction})")),
             )?;
             let keep = |windows: TokenWindows, n: Option<usize>, subset: SubsetFn| match n {
-                Some(n) => windows.subset(subset(n, config.seed)),
+                Some(n) => windows.subset(subset(n, split_seed)),
                 None => Ok(windows),
             };
             let sample = |n, seed| Subset::Sample { n, seed };
@@ -141,5 +142,43 @@ pub fn prepare(
                 seq_len,
             }))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use burn::data::dataset::Dataset;
+
+    use super::*;
+
+    fn images(seed: u64, data_seed: Option<u64>) -> ImageData {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/quick-cnn.toml");
+        let mut config =
+            ExperimentConfig::from_table(ExperimentConfig::read_table(&path).unwrap(), &path)
+                .unwrap();
+        config.seed = seed;
+        config.data.seed = data_seed;
+        match prepare(&config, &|_| {}).expect("MNIST loads") {
+            Workload::Images(data) => data,
+            Workload::Text(_) => panic!("quick-cnn is an image workload"),
+        }
+    }
+
+    fn first(set: &ImageDataset) -> Vec<(u8, Vec<u8>)> {
+        (0..32)
+            .map(|i| set.get(i).map(|item| (item.label, item.pixels)).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_fixed_data_seed_gives_every_run_seed_the_same_splits() {
+        let (a, b) = (images(1, Some(7)), images(2, Some(7)));
+        assert_eq!(first(&a.valid), first(&b.valid), "the same validation set");
+        assert_eq!(first(&a.train), first(&b.train), "the same training subset");
+        // Without it, the run's seed draws the splits.
+        let (c, d) = (images(1, None), images(2, None));
+        assert_ne!(first(&c.valid), first(&d.valid));
     }
 }

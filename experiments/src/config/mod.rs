@@ -87,6 +87,18 @@ pub struct DataConfig {
     /// Dataset cache directory (default: `$BBA_DATA_DIR`, else the user cache dir).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_dir: Option<PathBuf>,
+    /// Seeds the validation split and the training/validation/test subsets (default: the run's
+    /// `seed`). Fixed across a study's seeds, every seed sees the same data and only the
+    /// initialization and batch order vary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<u64>,
+}
+
+impl DataConfig {
+    /// The seed of the splits and subsets: `data.seed`, else the run's seed.
+    pub fn split_seed(&self, run_seed: u64) -> u64 {
+        self.seed.unwrap_or(run_seed)
+    }
 }
 
 /// Learning-rate schedules, counted in optimizer updates.
