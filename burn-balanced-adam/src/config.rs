@@ -52,7 +52,7 @@ pub(crate) trait OptimizerConfig {
         Self: Sized,
     {
         let optim = self.try_init()?;
-        match vector_params(module) {
+        match rank_one_params(module) {
             Some(group) => self.without_weight_decay().try_with_group(optim, group),
             None => Ok(optim),
         }
@@ -74,8 +74,17 @@ pub(crate) trait OptimizerConfig {
 }
 
 /// The parameters of rank ≤ 1 of `module` (biases, norm gains and shifts), as a group matched by
-/// path the way `ModuleOptimizer` names parameters; `None` if it has none.
-pub(crate) fn vector_params<M: Module>(module: &M) -> Option<ParamGroup> {
+/// path the way `ModuleOptimizer` names parameters; `None` if it has none. For building the
+/// usual "no weight decay on biases and norms" group around any optimizer, Burn's included.
+///
+/// ```
+/// use burn::nn::LinearConfig;
+/// use burn::tensor::Device;
+///
+/// let layer = LinearConfig::new(3, 2).init(&Device::flex());
+/// assert!(burn_balanced_adam::rank_one_params(&layer).is_some()); // its bias
+/// ```
+pub fn rank_one_params<M: Module>(module: &M) -> Option<ParamGroup> {
     #[derive(Default)]
     struct Vectors {
         path: Vec<String>,

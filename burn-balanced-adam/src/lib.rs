@@ -45,6 +45,7 @@ pub mod t_es;
 mod validate;
 
 pub use balanced_adam::{BalancedAdam, BalancedAdamConfig, WeightDecayMode};
+pub use config::rank_one_params;
 pub use dual_adam::{DualAdam, DualAdamConfig, InvAdam, InvAdamConfig};
 pub use error::{ConfigError, RefreshError, SurgeError};
 pub use fadam::{FAdam, FAdamConfig, FAdamEpsilon};

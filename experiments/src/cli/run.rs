@@ -129,7 +129,7 @@ fn run_config(
     options: &RunOptions,
 ) -> Result<RunStatus, ExperimentError> {
     let dir = RunDir::new(dir);
-    let summary = match &config.optimizer {
+    let summary = match &config.optimizer.spec {
         OptimizerSpec::BalancedAdam(spec) => match spec.refresh_rule() {
             Some(rule) => run_refresh(config, spec, &rule, &dir, label, options)?.main,
             None => run_single(config, &dir, label, options)?,

@@ -2,6 +2,7 @@
 //! device of a run. Loading validates everything before any training starts: unknown keys and
 //! out-of-range values are errors that name the key.
 
+mod balanced;
 mod model;
 mod optimizer;
 pub mod overrides;
@@ -12,8 +13,9 @@ use std::path::{Path, PathBuf};
 use bba_datasets::DatasetName;
 use serde::{Deserialize, Serialize};
 
+pub use balanced::{BalancedSpec, BetaSetting, RefreshRule};
 pub use model::{CnnConfig, GptConfig, ModelConfig, Positions, VitConfig};
-pub use optimizer::{BalancedSpec, BetaSetting, OptimizerSpec, RefreshRule};
+pub use optimizer::{OptimizerConfig, OptimizerSpec};
 pub use training::{RunLength, TrainingConfig};
 
 use crate::device::DeviceName;
@@ -41,8 +43,8 @@ pub struct ExperimentConfig {
     pub data: DataConfig,
     /// The model and its size.
     pub model: ModelConfig,
-    /// The optimizer and its hyper-parameters.
-    pub optimizer: OptimizerSpec,
+    /// The optimizer, its hyper-parameters and `no_decay`.
+    pub optimizer: OptimizerConfig,
     /// The learning-rate schedule.
     pub schedule: ScheduleConfig,
     /// Length, batch size, evaluation interval, early stopping.

@@ -1,18 +1,126 @@
 //! The `[optimizer]` table: Burn's Adam/AdamW baselines and the library's optimizers, built into
 //! the `ModuleOptimizer` a Burn `Learner` takes.
 
-use std::fmt;
+use std::ops::{Deref, DerefMut};
 
 use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer};
-use burn_balanced_adam::t_es::TesEstimator;
-use burn_balanced_adam::{
-    BalancedAdamConfig, DualAdamConfig, FAdamConfig, InvAdamConfig, StepImplementation,
-    WeightDecayMode, refresh,
-};
-use serde::de::{self, Visitor};
+use burn_balanced_adam::{DualAdamConfig, FAdamConfig, InvAdamConfig};
+use serde::de;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::balanced::{BalancedSpec, BetaSetting};
+
+/// The `[optimizer]` table: which optimizer ([`OptimizerSpec`], tagged by `kind`) and whether
+/// weight decay spares the model's biases and norms (`no_decay = true`: parameters of rank ≤ 1
+/// get none). Reads and writes as one flat table; `no_decay` is written only when set, so run
+/// directories from before it still resume.
+#[derive(Debug, Clone)]
+pub struct OptimizerConfig {
+    /// The optimizer and its hyper-parameters.
+    pub spec: OptimizerSpec,
+    /// No weight decay on parameters of rank ≤ 1.
+    pub no_decay: bool,
+}
+
+impl Deref for OptimizerConfig {
+    type Target = OptimizerSpec;
+
+    fn deref(&self) -> &OptimizerSpec {
+        &self.spec
+    }
+}
+
+impl DerefMut for OptimizerConfig {
+    fn deref_mut(&mut self) -> &mut OptimizerSpec {
+        &mut self.spec
+    }
+}
+
+impl From<OptimizerSpec> for OptimizerConfig {
+    fn from(spec: OptimizerSpec) -> Self {
+        Self {
+            spec,
+            no_decay: false,
+        }
+    }
+}
+
+impl Serialize for OptimizerConfig {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if !self.no_decay {
+            return self.spec.serialize(serializer);
+        }
+        let mut table = match toml::Value::try_from(&self.spec) {
+            Ok(toml::Value::Table(t)) => t,
+            Ok(_) => return Err(serde::ser::Error::custom("an optimizer is a table")),
+            Err(e) => return Err(serde::ser::Error::custom(e)),
+        };
+        table.insert("no_decay".into(), toml::Value::Boolean(true));
+        table.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for OptimizerConfig {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut table = toml::Table::deserialize(deserializer)?;
+        let no_decay = match table.remove("no_decay") {
+            None => false,
+            Some(toml::Value::Boolean(b)) => b,
+            Some(other) => {
+                return Err(de::Error::custom(format!(
+                    "`optimizer.no_decay` = {other}: must be true or false"
+                )));
+            }
+        };
+        let spec =
+            OptimizerSpec::deserialize(toml::Value::Table(table)).map_err(de::Error::custom)?;
+        Ok(Self { spec, no_decay })
+    }
+}
+
+impl OptimizerConfig {
+    /// The `ModuleOptimizer` for `model`: [`OptimizerSpec::build`], and with `no_decay` a group
+    /// of the model's parameters of rank ≤ 1 with the same optimizer minus its weight decay
+    /// (and the same clipping).
+    pub fn build_for<M: burn::module::Module>(&self, model: &M) -> Result<ModuleOptimizer, String> {
+        let optim = self.spec.build()?;
+        let group = match burn_balanced_adam::rank_one_params(model) {
+            Some(group) if self.no_decay => group,
+            _ => return Ok(optim),
+        };
+        let lib = |e: burn_balanced_adam::ConfigError| e.to_string();
+        match self.spec.without_weight_decay() {
+            OptimizerSpec::Adam(spec) => {
+                let clipping = spec
+                    .grad_clipping
+                    .as_ref()
+                    .map(GradientClippingConfig::init);
+                Ok(optim.with_group(group, spec.adam().build(), clipping))
+            }
+            OptimizerSpec::Adamw(spec) => {
+                let clipping = spec
+                    .grad_clipping
+                    .as_ref()
+                    .map(GradientClippingConfig::init);
+                Ok(optim.with_group(group, spec.adamw().build(), clipping))
+            }
+            OptimizerSpec::BalancedAdam(spec) => match spec.beta {
+                BetaSetting::Fixed(beta) => spec
+                    .with_beta(beta)
+                    .try_with_group(optim, group)
+                    .map_err(lib),
+                BetaSetting::Refresh => {
+                    Err("`optimizer.beta = \"refresh\"`: decide β first".into())
+                }
+            },
+            OptimizerSpec::InvAdam(config) => config.try_with_group(optim, group).map_err(lib),
+            OptimizerSpec::DualAdam(config) => config.try_with_group(optim, group).map_err(lib),
+            OptimizerSpec::Fadam(config) => config.try_with_group(optim, group).map_err(lib),
+        }
+    }
+}
 
 /// Which optimizer trains the model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -50,6 +158,33 @@ pub struct BurnAdamSpec {
     pub grad_clipping: Option<GradientClippingConfig>,
 }
 
+impl BurnAdamSpec {
+    /// Burn's `AdamConfig` (coupled L2 weight decay).
+    fn adam(&self) -> AdamConfig {
+        let mut config = AdamConfig::new()
+            .with_beta_1(self.beta_1 as f32)
+            .with_beta_2(self.beta_2 as f32)
+            .with_epsilon(self.epsilon as f32)
+            .with_grad_clipping(self.grad_clipping.clone());
+        if self.weight_decay > 0.0 {
+            config = config.with_weight_decay(Some(WeightDecayConfig {
+                penalty: self.weight_decay as f32,
+            }));
+        }
+        config
+    }
+
+    /// Burn's `AdamWConfig` (decoupled weight decay).
+    fn adamw(&self) -> AdamWConfig {
+        AdamWConfig::new()
+            .with_beta_1(self.beta_1 as f32)
+            .with_beta_2(self.beta_2 as f32)
+            .with_epsilon(self.epsilon as f32)
+            .with_weight_decay(self.weight_decay as f32)
+            .with_grad_clipping(self.grad_clipping.clone())
+    }
+}
+
 impl Default for BurnAdamSpec {
     fn default() -> Self {
         Self {
@@ -59,142 +194,6 @@ impl Default for BurnAdamSpec {
             weight_decay: 0.0,
             grad_clipping: None,
         }
-    }
-}
-
-/// Balanced Adam's table: the optimizer's hyper-parameters plus the refresh rule's.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BalancedSpec {
-    /// A β in [0, 1), or `"refresh"`: pilot run, T_ES, β = 1 − r0/T_ES snapped to the grid.
-    pub beta: BetaSetting,
-    /// The refresh count the rule aims at.
-    pub r0: f64,
-    /// β of the pilot run that measures T_ES.
-    pub pilot_beta: f64,
-    /// Snap the rule's β to the paper's grid.
-    pub snap_to_grid: bool,
-    /// How T_ES is read off the pilot's validation trajectory.
-    pub t_es: TesEstimator,
-    /// ε, added outside the square root.
-    pub epsilon: f64,
-    /// Weight decay λ.
-    pub weight_decay: f64,
-    /// `none`, `coupled` (L2) or `decoupled` (AdamW-style).
-    pub weight_decay_mode: WeightDecayMode,
-    /// Burn's per-tensor gradient clipping (`{ Value = x }` or `{ Norm = x }`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grad_clipping: Option<GradientClippingConfig>,
-    /// `auto` (the fused step where the backend has one) or `reference`. Written to a run's
-    /// config only when not `auto`, so run directories from before the field still resume.
-    #[serde(skip_serializing_if = "is_auto")]
-    pub implementation: StepImplementation,
-}
-
-fn is_auto(implementation: &StepImplementation) -> bool {
-    *implementation == StepImplementation::Auto
-}
-
-impl Default for BalancedSpec {
-    fn default() -> Self {
-        let base = BalancedAdamConfig::new();
-        Self {
-            beta: BetaSetting::Fixed(base.beta),
-            r0: refresh::DEFAULT_R0,
-            pilot_beta: refresh::DEFAULT_PILOT_BETA,
-            snap_to_grid: true,
-            t_es: TesEstimator::default(),
-            epsilon: base.epsilon,
-            weight_decay: base.weight_decay,
-            weight_decay_mode: base.weight_decay_mode,
-            grad_clipping: None,
-            implementation: base.implementation,
-        }
-    }
-}
-
-impl BalancedSpec {
-    /// The library config for a given β.
-    pub fn with_beta(&self, beta: f64) -> BalancedAdamConfig {
-        BalancedAdamConfig::new()
-            .with_beta(beta)
-            .with_epsilon(self.epsilon)
-            .with_weight_decay(self.weight_decay)
-            .with_weight_decay_mode(self.weight_decay_mode)
-            .with_grad_clipping(self.grad_clipping.clone())
-            .with_implementation(self.implementation)
-    }
-
-    /// The refresh rule of a `beta = "refresh"` table (its numbers checked by `validate`), or
-    /// `None` for a fixed β.
-    pub fn refresh_rule(&self) -> Option<RefreshRule> {
-        (self.beta == BetaSetting::Refresh).then(|| RefreshRule {
-            r0: self.r0,
-            pilot_beta: self.pilot_beta,
-            snap_to_grid: self.snap_to_grid,
-            t_es: self.t_es.clone(),
-        })
-    }
-}
-
-/// The refresh rule, resolved from a `beta = "refresh"` table: train a pilot at `pilot_beta`,
-/// read T_ES off its validation trajectory, then train at β = 1 − `r0`/T_ES (snapped to the
-/// paper's grid unless `snap_to_grid` is off).
-#[derive(Debug, Clone)]
-pub struct RefreshRule {
-    /// The refresh count the rule aims at (> 0).
-    pub r0: f64,
-    /// β of the pilot, in [0, 1).
-    pub pilot_beta: f64,
-    /// Snap β to the paper's grid.
-    pub snap_to_grid: bool,
-    /// How T_ES is read off the pilot's trajectory.
-    pub t_es: TesEstimator,
-}
-
-/// Balanced Adam's β: a number, or the refresh rule.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum BetaSetting {
-    /// This β.
-    Fixed(f64),
-    /// Chosen by the refresh rule from a pilot run.
-    Refresh,
-}
-
-impl Serialize for BetaSetting {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            BetaSetting::Fixed(beta) => serializer.serialize_f64(*beta),
-            BetaSetting::Refresh => serializer.serialize_str("refresh"),
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for BetaSetting {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct BetaVisitor;
-        impl Visitor<'_> for BetaVisitor {
-            type Value = BetaSetting;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number in [0, 1) or the string \"refresh\"")
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<BetaSetting, E> {
-                Ok(BetaSetting::Fixed(v))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<BetaSetting, E> {
-                Ok(BetaSetting::Fixed(v as f64))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<BetaSetting, E> {
-                Ok(BetaSetting::Fixed(v as f64))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<BetaSetting, E> {
-                match v {
-                    "refresh" => Ok(BetaSetting::Refresh),
-                    other => Err(E::invalid_value(de::Unexpected::Str(other), &self)),
-                }
-            }
-        }
-        deserializer.deserialize_any(BetaVisitor)
     }
 }
 
@@ -282,26 +281,8 @@ impl OptimizerSpec {
     /// before is an error.
     pub fn build(&self) -> Result<ModuleOptimizer, String> {
         Ok(match self {
-            OptimizerSpec::Adam(spec) => {
-                let mut config = AdamConfig::new()
-                    .with_beta_1(spec.beta_1 as f32)
-                    .with_beta_2(spec.beta_2 as f32)
-                    .with_epsilon(spec.epsilon as f32)
-                    .with_grad_clipping(spec.grad_clipping.clone());
-                if spec.weight_decay > 0.0 {
-                    config = config.with_weight_decay(Some(WeightDecayConfig {
-                        penalty: spec.weight_decay as f32,
-                    }));
-                }
-                config.init()
-            }
-            OptimizerSpec::Adamw(spec) => AdamWConfig::new()
-                .with_beta_1(spec.beta_1 as f32)
-                .with_beta_2(spec.beta_2 as f32)
-                .with_epsilon(spec.epsilon as f32)
-                .with_weight_decay(spec.weight_decay as f32)
-                .with_grad_clipping(spec.grad_clipping.clone())
-                .init(),
+            OptimizerSpec::Adam(spec) => spec.adam().init(),
+            OptimizerSpec::Adamw(spec) => spec.adamw().init(),
             OptimizerSpec::BalancedAdam(spec) => match spec.beta {
                 BetaSetting::Fixed(beta) => {
                     spec.with_beta(beta).try_init().map_err(|e| e.to_string())?
@@ -318,6 +299,27 @@ impl OptimizerSpec {
             OptimizerSpec::DualAdam(config) => config.try_init().map_err(|e| e.to_string())?,
             OptimizerSpec::Fadam(config) => config.try_init().map_err(|e| e.to_string())?,
         })
+    }
+
+    /// The same optimizer without weight decay.
+    pub fn without_weight_decay(&self) -> OptimizerSpec {
+        match self.clone() {
+            OptimizerSpec::Adam(spec) => OptimizerSpec::Adam(BurnAdamSpec {
+                weight_decay: 0.0,
+                ..spec
+            }),
+            OptimizerSpec::Adamw(spec) => OptimizerSpec::Adamw(BurnAdamSpec {
+                weight_decay: 0.0,
+                ..spec
+            }),
+            OptimizerSpec::BalancedAdam(spec) => OptimizerSpec::BalancedAdam(BalancedSpec {
+                weight_decay: 0.0,
+                ..spec
+            }),
+            OptimizerSpec::InvAdam(c) => OptimizerSpec::InvAdam(c.with_weight_decay(0.0)),
+            OptimizerSpec::DualAdam(c) => OptimizerSpec::DualAdam(c.with_weight_decay(0.0)),
+            OptimizerSpec::Fadam(c) => OptimizerSpec::Fadam(c.with_weight_decay(0.0)),
+        }
     }
 
     /// The β a balanced-Adam run uses, or `None` for the other optimizers.

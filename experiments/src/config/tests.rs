@@ -86,7 +86,7 @@ fn refresh_and_baselines_parse_with_their_defaults() {
         .apply(&mut table)
         .unwrap();
     let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
-    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
+    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer.spec else {
         panic!("balanced_adam expected");
     };
     assert_eq!(spec.beta, BetaSetting::Refresh);
@@ -101,7 +101,7 @@ fn refresh_and_baselines_parse_with_their_defaults() {
             .into(),
     );
     let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
-    let OptimizerSpec::Adam(spec) = &config.optimizer else {
+    let OptimizerSpec::Adam(spec) = &config.optimizer.spec else {
         panic!("adam expected");
     };
     assert_eq!(
@@ -129,7 +129,7 @@ fn balanced_adam_takes_the_step_implementation_and_records_it_only_when_set() {
         .apply(&mut table)
         .unwrap();
     let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
-    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
+    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer.spec else {
         panic!("quick-cnn uses balanced_adam");
     };
     assert_eq!(
@@ -209,7 +209,7 @@ fn the_refresh_rule_resolves_before_any_optimizer_is_built() {
         .apply(&mut table)
         .unwrap();
     let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
-    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
+    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer.spec else {
         panic!("balanced_adam expected");
     };
     let rule = spec.refresh_rule().expect("beta = \"refresh\" is a rule");
@@ -221,4 +221,60 @@ fn the_refresh_rule_resolves_before_any_optimizer_is_built() {
         error_for("optimizer={ kind = \"balanced_adam\", beta = \"refresh\", r0 = -1.0 }")
             .contains("optimizer.r0")
     );
+}
+
+#[test]
+fn no_decay_spares_biases_for_every_optimizer_kind() {
+    use burn::nn::{Linear, LinearConfig};
+    use burn::optim::GradientsParams;
+    use burn::tensor::{Device, Tensor};
+
+    let device = Device::flex().autodiff();
+    let layer: Linear = LinearConfig::new(3, 2).init(&device);
+    let values = |t: Tensor<2>| t.into_data().try_to_vec::<f32>().unwrap();
+    let bias = |l: &Linear| values(l.bias.as_ref().unwrap().val().unsqueeze::<2>());
+    let kinds = [
+        "{ kind = \"adam\", weight_decay = 0.5 }",
+        "{ kind = \"adamw\", weight_decay = 0.5 }",
+        "{ kind = \"balanced_adam\", beta = 0.9, weight_decay = 0.5 }",
+        "{ kind = \"inv_adam\", weight_decay = 0.5 }",
+        "{ kind = \"dual_adam\", weight_decay = 0.5 }",
+        "{ kind = \"fadam\", weight_decay = 0.5 }",
+    ];
+    for kind in kinds {
+        for no_decay in [true, false] {
+            let mut table = quick_table();
+            let set = format!(
+                "optimizer={}",
+                kind.replace(" }", &format!(", no_decay = {no_decay} }}"))
+            );
+            overrides::Override::parse(&set)
+                .unwrap()
+                .apply(&mut table)
+                .unwrap();
+            let config = ExperimentConfig::from_table(table, Path::new("t"))
+                .unwrap_or_else(|e| panic!("{set}: {e}"));
+            assert_eq!(config.optimizer.no_decay, no_decay);
+            assert_eq!(
+                config.to_toml().contains("no_decay = true"),
+                no_decay,
+                "{set}"
+            );
+            let mut optim = config.optimizer.build_for(&layer).unwrap();
+            // A zero gradient: whatever moves, weight decay moved it.
+            let x = Tensor::<2>::from_floats([[1.0, -2.0, 0.5]], &device);
+            let loss = layer.forward(x).sum().mul_scalar(0.0);
+            let grads = GradientsParams::from_grads(loss.backward(), &layer);
+            let stepped = optim.step(1e-2, layer.clone(), grads);
+            let weights_moved = values(stepped.weight.val()) != values(layer.weight.val());
+            let bias_moved = bias(&stepped) != bias(&layer);
+            assert!(weights_moved, "{set}: weights decay");
+            assert_eq!(
+                bias_moved, !no_decay,
+                "{set}: bias decays only without no_decay"
+            );
+        }
+    }
+    let err = error_for("optimizer.no_decay=\"yes\"");
+    assert!(err.contains("optimizer.no_decay"), "{err}");
 }

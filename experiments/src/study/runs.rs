@@ -63,7 +63,7 @@ fn first_difference(
         c.artifact_dir = Default::default();
     }
     if let (OptimizerSpec::BalancedAdam(want), OptimizerSpec::BalancedAdam(got)) =
-        (&mut expected.optimizer, &recorded.optimizer)
+        (&mut expected.optimizer.spec, &recorded.optimizer.spec)
         && want.beta == BetaSetting::Refresh
     {
         want.beta = got.beta;

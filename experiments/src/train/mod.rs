@@ -239,6 +239,22 @@ where
         schedule,
     } = run;
     let parameters = model.num_params();
+    // `no_decay` groups the model's own parameters, so that build waits for the model; its
+    // config was validated (and built once) before the run directory was made.
+    let optimizer = match config.optimizer.no_decay {
+        false => optimizer,
+        true => match config.optimizer.build_for(&model) {
+            Ok(grouped) => grouped,
+            Err(error) => {
+                let failed = Launched {
+                    interrupted: None,
+                    error: Some(error),
+                    tested: false,
+                };
+                return (failed, parameters);
+            }
+        },
+    };
     let interrupter = Interrupter::new();
     crate::interrupt::set_active_run(Some(interrupter.clone()));
     let stop_at = options

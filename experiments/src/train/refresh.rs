@@ -51,7 +51,7 @@ pub(crate) fn with_beta(
     beta: f64,
 ) -> ExperimentConfig {
     let mut config = config.clone();
-    config.optimizer = OptimizerSpec::BalancedAdam(BalancedSpec {
+    config.optimizer.spec = OptimizerSpec::BalancedAdam(BalancedSpec {
         beta: BetaSetting::Fixed(beta),
         ..spec.clone()
     });

@@ -68,7 +68,7 @@ pub(super) fn summarize(
             loss: e.valid_loss,
         })
         .collect();
-    let estimator = match &config.optimizer {
+    let estimator = match &config.optimizer.spec {
         OptimizerSpec::BalancedAdam(spec) => spec.t_es.clone(),
         _ => TesEstimator::default(),
     };

@@ -277,10 +277,10 @@ impl CompareStudy {
 /// Each refresh-rule optimizer's pilot must be balanced Adam at the rule's `pilot_beta`.
 fn check_pilots(optimizers: &[StudyOptimizer], configs: &[ExperimentConfig]) -> Result<(), String> {
     for (o, config) in optimizers.iter().zip(configs) {
-        let (Some(p), OptimizerSpec::BalancedAdam(rule)) = (o.pilot, &config.optimizer) else {
+        let (Some(p), OptimizerSpec::BalancedAdam(rule)) = (o.pilot, &config.optimizer.spec) else {
             continue;
         };
-        let pilot_beta = match &configs[p].optimizer {
+        let pilot_beta = match &configs[p].optimizer.spec {
             OptimizerSpec::BalancedAdam(s) => match s.beta {
                 BetaSetting::Fixed(b) => Some(b),
                 BetaSetting::Refresh => None,
@@ -336,7 +336,7 @@ fn optimizer_config(
     }
     let config = ExperimentConfig::from_table(table, config_path)?;
     let refresh = matches!(
-        &config.optimizer,
+        &config.optimizer.spec,
         OptimizerSpec::BalancedAdam(s) if s.beta == BetaSetting::Refresh
     );
     if refresh != o.pilot.is_some() {

@@ -168,7 +168,7 @@ fn train(
         train(study, w, pilot, lr, seed, options, failed)?;
         let pilot_dir = study.run_dir(w, pilot, lr, seed);
         let pilot = finished_run(&pilot_dir, &study.run_config(w, pilot, lr, seed))?;
-        let OptimizerSpec::BalancedAdam(spec) = &config.optimizer else {
+        let OptimizerSpec::BalancedAdam(spec) = &config.optimizer.spec else {
             failed.push(format!("{label}: a refresh arm must be balanced Adam"));
             return Ok(());
         };

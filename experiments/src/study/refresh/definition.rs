@@ -175,7 +175,7 @@ impl RefreshStudy {
     pub fn run_config(&self, workload: &StudyWorkload, beta: f64, seed: u64) -> ExperimentConfig {
         let mut config = workload.config.clone();
         config.seed = seed;
-        if let OptimizerSpec::BalancedAdam(spec) = &mut config.optimizer {
+        if let OptimizerSpec::BalancedAdam(spec) = &mut config.optimizer.spec {
             spec.beta = BetaSetting::Fixed(beta);
         }
         config
@@ -197,7 +197,7 @@ fn resolve_workload(
 ) -> Result<StudyWorkload, ExperimentError> {
     let config = resolve_config(w, config_path, scale)?;
     let bad = |m: String| invalid(config_path, format!("workload `{}`: {m}", w.name));
-    if !matches!(config.optimizer, OptimizerSpec::BalancedAdam(_)) {
+    if !matches!(config.optimizer.spec, OptimizerSpec::BalancedAdam(_)) {
         return Err(bad("the optimizer must be balanced_adam".into()));
     }
     Ok(StudyWorkload {

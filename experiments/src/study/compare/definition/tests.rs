@@ -50,7 +50,7 @@ fn the_committed_comparison_is_what_the_issue_asks_for() {
             // Every run trains its whole length with the workload's schedule.
             assert_eq!(config.training.patience, 0);
             assert_eq!(config.training.length.updates(), Some(w.updates()));
-            if let OptimizerSpec::DualAdam(d) = &config.optimizer {
+            if let OptimizerSpec::DualAdam(d) = &config.optimizer.spec {
                 // The authors' blend: 12 500 of 78 200 updates.
                 let fraction = 1.0 / (d.switch_rate * w.updates() as f64);
                 assert!((fraction - 0.16).abs() < 1e-9, "{}: {fraction}", o.name);
@@ -103,7 +103,7 @@ fn the_dualadam_study_runs_the_authors_protocol_with_its_controls() {
     assert_eq!(warmup(adam), 0, "the authors' protocol has no warmup");
     assert_eq!(warmup(warm) as f64, (0.16 * updates).round());
     assert_eq!(warmup(warm_tuned), warmup(warm));
-    if let OptimizerSpec::DualAdam(d) = &w.configs[dual].optimizer {
+    if let OptimizerSpec::DualAdam(d) = &w.configs[dual].optimizer.spec {
         assert!((1.0 / (d.switch_rate * updates) - 0.16).abs() < 1e-12);
     } else {
         panic!("dual_adam expected");
