@@ -162,3 +162,32 @@ pub fn train_and_record(study: &dyn Study, shard: Shard) -> Result<(), Experimen
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_committed_study_file_loads_in_every_profile() {
+        let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
+        let mut kinds = Vec::new();
+        for entry in std::fs::read_dir(&configs).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !(name.starts_with("study-") && name.ends_with(".toml")) {
+                continue;
+            }
+            let table: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+            let profiles = table["profiles"].as_table().unwrap();
+            assert!(!profiles.is_empty(), "{name}");
+            for profile in profiles.keys() {
+                let study =
+                    load(&path, profile).unwrap_or_else(|e| panic!("{name} {profile}: {e}"));
+                assert!(!study.members().is_empty(), "{name} {profile}");
+                kinds.push(study.kind());
+            }
+        }
+        assert!(kinds.contains(&StudyKind::Refresh) && kinds.contains(&StudyKind::Compare));
+        assert!(kinds.len() >= 8, "{kinds:?}");
+    }
+}
