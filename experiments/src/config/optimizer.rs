@@ -301,6 +301,20 @@ impl OptimizerSpec {
         })
     }
 
+    /// Its weight decay λ (0 when off).
+    pub fn weight_decay(&self) -> f64 {
+        match self {
+            OptimizerSpec::Adam(s) | OptimizerSpec::Adamw(s) => s.weight_decay,
+            OptimizerSpec::BalancedAdam(s) => match s.weight_decay_mode {
+                burn_balanced_adam::WeightDecayMode::None => 0.0,
+                _ => s.weight_decay,
+            },
+            OptimizerSpec::InvAdam(c) => c.weight_decay,
+            OptimizerSpec::DualAdam(c) => c.weight_decay,
+            OptimizerSpec::Fadam(c) => c.weight_decay,
+        }
+    }
+
     /// The same optimizer without weight decay.
     pub fn without_weight_decay(&self) -> OptimizerSpec {
         match self.clone() {

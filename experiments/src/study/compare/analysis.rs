@@ -168,6 +168,10 @@ pub struct OptimizerLine {
     pub arm: Option<Arm>,
     /// The refresh rule's `(seed, T_ES, β)` per final seed.
     pub refresh: Vec<(u64, u64, f64)>,
+    /// The total weight-decay exposure η·λ·T at the chosen rate (peak rate × λ × updates), for
+    /// an optimizer with weight decay: what a decay setting means for this run length.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decay_exposure: Option<f64>,
     /// The optimizer the differences are from, when not the study's baseline.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compared_with: Option<String>,
@@ -288,6 +292,12 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
                 arm: (!runs.is_empty())
                     .then(|| arm(workload.name.clone(), optimizer.name.clone(), config, &refs)),
                 refresh,
+                decay_exposure: chosen_lr
+                    .map(|lr| {
+                        lr * workload.configs[o].optimizer.weight_decay()
+                            * workload.updates() as f64
+                    })
+                    .filter(|&e| e > 0.0),
                 compared_with: (optimizer.baseline != study.baseline)
                     .then(|| study.optimizers[optimizer.baseline].name.clone()),
                 vs_baseline: None,
@@ -353,5 +363,26 @@ mod tests {
         // One seed: no test.
         assert!(Paired::of(&[(5.0, 1.0)], true).unwrap().test.is_none());
         assert!(Paired::of(&[], true).is_none());
+    }
+
+    #[test]
+    fn the_decay_exposure_is_rate_times_decay_times_length_at_the_chosen_rate() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/study-compare.toml");
+        let mut study = CompareStudy::load(&path, "full").unwrap();
+        study.root = path
+            .parent()
+            .unwrap()
+            .join("../results/comparison/full/runs");
+        let summary = summarize(&study).unwrap();
+        let w = &summary.workloads[0];
+        let line = |name: &str| w.optimizers.iter().find(|o| o.name == name).unwrap();
+        let fadam = line("fadam");
+        let updates = study.workloads[0].updates() as f64;
+        let want = fadam.chosen_lr.unwrap() * 0.1 * updates;
+        assert!((fadam.decay_exposure.unwrap() - want).abs() < 1e-12);
+        // No decay, no exposure.
+        assert_eq!(line("adam").decay_exposure, None);
+        assert_eq!(line("fadam-wd0").decay_exposure, None);
     }
 }

@@ -132,6 +132,19 @@ fn workload_section(md: &mut String, s: &CompareSummary, w: &WorkloadLine) {
             .collect();
         let _ = writeln!(md, "| {} | {} |", o.name, cells.join(" | "));
     }
+    let exposures: Vec<String> = w
+        .optimizers
+        .iter()
+        .filter_map(|o| Some(format!("{} {:.3}", o.name, o.decay_exposure?)))
+        .collect();
+    if !exposures.is_empty() {
+        let _ = writeln!(
+            md,
+            "
+Weight-decay exposure η·λ·T at the chosen rate (peak rate × λ × updates): {}.",
+            exposures.join(", ")
+        );
+    }
     let _ = writeln!(
         md,
         "\n![validation curves of {}](curves-{}.svg)",
