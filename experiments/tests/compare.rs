@@ -124,7 +124,12 @@ fn t_es_with_patience(trajectory: &serde_json::Value, patience: usize) -> u64 {
 #[test]
 fn search_then_seeds_then_report_from_the_export() {
     let tmp = tempfile::tempdir().unwrap();
-    let study = write_study(tmp.path(), "");
+    // An arm at a fixed rate, warmed up over a quarter of the run, compared with DualAdam.
+    let study = write_study(
+        tmp.path(),
+        "\n[[optimizers]]\nname = \"adam-warmup\"\nspec = { kind = \"adam\" }\nlr = 0.01\n\
+         warmup_fraction = 0.25\nbaseline = \"dual-adam\"\n",
+    );
     let study_arg = study.to_str().unwrap();
     ok(&["study", "run", study_arg, "--profile", "tiny"]);
     let root = tmp.path().join("runs/tiny-compare/tiny");
@@ -217,7 +222,29 @@ fn search_then_seeds_then_report_from_the_export() {
 
     let workload = &summary["workloads"][0];
     let lines = workload["optimizers"].as_array().unwrap();
-    assert_eq!(lines.len(), OPTIMIZERS.len());
+    assert_eq!(lines.len(), OPTIMIZERS.len() + 1);
+    let chosen = |name: &str| {
+        lines.iter().find(|l| l["name"] == name).unwrap()["chosen_lr"]
+            .as_f64()
+            .unwrap()
+    };
+    // The fixed-rate arm: no search, its rate with both seeds, its warmup, its own baseline.
+    assert_eq!(chosen("adam-warmup"), 0.01);
+    assert!(
+        !run_dir(&root, "adam-warmup", 0.001, 1).exists(),
+        "no search"
+    );
+    let config =
+        std::fs::read_to_string(run_dir(&root, "adam-warmup", 0.01, 2).join("config.toml"))
+            .unwrap();
+    let table: toml::Table = config.parse().unwrap();
+    assert_eq!(
+        table["schedule"]["warmup"].as_integer(),
+        Some(6),
+        "a quarter of 24"
+    );
+    let warm = lines.iter().find(|l| l["name"] == "adam-warmup").unwrap();
+    assert_eq!(warm["compared_with"], "dual-adam");
     let test_loss = |o: &str, lr: f64, seed: u64| {
         json(&run_dir(&root, o, lr, seed).join("summary.json"))["test"]["loss"]
             .as_f64()
@@ -234,10 +261,14 @@ fn search_then_seeds_then_report_from_the_export() {
             "{name}"
         );
         if name != "adam" {
-            // GPT's headline is the test loss: the per-seed differences from Adam.
+            // GPT's headline is the test loss: the per-seed differences from the arm's baseline.
+            let (base, base_lr) = match name {
+                "adam-warmup" => ("dual-adam", chosen("dual-adam")),
+                _ => ("adam", adam_lr),
+            };
             let d: Vec<f64> = [1, 2]
                 .iter()
-                .map(|&s| test_loss(name, lr, s) - test_loss("adam", adam_lr, s))
+                .map(|&s| test_loss(name, lr, s) - test_loss(base, base_lr, s))
                 .collect();
             let got = line["vs_baseline"]["diff"]["mean"].as_f64().unwrap();
             assert!(
