@@ -38,7 +38,7 @@ if [ "${MERGE:-0}" = 1 ]; then
     exec "$experiments" study merge "$study" --profile "$profile" "${sources[@]}"
 fi
 
-task=${SLURM_ARRAY_TASK_ID:?set by Slurm (or by hand): this task's index, 1..count}
+task=${SLURM_ARRAY_TASK_ID:?set by Slurm (or by hand): the index of this task, 1..count}
 export RAYON_NUM_THREADS=${SLURM_CPUS_PER_TASK:-${RAYON_NUM_THREADS:-1}}
 exec "$experiments" study run "$study" --profile "$profile" \
     --shard "$task/$count" --root "$shard_root/$task"
