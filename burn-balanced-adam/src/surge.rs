@@ -1,6 +1,6 @@
 //! The surge law: how the optimal learning rate of Adam-style optimizers depends on the batch
 //! size ("Surge Phenomenon in Optimal Learning Rate and Batch Size Scaling", arXiv 2405.14578;
-//! equations numbered as in the paper, see `../shared/spec/algorithms.md` §4).
+//! equations numbered as in the paper, see `docs/algorithms.md` §4 in the repository).
 //!
 //! The optimum rises like √B for small batches, peaks at the noise scale `B_noise` and falls
 //! beyond it (eq. 13), unlike SGD's saturating law (eq. 1) and the older α = ½ power law

@@ -1,4 +1,4 @@
-//! The refresh study's arithmetic (`../shared/spec/algorithms.md` §1.4), as pure functions of the
+//! The refresh study's arithmetic (`docs/algorithms.md` §1.4), as pure functions of the
 //! per-workload losses: gaps to the oracle, the paper's aggregates, the rule's choice, and its
 //! sensitivity to R₀ and to noise in T_ES.
 
