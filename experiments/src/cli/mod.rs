@@ -41,7 +41,8 @@ enum Command {
     Report(report::ReportArgs),
     /// Fit the surge law to runs over batch size × learning rate, per target training loss.
     Surge(surge::SurgeArgs),
-    /// Studies of many runs: `study refresh` (run, `--shard I/N`, `--jobs N`), `merge`, `report`.
+    /// Studies of many runs from a study file: `run` (`--shard I/N`, `--jobs N`), `plan`, `report`,
+    /// `merge`, `export`.
     #[command(subcommand)]
     Study(study::StudyCommand),
     /// Fetch and inspect the real datasets (MNIST, Fashion-MNIST, Shakespeare, Moby Dick).

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::artifacts::RunSummary;
 use crate::error::ExperimentError;
 
-/// One invocation of `study refresh` on one shard (`invocations.jsonl` in the study root).
+/// One invocation of `study run` on one shard (`invocations.jsonl` in the study root).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Invocation {
     /// `i/n`.
@@ -100,7 +100,7 @@ impl Tally {
 }
 
 /// The report's provenance section: runs, summed run time, commits, devices, and the training
-/// invocations (`command`, e.g. `study refresh`) with their wall clock.
+/// invocations (`command`, e.g. `study run`) with their wall clock.
 pub fn provenance_markdown(
     tally: &Tally,
     invocations: &[Invocation],

@@ -217,7 +217,7 @@ pub struct CompareSummary {
     /// Commits, devices, summed run time and count of the finished runs.
     #[serde(flatten)]
     pub provenance: Tally,
-    /// The `study compare` invocations (wall clock per shard).
+    /// The `study run` invocations (wall clock per shard).
     pub invocations: Vec<Invocation>,
 }
 

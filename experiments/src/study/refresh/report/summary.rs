@@ -84,7 +84,7 @@ pub struct StudySummary {
     /// Commits, devices, summed run time and count of the finished runs.
     #[serde(flatten)]
     pub provenance: Tally,
-    /// The `study refresh` invocations that trained them (wall clock per shard).
+    /// The `study run` invocations that trained them (wall clock per shard).
     pub invocations: Vec<Invocation>,
 }
 
