@@ -272,13 +272,12 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
                     }
                 }
             }
-            let refresh = runs
-                .iter()
-                .filter_map(|r| {
-                    let d = read_decision(&r.dir)?;
-                    Some((r.summary.seed, d.t_es.t_es, d.beta))
-                })
-                .collect();
+            let mut refresh = Vec::new();
+            for r in &runs {
+                if let Some(d) = read_decision(&r.dir)? {
+                    refresh.push((r.summary.seed, d.t_es.t_es, d.beta));
+                }
+            }
             let refs: Vec<&RunView> = runs.iter().collect();
             let config = workload.configs[o].to_toml();
             lines.push(OptimizerLine {

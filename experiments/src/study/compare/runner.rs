@@ -61,10 +61,15 @@ pub fn shard_units(study: &CompareStudy, shard: Shard) -> Vec<Unit> {
         .collect()
 }
 
-/// The refresh decision recorded in a run directory, if any.
-pub fn read_decision(dir: &Path) -> Option<RefreshDecision> {
+/// The refresh decision recorded in a run directory, if it has one; an unreadable one is an
+/// error naming the file, not a decision quietly left out.
+pub fn read_decision(dir: &Path) -> Result<Option<RefreshDecision>, ExperimentError> {
     let path = dir.join(DECISION_FILE);
-    path.is_file().then(|| read_json(&path).ok()).flatten()
+    if path.is_file() {
+        read_json(&path).map(Some)
+    } else {
+        Ok(None)
+    }
 }
 
 /// What a search run scores: its final validation loss (the model the final seeds are tested
@@ -222,5 +227,14 @@ mod tests {
         summary.status = RunStatus::Complete;
         summary.final_valid_loss = Some(f64::NAN);
         assert_eq!(search_score(&summary), f64::INFINITY);
+    }
+
+    #[test]
+    fn a_corrupt_refresh_decision_is_an_error_and_a_missing_one_is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(read_decision(dir.path()).unwrap().is_none());
+        std::fs::write(dir.path().join(DECISION_FILE), "{\"beta\": ").unwrap();
+        let err = read_decision(dir.path()).unwrap_err().to_string();
+        assert!(err.contains(DECISION_FILE), "{err}");
     }
 }
