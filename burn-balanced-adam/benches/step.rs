@@ -1,5 +1,5 @@
 //! Optimizer-step benchmark: ms per step of each optimizer (fused and reference), Burn's
-//! `AdamW`, and a plain single-pass Rust loop over `Vec<f32>` (the memory-bandwidth reference),
+//! `Adam` and `AdamW` beside their drop-in fused forms (`fused_adam`, `fused_adamw`), and a plain single-pass Rust loop over `Vec<f32>` (the memory-bandwidth reference),
 //! for 1 M and 10 M parameters and a 100-tensor model, all in one run.
 //!
 //! ```text
@@ -14,11 +14,12 @@
 
 use std::time::{Duration, Instant};
 
-use burn::optim::{AdamWConfig, Optimizer};
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, AdamWConfig, Optimizer};
 use burn::tensor::{Device, Tensor, TensorData};
 use burn_balanced_adam::{
-    BalancedAdamConfig, DualAdamConfig, FAdamConfig, InvAdamConfig, StepImplementation,
-    fused_step_available,
+    AnyOptimizerConfig, BalancedAdamConfig, DualAdamConfig, FAdamConfig, FusedAdamConfig,
+    FusedAdamWConfig, InvAdamConfig, StepImplementation, fused_step_available,
 };
 use rayon::prelude::*;
 
@@ -201,39 +202,50 @@ fn run_workload(work: &Workload, device: &Device, rows: &mut Vec<Row>) {
         "reference",
         bench_optimizer(&adamw, work, device),
     );
+    let decay = Some(WeightDecayConfig::new(1e-2));
+    let adam = AdamConfig::new().with_weight_decay(decay.clone()).build();
+    push(
+        "burn_adam",
+        "reference",
+        bench_optimizer(&adam, work, device),
+    );
     for (implementation, label) in [
         (StepImplementation::Auto, "fused"),
         (StepImplementation::Reference, "reference"),
     ] {
-        let balanced = BalancedAdamConfig::new()
-            .with_weight_decay(1e-2)
-            .with_implementation(implementation)
-            .build();
-        push(
-            "balanced_adam",
-            label,
-            bench_optimizer(&balanced, work, device),
-        );
-        let dual = DualAdamConfig::new()
-            .with_implementation(implementation)
-            .build();
-        push("dual_adam", label, bench_optimizer(&dual, work, device));
-        let inv = InvAdamConfig::new()
-            .with_implementation(implementation)
-            .build();
-        push("inv_adam", label, bench_optimizer(&inv, work, device));
-        let fadam = FAdamConfig::new()
-            .with_implementation(implementation)
-            .build();
-        push("fadam", label, bench_optimizer(&fadam, work, device));
+        // Every optimizer of the crate, by its config `kind` (`fused_adam`/`fused_adamw` are
+        // Burn's Adam and AdamW, same configs, on this crate's step).
+        let library: [(&str, AnyOptimizerConfig); 6] = [
+            (
+                "fused_adam",
+                FusedAdamConfig::new()
+                    .with_weight_decay(decay.clone())
+                    .into(),
+            ),
+            (
+                "fused_adamw",
+                FusedAdamWConfig::new().with_weight_decay(1e-2).into(),
+            ),
+            (
+                "balanced_adam",
+                BalancedAdamConfig::new().with_weight_decay(1e-2).into(),
+            ),
+            ("dual_adam", DualAdamConfig::new().into()),
+            ("inv_adam", InvAdamConfig::new().into()),
+            ("fadam", FAdamConfig::new().into()),
+        ];
+        for (name, config) in library {
+            let optim = config.with_implementation(implementation).build();
+            push(name, label, bench_optimizer(&optim, work, device));
+        }
     }
 }
 
 fn print_table(rows: &[Row]) {
     println!(
-        "\n| workload | optimizer | implementation | ms/step | × single-pass | × Burn AdamW | peak alloc/step |"
+        "\n| workload | optimizer | implementation | ms/step | × single-pass | × Burn Adam | × Burn AdamW | peak alloc/step |"
     );
-    println!("|---|---|---|---:|---:|---:|---:|");
+    println!("|---|---|---|---:|---:|---:|---:|---:|");
     for row in rows {
         let baseline = |name: &str| {
             rows.iter()
@@ -241,13 +253,14 @@ fn print_table(rows: &[Row]) {
                 .map_or(f64::NAN, |r| row.ms_per_step / r.ms_per_step)
         };
         println!(
-            "| {} ({:.1} M) | {} | {} | {:.2} | {:.2} | {:.3} | {:.1} MB |",
+            "| {} ({:.1} M) | {} | {} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1} MB |",
             row.workload,
             row.params as f64 / 1e6,
             row.optimizer,
             row.implementation,
             row.ms_per_step,
             baseline("single_pass"),
+            baseline("burn_adam"),
             baseline("burn_adamw"),
             row.peak_bytes as f64 / 1e6,
         );

@@ -6,6 +6,8 @@
 //! - [`InvAdam`] / [`DualAdam`]: Adam's division replaced by a multiplication, blended back
 //!   into Adam by a linearly decaying weight;
 //! - [`FAdam`]: Adam as a natural-gradient method with the diagonal empirical Fisher;
+//! - [`FusedAdam`] / [`FusedAdamW`]: Burn's own Adam and AdamW, field for field, on the fused
+//!   kernels (change the type name, keep the config);
 //! - [`surge`]: the optimal learning rate against batch size for Adam-style optimizers, and its
 //!   fits from sweeps.
 //!
@@ -13,6 +15,9 @@
 //! place: Flex with the default `flex` feature; wgpu/CUDA with the `wgpu`/`cuda` features, FAdam's
 //! per-tensor reductions running first as fused tensor ops), and Burn tensor ops everywhere else;
 //! configs choose with [`StepImplementation`]. Both implementations are tested against each other.
+//!
+//! [`AnyOptimizerConfig`] is all of them behind one config tagged by `kind`, for config files
+//! that name an optimizer.
 //!
 //! Every config is a serde struct (TOML/JSON; unknown keys rejected) with `validate()`,
 //! `try_build()` and `try_init()` that return a [`ConfigError`] naming the bad field. States
@@ -30,6 +35,8 @@
 
 #![warn(missing_docs)]
 
+mod adam;
+mod any;
 mod balanced_adam;
 mod config;
 mod dual_adam;
@@ -44,6 +51,8 @@ pub mod surge;
 pub mod t_es;
 mod validate;
 
+pub use adam::{FusedAdam, FusedAdamConfig, FusedAdamW, FusedAdamWConfig};
+pub use any::{AnyOptimizer, AnyOptimizerConfig};
 pub use balanced_adam::{BalancedAdam, BalancedAdamConfig, WeightDecayMode};
 pub use config::rank_one_params;
 pub use dual_adam::{DualAdam, DualAdamConfig, InvAdam, InvAdamConfig};

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use burn::optim::Optimizer;
 use burn::tensor::Device;
-use burn_balanced_adam::{BalancedAdamConfig, DualAdamConfig, FAdamConfig, InvAdamConfig};
+use burn_balanced_adam::{AnyOptimizerConfig, DualAdamConfig, InvAdamConfig};
 use common::{TestDevice, tensor, values};
 use rstest::rstest;
 use serde::Deserialize;
@@ -148,63 +148,46 @@ fn parse<T: serde::de::DeserializeOwned>(config: serde_json::Value, path: &Path,
         .unwrap_or_else(|err| panic!("{}: bad {} config: {err}", path.display(), case.optimizer))
 }
 
-/// Every implementation that must reproduce a case, by name, with its mismatches.
+/// Every implementation that must reproduce a case, by name, with its mismatches. The case's
+/// `optimizer` is the `kind` of the crate's [`AnyOptimizerConfig`], which builds it.
 fn check_case(path: &Path, case: &Case, device: &Device) -> Vec<(String, Vec<String>)> {
     let mut results = Vec::new();
     for implementation in ["reference", "auto"] {
-        let config = with_implementation(&case.config, implementation);
-        match case.optimizer.as_str() {
-            "balanced_adam" => {
-                let optim: BalancedAdamConfig = parse(config, path, case);
-                let optim = optim.try_build().unwrap();
-                results.push((
-                    format!("BalancedAdam/{implementation}"),
-                    run_case(&optim, case, device),
-                ));
+        let mut fields = with_implementation(&case.config, implementation)
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        if case.optimizer == "inv_adam" {
+            // InvAdam has no switch: a case may omit switch_rate or give 0, nothing else.
+            if let Some(rate) = fields.remove("switch_rate") {
+                assert_eq!(
+                    rate.as_f64(),
+                    Some(0.0),
+                    "{}: an inv_adam case needs switch_rate 0",
+                    path.display()
+                );
             }
-            "dual_adam" => {
-                let optim: DualAdamConfig = parse(config, path, case);
-                let optim = optim.try_build().unwrap();
-                results.push((
-                    format!("DualAdam/{implementation}"),
-                    run_case(&optim, case, device),
-                ));
-            }
-            "inv_adam" => {
-                // InvAdam has no switch: a case may omit switch_rate or give 0, nothing else.
-                let mut fields = config.as_object().cloned().unwrap_or_default();
-                if let Some(rate) = fields.remove("switch_rate") {
-                    assert_eq!(
-                        rate.as_f64(),
-                        Some(0.0),
-                        "{}: an inv_adam case needs switch_rate 0",
-                        path.display()
-                    );
-                }
-                let inv: InvAdamConfig = parse(fields.into(), path, case);
-                let dual = DualAdamConfig::from(inv.clone());
-                results.push((
-                    format!("InvAdam/{implementation}"),
-                    run_case(&inv.try_build().unwrap(), case, device),
-                ));
-                results.push((
-                    format!("DualAdam(ξ=0)/{implementation}"),
-                    run_case(&dual.try_build().unwrap(), case, device),
-                ));
-            }
-            "fadam" => {
-                let optim: FAdamConfig = parse(config, path, case);
-                let optim = optim.try_build().unwrap();
-                results.push((
-                    format!("FAdam/{implementation}"),
-                    run_case(&optim, case, device),
-                ));
-            }
-            other => panic!(
-                "{}: unknown optimizer {other:?} (known: balanced_adam, dual_adam, inv_adam, fadam)",
-                path.display()
-            ),
+            // The same case must hold for DualAdam with ξ = 0.
+            let inv: InvAdamConfig = parse(fields.clone().into(), path, case);
+            let dual = DualAdamConfig::from(inv).try_build().unwrap();
+            results.push((
+                format!("DualAdam(ξ=0)/{implementation}"),
+                run_case(&dual, case, device),
+            ));
         }
+        fields.insert("kind".into(), case.optimizer.clone().into());
+        let config: AnyOptimizerConfig = parse(fields.into(), path, case);
+        let optim = config.try_build().unwrap_or_else(|err| {
+            panic!(
+                "{}: invalid {} config: {err}",
+                path.display(),
+                case.optimizer
+            )
+        });
+        results.push((
+            format!("{}/{implementation}", config.kind()),
+            run_case(&optim, case, device),
+        ));
     }
     results
 }

@@ -2,6 +2,7 @@
 //! device of a run. Loading validates everything before any training starts: unknown keys and
 //! out-of-range values are errors that name the key.
 
+mod adam;
 mod balanced;
 mod model;
 mod optimizer;

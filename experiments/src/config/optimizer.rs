@@ -1,15 +1,15 @@
-//! The `[optimizer]` table: Burn's Adam/AdamW baselines and the library's optimizers, built into
+//! The `[optimizer]` table: the Adam/AdamW baselines and the library's optimizers, built into
 //! the `ModuleOptimizer` a Burn `Learner` takes.
 
 use std::ops::{Deref, DerefMut};
 
 use burn::grad_clipping::GradientClippingConfig;
-use burn::optim::decay::WeightDecayConfig;
-use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer};
-use burn_balanced_adam::{DualAdamConfig, FAdamConfig, InvAdamConfig};
+use burn::optim::ModuleOptimizer;
+use burn_balanced_adam::{AnyOptimizerConfig, DualAdamConfig, FAdamConfig, InvAdamConfig};
 use serde::de;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::adam::AdamSpec;
 use super::balanced::{BalancedSpec, BetaSetting};
 
 /// The `[optimizer]` table: which optimizer ([`OptimizerSpec`], tagged by `kind`) and whether
@@ -90,47 +90,32 @@ impl OptimizerConfig {
             Some(group) if self.no_decay => group,
             _ => return Ok(optim),
         };
-        let lib = |e: burn_balanced_adam::ConfigError| e.to_string();
-        match self.spec.without_weight_decay() {
-            OptimizerSpec::Adam(spec) => {
-                let clipping = spec
-                    .grad_clipping
-                    .as_ref()
-                    .map(GradientClippingConfig::init);
-                Ok(optim.with_group(group, spec.adam().build(), clipping))
-            }
-            OptimizerSpec::Adamw(spec) => {
-                let clipping = spec
-                    .grad_clipping
-                    .as_ref()
-                    .map(GradientClippingConfig::init);
-                Ok(optim.with_group(group, spec.adamw().build(), clipping))
-            }
-            OptimizerSpec::BalancedAdam(spec) => match spec.beta {
-                BetaSetting::Fixed(beta) => spec
-                    .with_beta(beta)
-                    .try_with_group(optim, group)
-                    .map_err(lib),
-                BetaSetting::Refresh => {
-                    Err("`optimizer.beta = \"refresh\"`: decide β first".into())
-                }
-            },
-            OptimizerSpec::InvAdam(config) => config.try_with_group(optim, group).map_err(lib),
-            OptimizerSpec::DualAdam(config) => config.try_with_group(optim, group).map_err(lib),
-            OptimizerSpec::Fadam(config) => config.try_with_group(optim, group).map_err(lib),
+        match self.spec.without_weight_decay().resolve()? {
+            Resolved::Library(config) => config
+                .try_with_group(optim, group)
+                .map_err(|e| e.to_string()),
+            Resolved::Burn(spec, decoupled) => Ok(spec.burn_group(decoupled, optim, group)),
         }
     }
+}
+
+/// An optimizer spec resolved for building: a library optimizer, or Burn's own Adam
+/// (`false`) / AdamW (`true`).
+enum Resolved {
+    Library(AnyOptimizerConfig),
+    Burn(AdamSpec, bool),
 }
 
 /// Which optimizer trains the model.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OptimizerSpec {
-    /// Burn's own `Adam` (coupled L2 weight decay), the baseline. ε is explicit: Burn's default
-    /// is 1e-5, PyTorch's and the papers' 1e-8.
-    Adam(BurnAdamSpec),
-    /// Burn's own `AdamW` (decoupled weight decay).
-    Adamw(BurnAdamSpec),
+    /// Adam (coupled L2 weight decay), the baseline: the library's drop-in fused form of Burn's
+    /// `Adam` unless `implementation` says otherwise. ε defaults to PyTorch's and the papers'
+    /// 1e-8, not Burn's 1e-5.
+    Adam(AdamSpec),
+    /// AdamW (decoupled weight decay), likewise.
+    Adamw(AdamSpec),
     /// Balanced Adam, β₁ = β₂ = β: a fixed β, or `beta = "refresh"` for the refresh rule.
     BalancedAdam(BalancedSpec),
     /// InvAdam (DualAdam with ξ = 0).
@@ -139,62 +124,6 @@ pub enum OptimizerSpec {
     DualAdam(DualAdamConfig),
     /// FAdam.
     Fadam(FAdamConfig),
-}
-
-/// Hyper-parameters of Burn's Adam and AdamW.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct BurnAdamSpec {
-    /// First-moment decay.
-    pub beta_1: f64,
-    /// Second-moment decay.
-    pub beta_2: f64,
-    /// ε, added outside the square root.
-    pub epsilon: f64,
-    /// Weight decay (coupled L2 for `adam`, decoupled for `adamw`).
-    pub weight_decay: f64,
-    /// Burn's per-tensor gradient clipping (`{ Value = x }` or `{ Norm = x }`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grad_clipping: Option<GradientClippingConfig>,
-}
-
-impl BurnAdamSpec {
-    /// Burn's `AdamConfig` (coupled L2 weight decay).
-    fn adam(&self) -> AdamConfig {
-        let mut config = AdamConfig::new()
-            .with_beta_1(self.beta_1 as f32)
-            .with_beta_2(self.beta_2 as f32)
-            .with_epsilon(self.epsilon as f32)
-            .with_grad_clipping(self.grad_clipping.clone());
-        if self.weight_decay > 0.0 {
-            config = config.with_weight_decay(Some(WeightDecayConfig {
-                penalty: self.weight_decay as f32,
-            }));
-        }
-        config
-    }
-
-    /// Burn's `AdamWConfig` (decoupled weight decay).
-    fn adamw(&self) -> AdamWConfig {
-        AdamWConfig::new()
-            .with_beta_1(self.beta_1 as f32)
-            .with_beta_2(self.beta_2 as f32)
-            .with_epsilon(self.epsilon as f32)
-            .with_weight_decay(self.weight_decay as f32)
-            .with_grad_clipping(self.grad_clipping.clone())
-    }
-}
-
-impl Default for BurnAdamSpec {
-    fn default() -> Self {
-        Self {
-            beta_1: 0.9,
-            beta_2: 0.999,
-            epsilon: 1e-8,
-            weight_decay: 0.0,
-            grad_clipping: None,
-        }
-    }
 }
 
 impl OptimizerSpec {
@@ -280,13 +209,25 @@ impl OptimizerSpec {
     /// its rule decides one from a pilot run ([`BalancedSpec::refresh_rule`]); building it
     /// before is an error.
     pub fn build(&self) -> Result<ModuleOptimizer, String> {
-        Ok(match self {
-            OptimizerSpec::Adam(spec) => spec.adam().init(),
-            OptimizerSpec::Adamw(spec) => spec.adamw().init(),
-            OptimizerSpec::BalancedAdam(spec) => match spec.beta {
-                BetaSetting::Fixed(beta) => {
-                    spec.with_beta(beta).try_init().map_err(|e| e.to_string())?
+        match self.resolve()? {
+            Resolved::Library(config) => config.try_init().map_err(|e| e.to_string()),
+            Resolved::Burn(spec, decoupled) => Ok(spec.burn_init(decoupled)),
+        }
+    }
+
+    /// The library optimizer this spec names (its `AnyOptimizerConfig`, which builds every
+    /// optimizer of the crate), or Burn's own Adam/AdamW when `implementation = "burn"`.
+    fn resolve(&self) -> Result<Resolved, String> {
+        Ok(Resolved::Library(match self {
+            OptimizerSpec::Adam(spec) | OptimizerSpec::Adamw(spec) => {
+                let decoupled = matches!(self, OptimizerSpec::Adamw(_));
+                match spec.library(decoupled) {
+                    Some(config) => config,
+                    None => return Ok(Resolved::Burn(spec.clone(), decoupled)),
                 }
+            }
+            OptimizerSpec::BalancedAdam(spec) => match spec.beta {
+                BetaSetting::Fixed(beta) => spec.with_beta(beta).into(),
                 BetaSetting::Refresh => {
                     return Err(
                         "`optimizer.beta = \"refresh\"`: the rule decides β from a pilot \
@@ -295,10 +236,10 @@ impl OptimizerSpec {
                     );
                 }
             },
-            OptimizerSpec::InvAdam(config) => config.try_init().map_err(|e| e.to_string())?,
-            OptimizerSpec::DualAdam(config) => config.try_init().map_err(|e| e.to_string())?,
-            OptimizerSpec::Fadam(config) => config.try_init().map_err(|e| e.to_string())?,
-        })
+            OptimizerSpec::InvAdam(config) => config.clone().into(),
+            OptimizerSpec::DualAdam(config) => config.clone().into(),
+            OptimizerSpec::Fadam(config) => config.clone().into(),
+        }))
     }
 
     /// Its weight decay λ (0 when off).
@@ -318,11 +259,11 @@ impl OptimizerSpec {
     /// The same optimizer without weight decay.
     pub fn without_weight_decay(&self) -> OptimizerSpec {
         match self.clone() {
-            OptimizerSpec::Adam(spec) => OptimizerSpec::Adam(BurnAdamSpec {
+            OptimizerSpec::Adam(spec) => OptimizerSpec::Adam(AdamSpec {
                 weight_decay: 0.0,
                 ..spec
             }),
-            OptimizerSpec::Adamw(spec) => OptimizerSpec::Adamw(BurnAdamSpec {
+            OptimizerSpec::Adamw(spec) => OptimizerSpec::Adamw(AdamSpec {
                 weight_decay: 0.0,
                 ..spec
             }),
