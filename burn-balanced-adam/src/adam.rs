@@ -314,10 +314,11 @@ impl AdamCore {
     ) -> (Tensor<D>, Option<MomentState<D>>) {
         let state = state.unwrap_or_else(|| MomentState::zeros(&theta));
         let t = state.time + 1;
-        let decay = match (self.weight_decay, self.decoupled) {
-            (lambda, _) if lambda == 0.0 => Decay::None,
-            (lambda, false) => Decay::Coupled { lambda },
-            (lambda, true) => Decay::Decoupled {
+        let lambda = self.weight_decay;
+        let decay = match self.decoupled {
+            _ if lambda == 0.0 => Decay::None,
+            false => Decay::Coupled { lambda },
+            true => Decay::Decoupled {
                 factor: 1.0 - lr * lambda,
             },
         };

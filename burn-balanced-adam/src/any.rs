@@ -9,14 +9,14 @@ use burn::optim::{LearningRate, Optimizer};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::adam::{FusedAdam, FusedAdamConfig, FusedAdamW, FusedAdamWConfig};
+use crate::balanced_adam::{BalancedAdam, BalancedAdamConfig};
 use crate::config::{OptimizerConfig, config_builders};
+use crate::dual_adam::{DualAdam, DualAdamConfig, InvAdam, InvAdamConfig};
 use crate::error::ConfigError;
+use crate::fadam::{FAdam, FAdamConfig};
 use crate::state::MomentState;
 use crate::step::StepImplementation;
-use crate::{
-    BalancedAdam, BalancedAdamConfig, DualAdam, DualAdamConfig, FAdam, FAdamConfig, FusedAdam,
-    FusedAdamConfig, FusedAdamW, FusedAdamWConfig, InvAdam, InvAdamConfig,
-};
 
 /// The config of any optimizer of the crate, chosen by `kind`: `adam`, `adamw` (Burn's Adam and
 /// AdamW, fused: [`FusedAdamConfig`], [`FusedAdamWConfig`]), `balanced_adam`, `inv_adam`,

@@ -3,6 +3,7 @@
 
 pub mod curve;
 pub mod logs;
+pub mod tensorboard;
 
 use std::path::{Path, PathBuf};
 

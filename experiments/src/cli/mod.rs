@@ -6,6 +6,7 @@ mod report;
 mod run;
 mod study;
 mod surge;
+mod tensorboard;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -45,6 +46,8 @@ enum Command {
     /// `merge`, `export`.
     #[command(subcommand)]
     Study(study::StudyCommand),
+    /// Convert recorded runs into TensorBoard event files (`--out DIR`), to overlay any set.
+    Tensorboard(tensorboard::TensorBoardArgs),
     /// Fetch and inspect the real datasets (MNIST, Fashion-MNIST, Shakespeare, Moby Dick).
     #[command(subcommand)]
     Data(data::DataCommand),
@@ -60,6 +63,7 @@ impl Cli {
             Command::Report(args) => report::report(&args),
             Command::Study(command) => command.run(),
             Command::Surge(args) => surge::surge(&args),
+            Command::Tensorboard(args) => tensorboard::tensorboard(&args),
             Command::Data(command) => command
                 .run()
                 .map_err(|e| crate::error::ExperimentError::Other(e.to_string())),

@@ -303,8 +303,14 @@ fn adam_trajectory(spec: &OptimizerSpec, mut layer: Layer) -> Vec<f32> {
         grads.register(bias_id, Tensor::<1>::from_floats(bias.as_slice(), &device));
         layer = optim.step(1e-2, layer, grads);
     }
-    let mut all: Vec<f32> = layer.linear.weight.val().into_data().to_vec().unwrap();
-    let bias = layer.linear.bias.unwrap().val().into_data().to_vec::<f32>();
+    let mut all: Vec<f32> = layer.linear.weight.val().into_data().try_to_vec().unwrap();
+    let bias = layer
+        .linear
+        .bias
+        .unwrap()
+        .val()
+        .into_data()
+        .try_to_vec::<f32>();
     all.extend(bias.unwrap());
     all
 }

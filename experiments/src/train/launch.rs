@@ -8,6 +8,7 @@ use burn::data::dataloader::DataLoader;
 use burn::lr_scheduler::module_lr_scheduler::ModuleLrScheduler;
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
+use burn::train::logger::FileMetricLogger;
 use burn::train::metric::store::{Aggregate, Direction, Split};
 use burn::train::metric::{
     AccuracyMetric, CpuUse, LearningRateMetric, LossMetric, PerplexityMetric,
@@ -22,6 +23,7 @@ use burn::train::{
 use super::checkpoint::AtomicFileCheckpointer;
 use super::guard::NonFiniteGuard;
 use crate::artifacts::RunDir;
+use crate::artifacts::tensorboard::TensorBoardLogger;
 use crate::model::{Cnn, Gpt, Vit};
 
 /// A model the experiments can train: its metrics and its test evaluation.
@@ -99,6 +101,10 @@ pub struct Launch {
     pub schedule: ModuleLrScheduler,
     /// Evaluations (Burn epochs) in the whole run.
     pub evaluations: usize,
+    /// Updates per evaluation, and in the whole run (TensorBoard's steps).
+    pub every: u64,
+    /// Updates in the whole run.
+    pub total: u64,
     /// Resume after this evaluation's checkpoint.
     pub resume_from: Option<usize>,
     /// Early-stopping patience in evaluations (0: off).
@@ -139,6 +145,13 @@ pub fn launch<M: Trainable>(
             AtomicFileCheckpointer::new(&checkpoints, "scheduler"),
         );
     training = M::with_metrics(training, NonFiniteGuard::new(setup.interrupter.clone()));
+    // Burn's file logger first: it answers Burn's reads (early stopping, the summary); the
+    // TensorBoard logger beside it only writes.
+    training = training.with_metric_logger(FileMetricLogger::new(&setup.dir.path));
+    match TensorBoardLogger::new(&setup.dir, setup.every, setup.total) {
+        Ok(logger) => training = training.with_metric_logger(logger),
+        Err(err) => eprintln!("warning: {}: no TensorBoard events: {err}", setup.label),
+    }
     if setup.patience > 0 {
         training = training.early_stopping(MetricEarlyStoppingStrategy::new(
             &LossMetric::new(),

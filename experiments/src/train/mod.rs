@@ -159,6 +159,9 @@ pub fn run_single(
     )?;
     dir.write_json("summary.json", &summary)?;
     write_trajectory_csv(dir, &summary)?;
+    if let Err(err) = crate::artifacts::tensorboard::write_test(dir, &summary) {
+        eprintln!("warning: {label}: test scalars not written for TensorBoard: {err}");
+    }
     Ok(summary)
 }
 
@@ -296,6 +299,8 @@ where
             optimizer,
             schedule,
             evaluations: plan.evaluations,
+            every: plan.every,
+            total: plan.total,
             resume_from: plan.resume_from,
             patience: config.training.patience,
             interrupter,

@@ -1,0 +1,359 @@
+//! TensorBoard event files, so `tensorboard --logdir DIR` overlays any set of runs: the live
+//! [`TensorBoardLogger`] a run registers beside Burn's file logger (`<run>/tensorboard/`), the
+//! test scalars written when a run ends, and [`convert`]: a recorded run's `summary.json` as an
+//! event file (what `experiments tensorboard` does for existing and committed runs).
+//!
+//! Steps are optimizer updates. Tags are `<split>/<metric>` with the metric in snake case
+//! (`train/loss`, `valid/accuracy`, `test/perplexity`, `train/learning_rate`); accuracies are in
+//! percent, as Burn reports them. The event format is written by the `tfrecord` crate.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use burn::train::logger::MetricLogger;
+use burn::train::metric::store::{EpochSummary, MetricsUpdate, Split};
+use burn::train::metric::{MetricDefinition, MetricId, NumericEntry};
+use tfrecord::protobuf::event::What;
+use tfrecord::{EventMeta, EventWriter, EventWriterConfig};
+
+use super::{RunDir, RunSummary};
+use crate::error::ExperimentError;
+
+/// The folder of a run directory that holds its event files.
+pub const DIR: &str = "tensorboard";
+
+/// TensorBoard's tag for a Burn metric name: `Loss` → `loss`, `Learning Rate` →
+/// `learning_rate` (runs of other characters become one `_`, none at the ends).
+pub fn tag(split: &str, metric: &str) -> String {
+    let words: Vec<String> = metric
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect();
+    format!("{split}/{}", words.join("_"))
+}
+
+fn tf_error(path: &Path) -> impl Fn(tfrecord::Error) -> ExperimentError + '_ {
+    move |err| {
+        ExperimentError::Other(format!(
+            "{}: writing TensorBoard events: {err}",
+            path.display()
+        ))
+    }
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The first event of every file: the format version TensorBoard checks.
+fn file_version(wall_time: f64) -> tfrecord::Event {
+    let mut event = EventMeta::new(0, wall_time).build_empty();
+    event.what = Some(What::FileVersion("brain.Event:2".into()));
+    event
+}
+
+/// A new event file in `dir`, named the way TensorBoard finds them.
+fn create(
+    dir: &Path,
+    suffix: &str,
+) -> Result<(EventWriter<BufWriter<File>>, PathBuf), ExperimentError> {
+    std::fs::create_dir_all(dir).map_err(ExperimentError::io(dir))?;
+    let name = format!(
+        "events.out.tfevents.{:.0}.{}.{suffix}",
+        now(),
+        std::process::id()
+    );
+    let path = dir.join(name);
+    let config = EventWriterConfig { auto_flush: false };
+    let mut writer = EventWriter::create(&path, config).map_err(tf_error(&path))?;
+    writer
+        .write_event(file_version(now()))
+        .map_err(tf_error(&path))?;
+    Ok((writer, path))
+}
+
+/// Burn's metrics of a training run as TensorBoard scalars: every training update's value at
+/// its update, each validation pass's mean at the update it followed. Registered after Burn's
+/// file logger, which keeps answering Burn's own reads (this logger keeps no history).
+pub struct TensorBoardLogger {
+    writer: EventWriter<BufWriter<File>>,
+    path: PathBuf,
+    /// Updates per Burn epoch (one evaluation interval), and in the whole run.
+    every: u64,
+    total: u64,
+    names: HashMap<MetricId, String>,
+    /// The training epoch being logged and the updates logged in it.
+    train_epoch: usize,
+    train_updates: u64,
+    /// The validation pass's latest epoch means, by metric name.
+    valid: HashMap<String, f64>,
+    failed: bool,
+}
+
+impl TensorBoardLogger {
+    /// A logger writing a new event file into `<run>/tensorboard/`.
+    pub fn new(dir: &RunDir, every: u64, total: u64) -> Result<Self, ExperimentError> {
+        let (writer, path) = create(&dir.path.join(DIR), "train")?;
+        Ok(Self {
+            writer,
+            path,
+            every,
+            total,
+            names: HashMap::new(),
+            train_epoch: 0,
+            train_updates: 0,
+            valid: HashMap::new(),
+            failed: false,
+        })
+    }
+
+    fn scalar(&mut self, tag: &str, step: u64, value: f64) {
+        let written =
+            self.writer
+                .write_scalar(tag, EventMeta::new(step as i64, now()), value as f32);
+        self.warn_once(written);
+    }
+
+    fn warn_once(&mut self, result: Result<(), tfrecord::Error>) {
+        // Losing TensorBoard output must not stop training: say so once and go on.
+        if let Err(err) = result
+            && !self.failed
+        {
+            self.failed = true;
+            tracing::warn!(
+                "{}: TensorBoard events not written: {err}",
+                self.path.display()
+            );
+            eprintln!(
+                "warning: {}: TensorBoard events not written: {err}",
+                self.path.display()
+            );
+        }
+    }
+}
+
+impl MetricLogger for TensorBoardLogger {
+    fn log(&mut self, update: MetricsUpdate, epoch: usize, split: &Split) {
+        match split {
+            Split::Train => {
+                if epoch != self.train_epoch {
+                    (self.train_epoch, self.train_updates) = (epoch, 0);
+                }
+                // Burn logs each epoch's final values once more at its end: not an update.
+                let is_final = |item: &burn::train::metric::store::NumericMetricUpdate| {
+                    matches!(item.numeric_entry, Some(NumericEntry::Final(_)))
+                };
+                if update.entries_numeric.iter().any(is_final) {
+                    return;
+                }
+                self.train_updates += 1;
+                let step = (epoch as u64).saturating_sub(1) * self.every + self.train_updates;
+                for item in update.entries_numeric {
+                    let (Some(name), Some(value)) =
+                        (self.names.get(&item.entry.metric_id), item.numeric_entry)
+                    else {
+                        continue;
+                    };
+                    let tag = tag("train", name);
+                    self.scalar(&tag, step, value.current());
+                }
+            }
+            Split::Valid => {
+                for item in update.entries_numeric {
+                    let Some(name) = self.names.get(&item.entry.metric_id) else {
+                        continue;
+                    };
+                    // The epoch's final value where Burn computes one, else the running mean.
+                    let value = match (item.numeric_entry, item.running_entry) {
+                        (Some(NumericEntry::Final(v)), _) => v,
+                        (_, Some(running)) => running.current(),
+                        _ => continue,
+                    };
+                    self.valid.insert(name.clone(), value);
+                }
+            }
+            // The test evaluation runs outside the training loop: see `write_test`.
+            Split::Test(_) => {}
+        }
+    }
+
+    fn read_numeric(
+        &mut self,
+        _name: &str,
+        _epoch: usize,
+        _split: &Split,
+    ) -> Result<Vec<NumericEntry>, String> {
+        Err("the TensorBoard logger keeps no history (Burn's file logger does)".into())
+    }
+
+    fn log_metric_definition(&mut self, definition: MetricDefinition) {
+        self.names
+            .insert(definition.metric_id, definition.name.to_string());
+    }
+
+    fn log_epoch_summary(&mut self, summary: EpochSummary) {
+        if summary.split == Split::Valid {
+            let step = (summary.epoch_number as u64 * self.every).min(self.total);
+            let mut values: Vec<(String, f64)> = self.valid.drain().collect();
+            values.sort_by(|a, b| a.0.cmp(&b.0));
+            for (name, value) in values {
+                self.scalar(&tag("valid", &name), step, value);
+            }
+        }
+        let flushed = self.writer.flush();
+        self.warn_once(flushed);
+    }
+}
+
+/// The test scalars of a finished run, at its last update, in a new event file of the run.
+pub fn write_test(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentError> {
+    let Some(test) = &summary.test else {
+        return Ok(());
+    };
+    let (mut writer, path) = create(&dir.path.join(DIR), "test")?;
+    let meta = EventMeta::new(summary.updates_done as i64, now());
+    for (name, value) in test_scalars(test) {
+        writer
+            .write_scalar(tag("test", name), meta.clone(), value as f32)
+            .map_err(tf_error(&path))?;
+    }
+    writer.flush().map_err(tf_error(&path))
+}
+
+fn test_scalars(test: &super::TestResult) -> Vec<(&'static str, f64)> {
+    let mut scalars = vec![("loss", test.loss)];
+    scalars.extend(test.accuracy.map(|a| ("accuracy", a)));
+    scalars.extend(test.perplexity.map(|p| ("perplexity", p)));
+    scalars
+}
+
+/// A recorded run as one event file's bytes: validation loss and accuracy and the training
+/// loss at each evaluation (the fine training-loss curve where the run kept one), and the test
+/// scalars at the last update. The record keeps only the run's total wall time, so event times
+/// are that time spread evenly over the updates, from 0.
+pub fn convert(summary: &RunSummary) -> Result<Vec<u8>, tfrecord::Error> {
+    let mut bytes = Vec::new();
+    {
+        let mut writer = EventWriter::from_writer(&mut bytes, EventWriterConfig::default())?;
+        let seconds_per_update = match summary.updates_done {
+            0 => 0.0,
+            n => summary.wall_time_s / n as f64,
+        };
+        let at = |update: u64| EventMeta::new(update as i64, update as f64 * seconds_per_update);
+        writer.write_event(file_version(0.0))?;
+        for point in &summary.trajectory {
+            writer.write_scalar("valid/loss", at(point.update), point.valid_loss as f32)?;
+            if let Some(accuracy) = point.valid_accuracy {
+                writer.write_scalar("valid/accuracy", at(point.update), accuracy as f32)?;
+            }
+        }
+        match &summary.train_curve {
+            Some(curve) => {
+                for (i, loss) in curve.loss.iter().enumerate() {
+                    if let Some(loss) = loss {
+                        writer.write_scalar(
+                            "train/loss",
+                            at((i as u64 + 1) * curve.every),
+                            *loss,
+                        )?;
+                    }
+                }
+            }
+            None => {
+                for point in &summary.trajectory {
+                    if let Some(loss) = point.train_loss {
+                        writer.write_scalar("train/loss", at(point.update), loss as f32)?;
+                    }
+                }
+            }
+        }
+        if let Some(test) = &summary.test {
+            for (name, value) in test_scalars(test) {
+                let tag = tag("test", name);
+                writer.write_scalar(tag, at(summary.updates_done), value as f32)?;
+            }
+        }
+        writer.flush()?;
+    }
+    Ok(bytes)
+}
+
+/// The run directories at or below `path` (a directory with `config.toml` and `summary.json`;
+/// study reports, which hold only a `summary.json`, are searched, not taken), in name order.
+fn run_dirs(path: &Path, found: &mut Vec<PathBuf>) -> Result<(), ExperimentError> {
+    if path.join("config.toml").is_file() && path.join("summary.json").is_file() {
+        found.push(path.to_path_buf());
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(path).map_err(ExperimentError::io(path))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        run_dirs(&dir, found)?;
+    }
+    Ok(())
+}
+
+/// Converts every run at or below `inputs` into `out/<run name>/`, one event file each (written
+/// atomically, under a fixed name, so converting again replaces it); returns how many. Run
+/// names must be unique across the inputs.
+pub fn export(inputs: &[PathBuf], out: &Path) -> Result<usize, ExperimentError> {
+    let mut runs = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            return Err(ExperimentError::Other(format!(
+                "{}: not a directory of runs",
+                input.display()
+            )));
+        }
+        run_dirs(input, &mut runs)?;
+    }
+    if runs.is_empty() {
+        return Err(ExperimentError::Other(
+            "no run directory (config.toml + summary.json) among the inputs".into(),
+        ));
+    }
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    let mut converted = Vec::with_capacity(runs.len());
+    for path in runs {
+        let summary = RunDir { path: path.clone() }.read_summary()?;
+        if let Some(earlier) = seen.insert(summary.name.clone(), path.clone()) {
+            return Err(ExperimentError::Other(format!(
+                "two runs are named {:?}: {} and {}; convert them separately",
+                summary.name,
+                earlier.display(),
+                path.display()
+            )));
+        }
+        let bytes = convert(&summary).map_err(tf_error(&path))?;
+        converted.push((summary.name, bytes));
+    }
+    for (name, bytes) in &converted {
+        let dir = out.join(name);
+        std::fs::create_dir_all(&dir).map_err(ExperimentError::io(&dir))?;
+        super::write_atomic(&dir.join("events.out.tfevents.0.experiments"), bytes)?;
+    }
+    Ok(converted.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tag;
+
+    #[test]
+    fn burn_metric_names_become_snake_case_tags() {
+        assert_eq!(tag("train", "Loss"), "train/loss");
+        assert_eq!(tag("valid", "Learning Rate"), "valid/learning_rate");
+        assert_eq!(tag("train", "CPU Usage (%)"), "train/cpu_usage");
+    }
+}
