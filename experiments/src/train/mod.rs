@@ -1,6 +1,7 @@
 //! Training runs: one config → one run directory (`run_single`), and the refresh rule's pilot +
 //! main pair (`refresh`). Interrupted runs resume from their last complete checkpoint.
 
+mod bare;
 mod checkpoint;
 mod guard;
 mod launch;
@@ -30,6 +31,7 @@ use crate::device::open_device;
 use crate::error::ExperimentError;
 use crate::loader::{ChunkLoader, StreamSpec};
 use crate::model::{Cnn, Gpt, Vit};
+pub use bare::bare_loop;
 pub use checkpoint::latest_good;
 use launch::{Launch, Launched, Trainable, launch};
 use plan::Plan;
