@@ -17,11 +17,14 @@ use std::path::Path;
 
 use bba_experiments::throughput::{self, Measured};
 
-/// Updates in the two experiments runs (their difference is timed), and in the bare loop.
+/// Updates in the short experiments run, the bare loop's untimed updates, and its pilot's.
 const SHORT: u64 = 20;
-const LONG: u64 = 120;
 const WARMUP: u64 = 10;
-const BARE: u64 = 100;
+const PILOT: u64 = 30;
+/// Seconds of updates (at the pilot's rate) timed in the bare loop and added to the long
+/// experiments run: enough that the run-to-run jitter of loading, evaluation and the test pass
+/// (a few tenths of a second) stays small against it.
+const EXTRA_SECONDS: f64 = 6.0;
 
 struct Row {
     workload: String,
@@ -52,18 +55,20 @@ fn main() {
             Err(err) => eprintln!("  {mode:<16} failed: {err}"),
         };
         let main = &devices[0];
+        // A short pilot sizes both timed loops to EXTRA_SECONDS of updates.
+        let extra = throughput::bare(&work.config, WARMUP, PILOT, main)
+            .map_or(PILOT, |b| (EXTRA_SECONDS * b.updates_per_s).ceil() as u64)
+            .max(PILOT);
+        let bare = throughput::bare(&work.config, WARMUP, extra, main);
         push(
             "experiments".into(),
-            throughput::experiments_loop(&work.config, SHORT, LONG, main),
+            throughput::experiments_loop(&work.config, SHORT, SHORT + extra, main),
         );
-        push(
-            "bare".into(),
-            throughput::bare(&work.config, WARMUP, BARE, main),
-        );
+        push("bare".into(), bare);
         for device in &devices[1..] {
             push(
                 format!("backend:{device}"),
-                throughput::bare(&work.config, WARMUP, BARE, device),
+                throughput::bare(&work.config, WARMUP, extra, device),
             );
         }
     }
