@@ -33,22 +33,28 @@ TOML
 cat > "$scratch/src/main.rs" <<'RUST'
 // The README's calls, with a model so they compile as written.
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::Device;
-use burn::train::Learner;
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor};
 use burn_balanced_adam::{
     AnyOptimizerConfig, BalancedAdamConfig, DualAdamConfig, FAdamConfig, FusedAdamWConfig,
     refresh,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let model: Linear = LinearConfig::new(4, 2).init(&Device::flex().autodiff());
-    let optim = BalancedAdamConfig::new().with_beta(0.94377).try_init()?;
+    let device = Device::flex().autodiff();
+    let mut model: Linear = LinearConfig::new(4, 2).init(&device);
+    let mut optim = BalancedAdamConfig::new().with_beta(0.94377).try_init()?;
     let _ = DualAdamConfig::new().with_switch_rate(8e-5).try_init()?;
     let _ = FAdamConfig::new().try_init_no_decay(&model)?;
     let _ = FusedAdamWConfig::new().with_weight_decay(0.01).try_init()?;
     let named: AnyOptimizerConfig = toml::from_str("kind = \"fadam\"")?;
     let _ = named.try_init()?;
-    let _learner = Learner::new(model, optim, 1e-3);
+    // The README's custom training loop, one step.
+    let before = model.weight.val().into_data();
+    let loss = model.forward(Tensor::<2>::ones([3, 4], &device)).sum();
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    model = optim.step(1e-3, model, grads);
+    assert_ne!(model.weight.val().into_data(), before, "the step moved nothing");
     let beta = refresh::refresh_beta(20_000.0, refresh::DEFAULT_R0)?;
     assert!((beta - 0.94377).abs() < 1e-5);
     println!("install check: ok (β = {beta})");
