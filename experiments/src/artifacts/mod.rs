@@ -170,6 +170,29 @@ impl RunDir {
     }
 }
 
+/// The directories at or below `path` that `is_match` accepts: `path` itself if it does, else
+/// every such directory beneath it (not descending into one it accepted), in name order.
+pub fn find_dirs(
+    path: &Path,
+    is_match: &dyn Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, ExperimentError> {
+    if is_match(path) {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path).map_err(ExperimentError::io(path))?;
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    let mut found = Vec::new();
+    for dir in dirs {
+        found.extend(find_dirs(&dir, is_match)?);
+    }
+    Ok(found)
+}
+
 /// Writes a file atomically and durably, through the workspace's one helper
 /// ([`bba_datasets::cache::write_atomic`]: a unique temporary file, fsync, rename, fsync of the
 /// directory).

@@ -284,24 +284,10 @@ pub fn convert(summary: &RunSummary) -> Result<Vec<u8>, tfrecord::Error> {
     Ok(bytes)
 }
 
-/// The run directories at or below `path` (a directory with `config.toml` and `summary.json`;
-/// study reports, which hold only a `summary.json`, are searched, not taken), in name order.
-fn run_dirs(path: &Path, found: &mut Vec<PathBuf>) -> Result<(), ExperimentError> {
-    if path.join("config.toml").is_file() && path.join("summary.json").is_file() {
-        found.push(path.to_path_buf());
-        return Ok(());
-    }
-    let entries = std::fs::read_dir(path).map_err(ExperimentError::io(path))?;
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
-    for dir in dirs {
-        run_dirs(&dir, found)?;
-    }
-    Ok(())
+/// A run directory: `config.toml` and `summary.json` (study reports, which hold only a
+/// `summary.json`, are searched, not taken).
+fn is_run(dir: &Path) -> bool {
+    dir.join("config.toml").is_file() && dir.join("summary.json").is_file()
 }
 
 /// Converts every run at or below `inputs` into `out/<run name>/`, one event file each (written
@@ -316,7 +302,7 @@ pub fn export(inputs: &[PathBuf], out: &Path) -> Result<usize, ExperimentError> 
                 input.display()
             )));
         }
-        run_dirs(input, &mut runs)?;
+        runs.extend(super::find_dirs(input, &is_run)?);
     }
     if runs.is_empty() {
         return Err(ExperimentError::Other(

@@ -127,19 +127,5 @@ pub fn comparison_table(runs: &[RunView]) -> String {
 /// The run directories at or below `path`: `path` itself if it holds a `summary.json`, else every
 /// such directory beneath it (not descending into a run directory), in name order.
 pub fn find_runs(path: &Path) -> Result<Vec<PathBuf>, ExperimentError> {
-    if path.join("summary.json").is_file() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let entries = std::fs::read_dir(path).map_err(ExperimentError::io(path))?;
-    let mut dirs: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .map(|e| e.path())
-        .collect();
-    dirs.sort();
-    let mut runs = Vec::new();
-    for dir in dirs {
-        runs.extend(find_runs(&dir)?);
-    }
-    Ok(runs)
+    crate::artifacts::find_dirs(path, &|dir| dir.join("summary.json").is_file())
 }

@@ -13,7 +13,7 @@ use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use burn::train::TrainStep;
 
-use super::BatchOutput;
+use super::batch::BatchOutput;
 use crate::config::{ExperimentConfig, ModelConfig};
 use crate::data::{Workload, prepare};
 use crate::device::open_device;

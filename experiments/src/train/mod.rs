@@ -2,6 +2,7 @@
 //! main pair (`refresh`). Interrupted runs resume from their last complete checkpoint.
 
 mod bare;
+mod batch;
 mod checkpoint;
 mod guard;
 mod launch;
@@ -32,6 +33,7 @@ use crate::error::ExperimentError;
 use crate::loader::{ChunkLoader, StreamSpec};
 use crate::model::{Cnn, Gpt, Vit};
 pub use bare::bare_loop;
+use batch::BatchOutput;
 pub use checkpoint::latest_good;
 use launch::{Launch, Launched, Trainable, launch};
 use plan::Plan;
@@ -311,24 +313,6 @@ where
     );
     crate::interrupt::set_active_run(None);
     (launched, parameters)
-}
-
-/// Names a batcher's item and batch types, so `fit` can be generic over both data kinds.
-pub trait BatchOutput {
-    /// A dataset item.
-    type Item: Send + Sync + Clone + std::fmt::Debug + 'static;
-    /// A batch.
-    type Output: Send + Clone + std::fmt::Debug + 'static;
-}
-
-impl BatchOutput for bba_datasets::vision::ImageBatcher {
-    type Item = bba_datasets::vision::ImageItem;
-    type Output = bba_datasets::vision::ImageBatch;
-}
-
-impl BatchOutput for bba_datasets::tokens::TokenBatcher {
-    type Item = bba_datasets::tokens::TokenWindow;
-    type Output = bba_datasets::tokens::TokenBatch;
 }
 
 fn schedule(config: &ExperimentConfig, total: u64) -> Result<ModuleLrScheduler, ExperimentError> {
