@@ -11,6 +11,7 @@ mod error;
 mod interrupt;
 mod loader;
 mod model;
+mod progress;
 mod report;
 mod stats;
 mod study;

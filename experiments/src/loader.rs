@@ -34,6 +34,8 @@ pub struct Weighted<O> {
 pub struct StreamSpec {
     /// Samples per optimizer update (the global batch).
     pub batch_size: usize,
+    /// Equal parts each update's batch is yielded in (gradient accumulation; 1: whole).
+    pub micro_batches: usize,
     /// Updates per chunk (the evaluation interval).
     pub updates_per_chunk: u64,
     /// Updates in the whole run (the last chunk may be shorter).
@@ -47,6 +49,7 @@ pub struct ChunkLoader<I, O> {
     dataset: Arc<dyn Dataset<I>>,
     batcher: Arc<dyn Batcher<I, O>>,
     batch_size: usize,
+    micro_batches: usize,
     updates_per_chunk: u64,
     total_updates: u64,
     seed: u64,
@@ -73,6 +76,7 @@ impl<I, O> ChunkLoader<I, O> {
             dataset,
             batcher,
             batch_size: spec.batch_size,
+            micro_batches: spec.micro_batches.max(1),
             updates_per_chunk: spec.updates_per_chunk,
             total_updates: spec.total_updates,
             seed: spec.seed,
@@ -95,6 +99,7 @@ impl<I, O> ChunkLoader<I, O> {
             dataset: self.dataset.clone(),
             batcher: self.batcher.clone(),
             batch_size: self.batch_size,
+            micro_batches: self.micro_batches,
             updates_per_chunk: self.updates_per_chunk,
             total_updates: self.total_updates,
             seed: self.seed,
@@ -148,6 +153,7 @@ where
             loader: self,
             start,
             next_update: start,
+            next_micro: 0,
             end,
             permutation: None,
         })
@@ -179,6 +185,8 @@ struct ChunkIter<'a, I, O> {
     loader: &'a ChunkLoader<I, O>,
     start: u64,
     next_update: u64,
+    /// The micro-batch of `next_update` yielded next.
+    next_micro: usize,
     end: u64,
     permutation: Option<(u64, Vec<usize>)>,
 }
@@ -204,15 +212,21 @@ impl<I, O> Iterator for ChunkIter<'_, I, O> {
         }
         let loader = self.loader;
         let base = self.next_update * loader.batch_size as u64;
-        self.next_update += 1;
-        let mut items = Vec::with_capacity(loader.share.1 - loader.share.0);
-        for j in loader.share.0..loader.share.1 {
+        let (from, to) = self.micro_range(self.next_micro);
+        self.next_micro += 1;
+        if self.next_micro == loader.micro_batches {
+            (self.next_update, self.next_micro) = (self.next_update + 1, 0);
+        }
+        let mut items = Vec::with_capacity(to - from);
+        for j in from..to {
             let index = self.item_index(base + j as u64);
             match loader.dataset.get(index) {
                 Ok(item) => items.push(item),
                 Err(err) => return Some(Err(err)),
             }
         }
+        // Each part's loss is weighted by its share of the global batch, so the gradients Burn
+        // sums (over devices and micro-batches) are the global batch's mean gradient.
         let weight = items.len() as f32 / loader.batch_size as f32;
         Some(Ok(Weighted {
             batch: loader.batcher.batch(items, &loader.device),
@@ -221,11 +235,22 @@ impl<I, O> Iterator for ChunkIter<'_, I, O> {
     }
 }
 
+impl<I, O> ChunkIter<'_, I, O> {
+    /// The positions (within the global batch) of micro-batch `k` of this loader's share.
+    fn micro_range(&self, k: usize) -> (usize, usize) {
+        let (lo, hi) = self.loader.share;
+        let n = self.loader.micro_batches;
+        (lo + (hi - lo) * k / n, lo + (hi - lo) * (k + 1) / n)
+    }
+}
+
 impl<I, O> DataLoaderIterator<Weighted<O>> for ChunkIter<'_, I, O> {
     fn progress(&self) -> Progress {
         let per_update = self.loader.share.1 - self.loader.share.0;
+        // Complete only after an update's last micro-batch: Burn steps the optimizer there.
+        let in_update = self.micro_range(self.next_micro).0 - self.loader.share.0;
         Progress::new(
-            (self.next_update - self.start) as usize * per_update,
+            (self.next_update - self.start) as usize * per_update + in_update,
             (self.end - self.start) as usize * per_update,
             Some("items".into()),
         )
@@ -246,12 +271,17 @@ mod tests {
     }
 
     fn loader(first_chunk: u64) -> ChunkLoader<u32, Vec<u32>> {
+        loader_in_parts(first_chunk, 1)
+    }
+
+    fn loader_in_parts(first_chunk: u64, micro_batches: usize) -> ChunkLoader<u32, Vec<u32>> {
         let data: Vec<u32> = (0..10).collect();
         ChunkLoader::new(
             Arc::new(InMemDataset::new(data)),
             Arc::new(Collect),
             StreamSpec {
                 batch_size: 4,
+                micro_batches,
                 updates_per_chunk: 3,
                 total_updates: 8,
                 seed: 7,
@@ -286,6 +316,33 @@ mod tests {
             &stream[10..20],
             "passes are shuffled differently"
         );
+    }
+
+    #[test]
+    fn micro_batches_split_each_update_in_order_and_complete_only_at_the_end() {
+        let (whole, parts) = (loader(0), loader_in_parts(0, 2));
+        for _ in 0..3 {
+            let expected = chunk(&whole);
+            let mut iter = parts.iter();
+            let mut got = Vec::new();
+            let mut weights = Vec::new();
+            while let Some(item) = iter.next() {
+                let item = item.unwrap();
+                assert_eq!(item.batch.len(), 2);
+                weights.push(item.weight);
+                got.push(item.batch);
+                let progress = iter.progress();
+                // Burn steps early when the epoch's progress reads complete.
+                let last = got.len() == 2 * expected.len();
+                assert_eq!(progress.items_processed == progress.items_total, last);
+            }
+            assert!(weights.iter().all(|&w| w == 0.5), "{weights:?}");
+            let joined: Vec<Vec<u32>> = got.chunks(2).map(|p| p.concat()).collect();
+            assert_eq!(
+                joined, expected,
+                "the parts of an update are its batch, in order"
+            );
+        }
     }
 
     #[test]

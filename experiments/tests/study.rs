@@ -163,6 +163,22 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
     );
     let all = finished_runs(&root_a);
     assert_eq!(all.len(), runs_a.len() + runs_b.len());
+    // The plan (and the progress bar, which counts the same) knows the window once the grid is
+    // done: every workload reads "N of N", and the Ns add up to the runs made.
+    let plan = run(&["study", "plan", a, "--profile", "tiny"]);
+    let plan = String::from_utf8_lossy(&plan.stdout).into_owned();
+    let mut planned = 0;
+    for line in plan.lines() {
+        let counts = line.rsplit(": ").next().unwrap();
+        let words: Vec<&str> = counts.split_whitespace().collect();
+        assert_eq!(words[0], words[2], "{plan}");
+        planned += words[0].parse::<usize>().unwrap();
+    }
+    assert_eq!(planned, all.len(), "{plan}");
+    // Each shard's invocation recorded its start and its end, and the merge brought b's.
+    let log = std::fs::read_to_string(root_a.join("invocations.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 4, "{log}");
+    assert_eq!(log.matches("\"elapsed_s\":null").count(), 2, "{log}");
     // Everything is finished: running the whole study again trains nothing.
     let again = run(&["study", "run", a, "--profile", "tiny"]);
     let stderr = String::from_utf8_lossy(&again.stderr);
@@ -445,7 +461,7 @@ fn a_study_file_must_declare_its_kind_and_a_report_needs_finished_runs() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&plan.stdout);
     assert!(plan.status.success(), "{stdout}");
-    assert_eq!(stdout.matches("0 runs finished").count(), 2, "{stdout}");
+    assert_eq!(stdout.matches(": 0 of ").count(), 2, "{stdout}");
     assert!(stdout.contains("shard 1/2") && stdout.contains("shard 2/2"));
     // `--jobs 0` is refused by clap, naming the flag, not a `--shard` nobody gave.
     fail(

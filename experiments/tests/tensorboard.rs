@@ -12,34 +12,13 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+mod common;
+use common::read_with_tensorboard;
+
 const BIN: &str = env!("CARGO_BIN_EXE_experiments");
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The scalars under `logdir` as TensorBoard reads them, or `None` if it is not installed.
-fn read_with_tensorboard(logdir: &Path) -> Option<Value> {
-    let out = Command::new("python3")
-        .arg(root().join("scripts/read_tensorboard.py"))
-        .arg(logdir)
-        .output()
-        .expect("python3 runs");
-    if out.status.code() == Some(3) {
-        let required = std::env::var("BBA_REQUIRE_TENSORBOARD").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "BBA_REQUIRE_TENSORBOARD=1 but the reader is missing"
-        );
-        eprintln!("SKIPPED: pip install tensorboard to read the event files back");
-        return None;
-    }
-    assert!(
-        out.status.success(),
-        "the reader failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).expect("the reader prints JSON"))
 }
 
 fn summary(dir: &Path) -> Value {

@@ -87,27 +87,39 @@ pub struct TensorBoardLogger {
     /// Updates per Burn epoch (one evaluation interval), and in the whole run.
     every: u64,
     total: u64,
+    /// Burn's training entries per update: one per micro-batch on each device.
+    entries_per_update: u64,
     names: HashMap<MetricId, String>,
     /// The training epoch being logged and the updates logged in it.
     train_epoch: usize,
     train_updates: u64,
+    /// The entries of the update being logged so far: their count and per-tag sums.
+    pending: (u64, Vec<(String, f64)>),
     /// The validation pass's latest epoch means, by metric name.
     valid: HashMap<String, f64>,
     failed: bool,
 }
 
 impl TensorBoardLogger {
-    /// A logger writing a new event file into `<run>/tensorboard/`.
-    pub fn new(dir: &RunDir, every: u64, total: u64) -> Result<Self, ExperimentError> {
+    /// A logger writing a new event file into `<run>/tensorboard/`, for a run whose updates
+    /// each log `entries_per_update` training entries (their mean is the update's value).
+    pub fn new(
+        dir: &RunDir,
+        every: u64,
+        total: u64,
+        entries_per_update: u64,
+    ) -> Result<Self, ExperimentError> {
         let (writer, path) = create(&dir.path.join(DIR), "train")?;
         Ok(Self {
             writer,
             path,
             every,
             total,
+            entries_per_update: entries_per_update.max(1),
             names: HashMap::new(),
             train_epoch: 0,
             train_updates: 0,
+            pending: (0, Vec::new()),
             valid: HashMap::new(),
             failed: false,
         })
@@ -144,6 +156,7 @@ impl MetricLogger for TensorBoardLogger {
             Split::Train => {
                 if epoch != self.train_epoch {
                     (self.train_epoch, self.train_updates) = (epoch, 0);
+                    self.pending = (0, Vec::new());
                 }
                 // Burn logs each epoch's final values once more at its end: not an update.
                 let is_final = |item: &burn::train::metric::store::NumericMetricUpdate| {
@@ -152,8 +165,6 @@ impl MetricLogger for TensorBoardLogger {
                 if update.entries_numeric.iter().any(is_final) {
                     return;
                 }
-                self.train_updates += 1;
-                let step = (epoch as u64).saturating_sub(1) * self.every + self.train_updates;
                 for item in update.entries_numeric {
                     let (Some(name), Some(value)) =
                         (self.names.get(&item.entry.metric_id), item.numeric_entry)
@@ -161,7 +172,20 @@ impl MetricLogger for TensorBoardLogger {
                         continue;
                     };
                     let tag = tag("train", name);
-                    self.scalar(&tag, step, value.current());
+                    match self.pending.1.iter_mut().find(|(t, _)| *t == tag) {
+                        Some(slot) => slot.1 += value.current(),
+                        None => self.pending.1.push((tag, value.current())),
+                    }
+                }
+                self.pending.0 += 1;
+                if self.pending.0 < self.entries_per_update {
+                    return;
+                }
+                let (count, sums) = std::mem::take(&mut self.pending);
+                self.train_updates += 1;
+                let step = (epoch as u64).saturating_sub(1) * self.every + self.train_updates;
+                for (tag, sum) in sums {
+                    self.scalar(&tag, step, sum / count as f64);
                 }
             }
             Split::Valid => {

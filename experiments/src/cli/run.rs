@@ -8,6 +8,7 @@ use crate::artifacts::{RunDir, RunStatus};
 use crate::config::overrides::{Override, axes_from_table, grid_points, parse_axis};
 use crate::config::{ExperimentConfig, OptimizerSpec};
 use crate::error::ExperimentError;
+use crate::progress::{RunProgress, Tally};
 use crate::train::refresh::run_refresh;
 use crate::train::{RunOptions, run_single};
 
@@ -218,6 +219,22 @@ pub fn sweep(args: &SweepArgs) -> Result<(), ExperimentError> {
     let mut options = args.run.options();
     options.resume = true;
     let mut failed = Vec::new();
+    let updates = |c: &ExperimentConfig| c.training.length.updates().unwrap_or(0);
+    let finished = |name: &str| {
+        RunDir::new(sweep_dir.join(name))
+            .read_summary()
+            .is_ok_and(|s| matches!(s.status, RunStatus::Complete | RunStatus::Diverged))
+    };
+    let mut tally = Tally::default();
+    for (name, config) in &configs {
+        tally = tally.plus(Tally::of_runs(
+            usize::from(finished(name)),
+            1,
+            updates(config),
+        ));
+    }
+    // Burn's TUI dashboard owns the terminal while a run trains: a bar only beside plain logs.
+    let progress = RunProgress::new(&format!("sweep {}", base.name), tally, options.no_tui);
     for (i, (name, config)) in configs.iter().enumerate() {
         eprintln!(
             "sweep {}: point {}/{}: {name}",
@@ -226,15 +243,21 @@ pub fn sweep(args: &SweepArgs) -> Result<(), ExperimentError> {
             configs.len()
         );
         let label = format!("{}/{name}", base.name);
+        let was_finished = finished(name);
         match run_config(config, &sweep_dir.join(name), &label, &options) {
             Ok(RunStatus::Complete) => {}
             Ok(status) => failed.push(format!("{name}: {status:?}")),
             Err(err) => failed.push(format!("{name}: {err}")),
         }
+        if finished(name) && !was_finished {
+            tally = tally.with_run_done(updates(config));
+            progress.set(tally);
+        }
         if crate::interrupt::interrupted() {
             break;
         }
     }
+    progress.finish();
     println!(
         "sweep {}: {} points in {}; compare with: experiments compare {}/*",
         base.name,

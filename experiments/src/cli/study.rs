@@ -62,6 +62,10 @@ pub struct ShardArgs {
     /// Run the shards 1/N … N/N as N processes here (each with its share of the CPU threads).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub jobs: u32,
+    /// Draw no progress bar (runs done / total and an ETA; drawn on stdout only when it is a
+    /// terminal).
+    #[arg(long)]
+    pub no_progress: bool,
 }
 
 /// `study run` and `study plan`.
@@ -190,16 +194,24 @@ fn run(args: &RunArgs, plan: bool) -> Result<(), ExperimentError> {
             if shards.shard.is_some_and(|s| s != part) {
                 continue;
             }
-            for line in study.plan(part)? {
-                println!("shard {index}/{count}: {line}");
+            for workload in study.plan(part)? {
+                println!("shard {index}/{count}: {workload}");
             }
         }
         return Ok(());
     }
+    let progress = !shards.no_progress;
     if jobs > 1 {
-        return spawn_jobs(file, profile, jobs, args.root.as_deref());
+        return spawn_jobs(
+            study.as_ref(),
+            file,
+            profile,
+            jobs,
+            args.root.as_deref(),
+            progress,
+        );
     }
-    study::train_and_record(study.as_ref(), shards.shard.unwrap_or(Shard::ALL))
+    study::train_and_record(study.as_ref(), shards.shard.unwrap_or(Shard::ALL), progress)
 }
 
 /// `study refresh` and `study compare`, the old spellings of `study run` and `study plan`.
@@ -213,6 +225,7 @@ fn alias(args: &AliasRunArgs, default_file: &str) -> Result<(), ExperimentError>
         shards: ShardArgs {
             shard: args.shards.shard,
             jobs: args.shards.jobs,
+            no_progress: args.shards.no_progress,
         },
         root: None,
     };
@@ -303,12 +316,14 @@ fn export(args: &ExportArgs) -> Result<(), ExperimentError> {
 }
 
 /// Runs shards 1/N … N/N of `study run FILE` as child processes of this binary and waits for
-/// all of them.
+/// all of them, drawing their combined progress (the children draw none).
 fn spawn_jobs(
+    study: &dyn Study,
     file: &Path,
     profile: &str,
     jobs: usize,
     root: Option<&Path>,
+    progress: bool,
 ) -> Result<(), ExperimentError> {
     let exe = std::env::current_exe().map_err(|e| ExperimentError::Other(e.to_string()))?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -320,7 +335,8 @@ fn spawn_jobs(
             .args(["study", "run"])
             .arg(file)
             .args(["--profile", profile])
-            .args(["--shard", &format!("{index}/{jobs}")]);
+            .args(["--shard", &format!("{index}/{jobs}")])
+            .arg("--no-progress");
         if let Some(root) = root {
             command.arg("--root").arg(root);
         }
@@ -332,6 +348,14 @@ fn spawn_jobs(
             .map_err(|e| ExperimentError::Other(format!("starting shard {index}: {e}")))?;
         children.push((index, child));
     }
+    let shards: Vec<Shard> = (1..=jobs)
+        .map(|index| Shard { index, count: jobs })
+        .collect();
+    study::watch(study, &shards, progress, || {
+        children
+            .iter_mut()
+            .all(|(_, child)| matches!(child.try_wait(), Ok(Some(_)) | Err(_)))
+    });
     let mut failed = Vec::new();
     for (index, mut child) in children {
         match child.wait() {

@@ -28,6 +28,10 @@ impl RunLength {
 pub struct TrainingConfig {
     /// Samples per optimizer update (split across `devices` when there are several).
     pub batch_size: usize,
+    /// Micro-batches per update: each update's `batch_size` samples go through the model in
+    /// this many equal parts whose gradients are averaged (Burn's gradient accumulation), so
+    /// the update is the same as one whole batch's to rounding, in less memory. 1: off.
+    pub grad_accumulation: usize,
     /// Run length (`updates` or `epochs` in the file).
     pub length: RunLength,
     /// Evaluate on the validation split every this many updates.
@@ -46,6 +50,8 @@ pub struct TrainingConfig {
 #[serde(deny_unknown_fields)]
 struct TrainingFile {
     batch_size: usize,
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    grad_accumulation: usize,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     updates: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -77,8 +83,16 @@ impl TryFrom<TrainingFile> for TrainingConfig {
                 );
             }
         };
+        if file.grad_accumulation == 0 || !file.batch_size.is_multiple_of(file.grad_accumulation) {
+            return Err(format!(
+                "`training.grad_accumulation` = {}: must be ≥ 1 and divide `training.batch_size` \
+                 = {} (each update's batch is split into that many equal micro-batches)",
+                file.grad_accumulation, file.batch_size
+            ));
+        }
         Ok(Self {
             batch_size: file.batch_size,
+            grad_accumulation: file.grad_accumulation,
             length,
             eval_every: file.eval_every,
             patience: file.patience,
@@ -96,6 +110,7 @@ impl From<TrainingConfig> for TrainingFile {
         };
         Self {
             batch_size: c.batch_size,
+            grad_accumulation: c.grad_accumulation,
             updates,
             epochs,
             eval_every: c.eval_every,
@@ -104,6 +119,14 @@ impl From<TrainingConfig> for TrainingFile {
             train_loss_every: c.train_loss_every,
         }
     }
+}
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
 }
 
 fn default_eval_batch() -> usize {

@@ -24,6 +24,7 @@ pub use shard::Shard;
 
 use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
+use crate::progress::{RunProgress, Tally};
 use crate::train::RunOptions;
 use provenance::Invocation;
 
@@ -55,16 +56,47 @@ impl StudyKind {
     }
 }
 
+/// One workload of a shard, as `study plan` prints it and the progress bar counts it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadPlan {
+    /// What it trains, e.g. `cnn-fashion-6k (6000 updates × 9 β)`.
+    pub label: String,
+    /// Planned updates of each of its runs.
+    pub updates_per_run: u64,
+    /// Its finished runs.
+    pub runs_done: usize,
+    /// The runs it makes (where later runs depend on earlier results, as many as it can make).
+    pub runs_planned: usize,
+}
+
+impl WorkloadPlan {
+    /// Its runs and updates, done and planned.
+    pub fn tally(&self) -> Tally {
+        Tally::of_runs(self.runs_done, self.runs_planned, self.updates_per_run)
+    }
+}
+
+impl std::fmt::Display for WorkloadPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} of {} runs finished",
+            self.label, self.runs_done, self.runs_planned
+        )
+    }
+}
+
 /// One study, whatever its kind: what the CLI's `study run | plan | report | merge | export` do.
-pub trait Study {
+/// (`Sync`: the progress bar reads the run directories beside the training.)
+pub trait Study: Sync {
     /// Its kind.
     fn kind(&self) -> StudyKind;
     /// Where its run directories are.
     fn root(&self) -> &Path;
     /// Reads the runs from `dir` instead (e.g. an export).
     fn set_root(&mut self, dir: PathBuf);
-    /// One line per workload of `shard`: what it trains and how much of it is finished.
-    fn plan(&self, shard: Shard) -> Result<Vec<String>, ExperimentError>;
+    /// Each workload of `shard`: what it trains and how much of it is finished.
+    fn plan(&self, shard: Shard) -> Result<Vec<WorkloadPlan>, ExperimentError>;
     /// Trains every unfinished run of `shard`; returns the runs that did not finish.
     fn run_shard(&self, shard: Shard, options: &RunOptions)
     -> Result<Vec<String>, ExperimentError>;
@@ -128,30 +160,95 @@ pub fn no_finished_runs(root: &Path) -> ExperimentError {
     ))
 }
 
-/// Runs one shard of `study` and appends the invocation's wall clock to
-/// `<root>/invocations.jsonl`; the runs that did not finish are an error naming them.
-pub fn train_and_record(study: &dyn Study, shard: Shard) -> Result<(), ExperimentError> {
+/// The runs and updates of `shards`, done and planned.
+pub fn tally(study: &dyn Study, shards: &[Shard]) -> Result<Tally, ExperimentError> {
+    let mut total = Tally::default();
+    for &shard in shards {
+        for plan in study.plan(shard)? {
+            total = total.plus(plan.tally());
+        }
+    }
+    Ok(total)
+}
+
+/// Draws the progress of `shards` (when stdout is a terminal and `enabled`), re-reading the
+/// run directories every few seconds, until `finished` says the work is over.
+pub fn watch(
+    study: &dyn Study,
+    shards: &[Shard],
+    enabled: bool,
+    mut finished: impl FnMut() -> bool,
+) {
+    let label = match shards {
+        [one] if *one != Shard::ALL => format!("shard {}/{}", one.index, one.count),
+        _ => "study".to_string(),
+    };
+    let start = tally(study, shards).unwrap_or_default();
+    let progress = RunProgress::new(&label, start, enabled);
+    loop {
+        for _ in 0..20 {
+            if finished() {
+                if !progress.is_hidden() {
+                    progress.set(tally(study, shards).unwrap_or(start));
+                    progress.finish();
+                }
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(250));
+        }
+        // A run directory caught mid-write reads as an error: keep the last state until the
+        // next poll.
+        if !progress.is_hidden()
+            && let Ok(now) = tally(study, shards)
+        {
+            progress.set(now);
+        }
+    }
+}
+
+/// Runs one shard of `study` (with its progress bar when `progress` and stdout is a terminal)
+/// and appends the invocation's wall clock to `<root>/invocations.jsonl`; the runs that did not
+/// finish are an error naming them.
+pub fn train_and_record(
+    study: &dyn Study,
+    shard: Shard,
+    progress: bool,
+) -> Result<(), ExperimentError> {
     let root = study.root();
     std::fs::create_dir_all(root).map_err(ExperimentError::io(root))?;
     let started = Instant::now();
+    let mut invocation = Invocation {
+        shard: format!("{}/{}", shard.index, shard.count),
+        started_unix_s: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        elapsed_s: None,
+        interrupted: false,
+        command: std::env::args().collect::<Vec<_>>().join(" "),
+    };
+    // A start record first, so an invocation killed with its machine still shows that it ran.
+    invocation.append(root)?;
     // Every study run resumes: finished runs are skipped, interrupted ones continue.
     let options = RunOptions {
         no_tui: true,
         resume: true,
         ..RunOptions::default()
     };
-    let failed = study.run_shard(shard, &options)?;
-    Invocation {
-        shard: format!("{}/{}", shard.index, shard.count),
-        started_unix_s: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-            .saturating_sub(started.elapsed().as_secs()),
-        elapsed_s: started.elapsed().as_secs_f64(),
-        interrupted: crate::interrupt::interrupted(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-    }
-    .append(root)?;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let failed = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            watch(study, &[shard], progress, || {
+                done.load(std::sync::atomic::Ordering::Relaxed)
+            })
+        });
+        let failed = study.run_shard(shard, &options);
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        failed
+    });
+    invocation.elapsed_s = Some(started.elapsed().as_secs_f64());
+    invocation.interrupted = crate::interrupt::interrupted();
+    invocation.append(root)?;
+    let failed = failed?;
     if failed.is_empty() {
         Ok(())
     } else {

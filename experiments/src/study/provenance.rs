@@ -11,14 +11,19 @@ use crate::artifacts::RunSummary;
 use crate::error::ExperimentError;
 
 /// One invocation of `study run` on one shard (`invocations.jsonl` in the study root).
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+///
+/// Each invocation appends a record when it starts (`elapsed_s` null) and another when it ends,
+/// so one that was killed (a machine taken back, `kill -9`) still shows that it ran.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Invocation {
     /// `i/n`.
     pub shard: String,
     /// Start, seconds since the Unix epoch.
     pub started_unix_s: u64,
-    /// Wall-clock seconds.
-    pub elapsed_s: f64,
+    /// Wall-clock seconds; `None` for a start record, or an invocation that never recorded its
+    /// end.
+    #[serde(default)]
+    pub elapsed_s: Option<f64>,
     /// Whether Ctrl-C ended it.
     pub interrupted: bool,
     /// The command line.
@@ -39,13 +44,16 @@ impl Invocation {
         writeln!(file, "{line}").map_err(ExperimentError::io(&path))
     }
 
-    /// Every record in `<root>/invocations.jsonl` (none if it does not exist).
+    /// Every invocation in `<root>/invocations.jsonl` (none if it does not exist): a start
+    /// record is dropped where its end record follows, and stays (with no wall clock) where
+    /// none does.
     pub fn read_all(root: &Path) -> Result<Vec<Invocation>, ExperimentError> {
         let path = root.join("invocations.jsonl");
         let Ok(text) = std::fs::read_to_string(&path) else {
             return Ok(Vec::new());
         };
-        text.lines()
+        let records = text
+            .lines()
             .filter(|l| !l.trim().is_empty())
             .map(|l| {
                 serde_json::from_str(l).map_err(|e| ExperimentError::RunDir {
@@ -53,8 +61,35 @@ impl Invocation {
                     message: format!("unreadable line: {e}"),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<Invocation>, _>>()?;
+        Ok(merge_start_records(records))
     }
+
+    fn same_invocation(&self, other: &Invocation) -> bool {
+        (
+            self.shard.as_str(),
+            self.started_unix_s,
+            self.command.as_str(),
+        ) == (
+            other.shard.as_str(),
+            other.started_unix_s,
+            other.command.as_str(),
+        )
+    }
+}
+
+/// Drops each start record whose invocation also recorded its end.
+fn merge_start_records(records: Vec<Invocation>) -> Vec<Invocation> {
+    records
+        .iter()
+        .filter(|r| {
+            r.elapsed_s.is_some()
+                || !records
+                    .iter()
+                    .any(|end| end.elapsed_s.is_some() && end.same_invocation(r))
+        })
+        .cloned()
+        .collect()
 }
 
 /// What a study's runs recorded about where and how long they ran.
@@ -108,15 +143,24 @@ pub fn provenance_markdown(
     command: &str,
 ) -> String {
     let mut md = String::new();
+    let unrecorded = invocations.iter().filter(|i| i.elapsed_s.is_none()).count();
+    let unrecorded = match unrecorded {
+        0 => String::new(),
+        n => format!(
+            " ({n} stopped without recording their end, e.g. killed with their machine: their \
+             wall clock is unknown and not in the total)"
+        ),
+    };
     let _ = writeln!(
         md,
         "\n## Provenance\n\n- runs: {} finished, {:.0} s of run time in total (summed over runs)\n\
-         - `{command}` invocations: {}, {:.0} s of wall clock in total (shards in parallel overlap)\n\
+         - `{command}` invocations: {}, {:.0} s of wall clock in total (shards in parallel \
+         overlap){unrecorded}\n\
          - commits: {}\n- devices: {}\n- run directories: `{}`",
         tally.runs,
         tally.total_run_time_s,
         invocations.len(),
-        invocations.iter().map(|i| i.elapsed_s).sum::<f64>(),
+        invocations.iter().filter_map(|i| i.elapsed_s).sum::<f64>(),
         tally.commits.join(", "),
         tally.devices.join("; "),
         root.display()
@@ -124,12 +168,54 @@ pub fn provenance_markdown(
     if !invocations.is_empty() {
         md.push_str("\n| training command | started (UTC, Unix s) | wall clock s | interrupted |\n|---|---:|---:|---|\n");
         for i in invocations {
+            let elapsed = i.elapsed_s.map_or_else(
+                || "unknown (no end recorded)".to_string(),
+                |s| format!("{s:.0}"),
+            );
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {:.0} | {} |",
-                i.command, i.started_unix_s, i.elapsed_s, i.interrupted
+                "| `{}` | {} | {elapsed} | {} |",
+                i.command, i.started_unix_s, i.interrupted
             );
         }
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(shard: &str, started: u64, elapsed: Option<f64>) -> Invocation {
+        Invocation {
+            shard: shard.into(),
+            started_unix_s: started,
+            elapsed_s: elapsed,
+            interrupted: false,
+            command: "experiments study run s.toml".into(),
+        }
+    }
+
+    #[test]
+    fn a_killed_invocation_stays_visible_and_a_finished_one_counts_once() {
+        let root = tempfile::tempdir().unwrap();
+        // An old-format line (before start records) still reads.
+        std::fs::write(
+            root.path().join("invocations.jsonl"),
+            "{\"shard\":\"1/1\",\"started_unix_s\":5,\"elapsed_s\":7.0,\"interrupted\":false,\
+             \"command\":\"experiments study run s.toml\"}\n",
+        )
+        .unwrap();
+        let killed = record("1/2", 100, None);
+        let (start, end) = (record("2/2", 100, None), record("2/2", 100, Some(40.0)));
+        for r in [&killed, &start, &end] {
+            r.append(root.path()).unwrap();
+        }
+        let all = Invocation::read_all(root.path()).unwrap();
+        assert_eq!(all, vec![record("1/1", 5, Some(7.0)), killed, end]);
+        let md = provenance_markdown(&Tally::default(), &all, root.path(), "study run");
+        assert!(md.contains("invocations: 3, 47 s of wall clock"), "{md}");
+        assert!(md.contains("1 stopped without recording their end"), "{md}");
+        assert!(md.contains("| unknown (no end recorded) |"), "{md}");
+    }
 }

@@ -35,6 +35,8 @@ pub fn bare_loop(
     let lr = config.schedule.peak_lr();
     let stream = StreamSpec {
         batch_size: config.training.batch_size,
+        // The bare loop steps once per batch: no accumulation.
+        micro_batches: 1,
         updates_per_chunk: warmup + updates,
         total_updates: warmup + updates,
         seed: config.seed,

@@ -105,6 +105,8 @@ pub struct Launch {
     pub every: u64,
     /// Updates in the whole run.
     pub total: u64,
+    /// Micro-batches per update (`training.grad_accumulation`; 1: off).
+    pub micro_batches: usize,
     /// Resume after this evaluation's checkpoint.
     pub resume_from: Option<usize>,
     /// Early-stopping patience in evaluations (0: off).
@@ -144,11 +146,16 @@ pub fn launch<M: Trainable>(
             AtomicFileCheckpointer::new(&checkpoints, "optim"),
             AtomicFileCheckpointer::new(&checkpoints, "scheduler"),
         );
+    if setup.micro_batches > 1 {
+        training = training.grads_accumulation(setup.micro_batches);
+    }
     training = M::with_metrics(training, NonFiniteGuard::new(setup.interrupter.clone()));
     // Burn's file logger first: it answers Burn's reads (early stopping, the summary); the
     // TensorBoard logger beside it only writes.
     training = training.with_metric_logger(FileMetricLogger::new(&setup.dir.path));
-    match TensorBoardLogger::new(&setup.dir, setup.every, setup.total) {
+    // Burn logs one training entry per micro-batch on each device.
+    let entries_per_update = (setup.micro_batches * setup.devices.len()) as u64;
+    match TensorBoardLogger::new(&setup.dir, setup.every, setup.total, entries_per_update) {
         Ok(logger) => training = training.with_metric_logger(logger),
         Err(err) => eprintln!("warning: {}: no TensorBoard events: {err}", setup.label),
     }

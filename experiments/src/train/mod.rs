@@ -95,6 +95,15 @@ pub fn run_single(
             config.training.batch_size, config.data.dataset
         )));
     }
+    if config.training.grad_accumulation > 1 && devices.len() > 1 {
+        return Err(ExperimentError::Other(format!(
+            "{label}: `training.grad_accumulation` = {} with {} devices: Burn accumulates \
+             gradients on one device only; use one device, or split the batch across the devices \
+             instead",
+            config.training.grad_accumulation,
+            devices.len()
+        )));
+    }
     let total = total_updates(config, train_len);
     let schedule = schedule(config, total)?;
     std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
@@ -272,6 +281,7 @@ where
         Arc::new(batcher.clone()),
         StreamSpec {
             batch_size: config.training.batch_size,
+            micro_batches: config.training.grad_accumulation,
             updates_per_chunk: plan.every,
             total_updates: plan.total,
             seed: config.seed,
@@ -305,6 +315,7 @@ where
             evaluations: plan.evaluations,
             every: plan.every,
             total: plan.total,
+            micro_batches: config.training.grad_accumulation,
             resume_from: plan.resume_from,
             patience: config.training.patience,
             interrupter,

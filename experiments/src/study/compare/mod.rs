@@ -15,7 +15,7 @@ use definition::CompareStudy;
 
 use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
-use crate::study::{Shard, Study, StudyKind};
+use crate::study::{Shard, Study, StudyKind, WorkloadPlan};
 use crate::train::RunOptions;
 
 impl Study for CompareStudy {
@@ -31,13 +31,12 @@ impl Study for CompareStudy {
         self.root = dir;
     }
 
-    fn plan(&self, shard: Shard) -> Result<Vec<String>, ExperimentError> {
+    fn plan(&self, shard: Shard) -> Result<Vec<WorkloadPlan>, ExperimentError> {
         runner::shard_units(self, shard)
             .into_iter()
             .map(|unit| {
                 let workload = &self.workloads[unit.workload];
                 let mut done = 0;
-                let planned: usize = unit.optimizers.iter().map(|&o| self.planned_runs(o)).sum();
                 for &o in &unit.optimizers {
                     for (lr, seed) in self.run_points(o) {
                         let dir = self.run_dir(unit.workload, o, lr, seed);
@@ -51,12 +50,17 @@ impl Study for CompareStudy {
                     .iter()
                     .map(|&o| self.optimizers[o].name.as_str())
                     .collect();
-                Ok(format!(
-                    "{} ({} updates), {}: {done} of {planned} runs finished",
-                    workload.name,
-                    workload.updates(),
-                    names.join(" + ")
-                ))
+                Ok(WorkloadPlan {
+                    label: format!(
+                        "{} ({} updates), {}",
+                        workload.name,
+                        workload.updates(),
+                        names.join(" + ")
+                    ),
+                    updates_per_run: workload.updates(),
+                    runs_done: done,
+                    runs_planned: unit.optimizers.iter().map(|&o| self.planned_runs(o)).sum(),
+                })
             })
             .collect()
     }

@@ -17,7 +17,7 @@ use runner::{WorkloadRuns, run_shard, shard_workloads};
 
 use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
-use crate::study::{Shard, Study, StudyKind};
+use crate::study::{Shard, Study, StudyKind, WorkloadPlan};
 use crate::train::RunOptions;
 
 impl Study for RefreshStudy {
@@ -33,18 +33,22 @@ impl Study for RefreshStudy {
         self.root = dir;
     }
 
-    fn plan(&self, shard: Shard) -> Result<Vec<String>, ExperimentError> {
+    fn plan(&self, shard: Shard) -> Result<Vec<WorkloadPlan>, ExperimentError> {
         shard_workloads(self, shard)
             .into_iter()
             .map(|w| {
                 let runs = WorkloadRuns::read(self, w)?;
-                let done: usize = runs.runs.iter().map(Vec::len).sum();
-                Ok(format!(
-                    "{} ({} updates × {} β): {done} runs finished",
-                    w.name,
-                    w.updates(),
-                    self.betas.len()
-                ))
+                Ok(WorkloadPlan {
+                    label: format!(
+                        "{} ({} updates × {} β)",
+                        w.name,
+                        w.updates(),
+                        self.betas.len()
+                    ),
+                    updates_per_run: w.updates(),
+                    runs_done: runs.runs.iter().map(Vec::len).sum(),
+                    runs_planned: runs.planned_runs(self),
+                })
             })
             .collect()
     }

@@ -112,6 +112,17 @@ impl WorkloadRuns<'_> {
         window
     }
 
+    /// The runs this workload makes: the grid with the first seed, then the window with the
+    /// other seeds (before the grid is done, the largest window: `seed_window` + pilot + rule).
+    pub fn planned_runs(&self, study: &RefreshStudy) -> usize {
+        let window = if self.grid_done(study) {
+            self.window(study).len()
+        } else {
+            (study.seed_window + 2).min(study.betas.len())
+        };
+        study.betas.len() + window * (study.seeds.len() - 1)
+    }
+
     /// The analysis' input: L(β) over the finished seeds, each seed's offset removed
     /// ([`seed_adjusted_losses`]), with those offsets; `None` until the grid is done.
     pub fn losses(&self, study: &RefreshStudy) -> Option<(WorkloadLosses, Vec<(u64, f64)>)> {

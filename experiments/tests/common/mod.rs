@@ -1,0 +1,34 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The scalars under `logdir` as TensorBoard reads them, or `None` if it is not installed.
+pub fn read_with_tensorboard(logdir: &Path) -> Option<Value> {
+    let out = Command::new("python3")
+        .arg(root().join("scripts/read_tensorboard.py"))
+        .arg(logdir)
+        .output()
+        .expect("python3 runs");
+    if out.status.code() == Some(3) {
+        let required = std::env::var("BBA_REQUIRE_TENSORBOARD").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "BBA_REQUIRE_TENSORBOARD=1 but the reader is missing"
+        );
+        eprintln!("SKIPPED: pip install tensorboard to read the event files back");
+        return None;
+    }
+    assert!(
+        out.status.success(),
+        "the reader failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(serde_json::from_slice(&out.stdout).expect("the reader prints JSON"))
+}
