@@ -84,6 +84,24 @@ fn the_comparison_regenerates() {
 }
 
 #[test]
+fn the_dualadam_study_regenerates() {
+    regenerates(
+        "results/dualadam",
+        &[
+            "study",
+            "report",
+            "configs/study-dualadam.toml",
+            "--profile",
+            "full",
+            "--runs",
+            "results/dualadam/runs",
+            "--notes",
+            "results/dualadam/reading.md",
+        ],
+    );
+}
+
+#[test]
 fn the_surge_study_regenerates() {
     regenerates(
         "results/surge/cnn-fashion",
