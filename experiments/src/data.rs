@@ -2,7 +2,7 @@
 //! dataset first (with progress), verifies it, applies the splits and subsets.
 
 use bba_datasets::cache::cache_dir;
-use bba_datasets::fetch::fetch;
+use bba_datasets::fetch::fetch_counting_bytes;
 use bba_datasets::split::Subset;
 use bba_datasets::tokens::{EncodedCorpus, TextSplits, TokenWindows};
 use bba_datasets::vision::{ImageBatcher, ImageDataset, ImageSplits, load_idx};
@@ -68,6 +68,19 @@ impl Workload {
     }
 }
 
+/// Fetches `dataset` into the cache `root` (verified), showing the bytes of a download on a
+/// spinner when stdout is a terminal.
+pub fn fetch_showing_bytes(
+    root: &std::path::Path,
+    dataset: DatasetName,
+    progress: &dyn Fn(&str),
+) -> Result<std::path::PathBuf, DataError> {
+    let counter = crate::progress::ByteCounter::new(&format!("{dataset}"));
+    let fetched = fetch_counting_bytes(root, dataset, progress, &|bytes| counter.set(bytes));
+    counter.finish();
+    fetched
+}
+
 /// Loads the config's dataset, fetching it first if the cache lacks it.
 pub fn prepare(
     config: &ExperimentConfig,
@@ -86,7 +99,7 @@ pub fn prepare(
     };
     let show = |v: Option<usize>| v.map_or("(default)".to_string(), |n| n.to_string());
     let root = cache_dir(config.data.cache_dir.as_deref());
-    fetch(&root, dataset, progress).map_err(wrap)?;
+    fetch_showing_bytes(&root, dataset, progress).map_err(wrap)?;
     let data = &config.data;
     let split_seed = data.split_seed(config.seed);
     match dataset {

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How far a piece of long work is: runs, and the optimizer updates they stand for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -139,6 +139,35 @@ impl RunProgress {
     /// Leaves the last state on the terminal.
     pub fn finish(&self) {
         self.bar.abandon();
+    }
+}
+
+/// A download's bytes so far, on a spinner (the package registries do not announce sizes).
+pub struct ByteCounter {
+    bar: ProgressBar,
+}
+
+impl ByteCounter {
+    /// A counter labelled `label`, drawn on stdout when it is a terminal, from its first count.
+    pub fn new(label: &str) -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stdout())
+            .with_style(
+                ProgressStyle::with_template("{spinner} {prefix}: {msg}")
+                    .expect("a valid template"),
+            )
+            .with_prefix(label.to_string());
+        Self { bar }
+    }
+
+    /// Shows `bytes` downloaded.
+    pub fn set(&self, bytes: u64) {
+        self.bar
+            .set_message(format!("{} downloaded", HumanBytes(bytes)));
+    }
+
+    /// Removes the spinner.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
     }
 }
 

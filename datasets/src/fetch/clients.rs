@@ -81,13 +81,29 @@ pub(crate) fn pip_download(requirement: &str, dir: &Path) -> Result<PathBuf, Str
     downloaded(dir, ".whl")
 }
 
-/// `curl URL` into memory.
+/// `curl URL` into a file of `dir` (so the fetch counts its bytes as they arrive), then memory.
 pub(crate) fn curl(url: &str, dir: &Path) -> Result<Vec<u8>, String> {
-    run(
-        "curl",
-        &["-fsSL", "--retry", "2", "--max-time", "600", url],
-        dir,
-    )
+    let name: String = url
+        .rsplit('/')
+        .next()
+        .unwrap_or("download")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    let file = dir.join(format!("curl-{name}"));
+    let out = file.to_string_lossy();
+    let args = [
+        "-fsSL",
+        "--retry",
+        "2",
+        "--max-time",
+        "600",
+        "-o",
+        &out,
+        url,
+    ];
+    run("curl", &args, dir)?;
+    std::fs::read(&file).map_err(|err| format!("{}: {err}", file.display()))
 }
 
 /// The named members of a gzipped tar archive (an npm tarball).

@@ -55,6 +55,17 @@ pub fn fetch(
     dataset: DatasetName,
     progress: &dyn Fn(&str),
 ) -> Result<PathBuf, DataError> {
+    fetch_counting_bytes(root, dataset, progress, &|_| {})
+}
+
+/// [`fetch`], with `bytes` told every few tenths of a second how many bytes the source being
+/// tried has downloaded so far (0 when it starts; the registries do not announce sizes).
+pub fn fetch_counting_bytes(
+    root: &Path,
+    dataset: DatasetName,
+    progress: &dyn Fn(&str),
+    bytes: &(dyn Fn(u64) + Sync),
+) -> Result<PathBuf, DataError> {
     let dir = dataset_dir(root, dataset);
     match cache_status(root, dataset) {
         CacheStatus::Verified => {
@@ -76,7 +87,7 @@ pub fn fetch(
     let mut tried = Vec::new();
     for source in &spec.sources {
         progress(&format!("{dataset}: trying {}", source.description()));
-        match try_source(&spec, source, &dir) {
+        match try_source(&spec, source, &dir, bytes) {
             Ok(()) => {
                 progress(&format!(
                     "{dataset}: verified {} file(s) into {}",
@@ -103,9 +114,14 @@ pub fn fetch(
 }
 
 /// Runs one source in a scratch directory, verifies everything it produced, then writes.
-fn try_source(spec: &DatasetSpec, source: &Source, dir: &Path) -> Result<(), String> {
+fn try_source(
+    spec: &DatasetSpec,
+    source: &Source,
+    dir: &Path,
+    bytes: &(dyn Fn(u64) + Sync),
+) -> Result<(), String> {
     let scratch = tempfile::tempdir().map_err(|err| format!("no scratch directory: {err}"))?;
-    let produced = produce(source, scratch.path())?;
+    let produced = counting_bytes(scratch.path(), bytes, || produce(source, scratch.path()))?;
     let mut verified = Vec::new();
     for CachedFile { name, checksum } in spec.files {
         let bytes = produced
@@ -123,6 +139,45 @@ fn try_source(spec: &DatasetSpec, source: &Source, dir: &Path) -> Result<(), Str
         write_atomic(&dir.join(name), bytes).map_err(|err| err.to_string())?;
     }
     Ok(())
+}
+
+/// Runs `work` while telling `bytes` the size of everything under `dir` every 200 ms, and once
+/// more when it is done.
+pub(crate) fn counting_bytes<R>(
+    dir: &Path,
+    bytes: &(dyn Fn(u64) + Sync),
+    work: impl FnOnce() -> R,
+) -> R {
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                bytes(tree_bytes(dir));
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        });
+        let result = work();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        bytes(tree_bytes(dir));
+        result
+    })
+}
+
+/// The summed size of the files at or below `path` (what cannot be read counts 0: a client's
+/// temporary file may vanish between listing and reading).
+fn tree_bytes(path: &Path) -> u64 {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => std::fs::read_dir(path)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| tree_bytes(&e.path()))
+                    .sum()
+            })
+            .unwrap_or(0),
+        Ok(meta) => meta.len(),
+        Err(_) => 0,
+    }
 }
 
 /// Reads a verified cache file (the checksum is checked again: the cache may have changed).
@@ -207,5 +262,31 @@ fn produce(source: &Source, scratch: &Path) -> Result<Vec<(&'static str, Vec<u8>
             let text = clients::tgz_members(&tarball, &[member])?.remove(0);
             Ok(vec![("input.txt", text)])
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    #[test]
+    fn downloads_are_counted_in_bytes_while_they_grow() {
+        let scratch = tempfile::tempdir().unwrap();
+        let seen = Mutex::new(Vec::new());
+        let record = |b: u64| seen.lock().unwrap().push(b);
+        let result = counting_bytes(scratch.path(), &record, || {
+            std::fs::create_dir(scratch.path().join("nested")).unwrap();
+            std::fs::write(scratch.path().join("nested/a.tgz"), vec![0u8; 1000]).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            std::fs::write(scratch.path().join("b.whl"), vec![0u8; 234]).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            "produced"
+        });
+        assert_eq!(result, "produced");
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.last(), Some(&1234), "{seen:?}");
+        assert!(seen.contains(&1000), "an intermediate count: {seen:?}");
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
     }
 }

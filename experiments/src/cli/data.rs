@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use bba_datasets::cache::{cache_dir, check_writable};
-use bba_datasets::fetch::{CacheStatus, fetch};
+use bba_datasets::fetch::CacheStatus;
 use bba_datasets::info::inspect;
 use bba_datasets::{DataError, DatasetName};
 use clap::{Args, Subcommand};
@@ -50,7 +50,7 @@ impl DataCommand {
                 };
                 check_writable(&root)?;
                 for dataset in datasets {
-                    fetch(&root, dataset, &|line| eprintln!("{line}"))?;
+                    crate::data::fetch_showing_bytes(&root, dataset, &|line| eprintln!("{line}"))?;
                 }
                 Ok(())
             }
