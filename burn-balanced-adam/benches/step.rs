@@ -6,9 +6,12 @@
 //! cargo bench -p burn-balanced-adam --bench step
 //! STEP_BENCH_JSON=step.json cargo bench -p burn-balanced-adam --bench step   # also JSON
 //! STEP_BENCH_DEVICE=wgpu cargo bench -p burn-balanced-adam --features wgpu --bench step
+//! STEP_BENCH_DEVICE=cuda cargo bench -p burn-balanced-adam --features cuda --bench step
 //! ```
 //!
-//! Ratios are to the single-pass loop and to Burn's AdamW measured in the same run. Peak memory
+//! Ratios are to the single-pass loop and to Burn's AdamW measured in the same run; on a GPU
+//! device a `device_traffic` row (one fused elementwise pass moving an Adam step's bytes on
+//! the device) is the bandwidth reference. Peak memory
 //! is the most host memory a step allocated beyond what was live before it (a counting global
 //! allocator); on a GPU device it does not see device memory.
 
@@ -173,14 +176,57 @@ fn bench_single_pass(work: &Workload) -> (f64, usize) {
     })
 }
 
+/// The device-side bandwidth reference: per tensor, one elementwise expression that reads θ,
+/// g, m, v and writes three tensors (an Adam step's bytes), which Burn's fusion compiles into
+/// one kernel on wgpu/CUDA. On Flex it allocates its outputs: the single pass is the
+/// reference there.
+fn bench_device_traffic(work: &Workload, device: &Device) -> (f64, usize) {
+    let mut tensors: Vec<[Tensor<2>; 4]> = work
+        .shapes
+        .iter()
+        .enumerate()
+        .map(|(i, shape)| {
+            let n = shape[0] * shape[1];
+            let data = |seed| TensorData::new(values(n, seed), shape.to_vec());
+            let make = |seed| Tensor::from_data(data(seed), device);
+            [
+                make(4 * i as u64),
+                make(4 * i as u64 + 1),
+                make(4 * i as u64 + 2),
+                make(4 * i as u64 + 3),
+            ]
+        })
+        .collect();
+    measure(|| {
+        for [theta, grad, m, v] in tensors.iter_mut() {
+            let m_new = m.clone().mul_scalar(0.9) + grad.clone().mul_scalar(0.1);
+            let v_new = v.clone().mul_scalar(0.999) + grad.clone() * grad.clone();
+            let theta_new = theta.clone() - grad.clone().mul_scalar(1e-3);
+            (*theta, *m, *v) = (theta_new, m_new, v_new);
+        }
+        device.sync().expect("the device finishes the pass");
+    })
+}
+
 fn device() -> Device {
     match std::env::var("STEP_BENCH_DEVICE").as_deref() {
         Ok("wgpu") => Device::wgpu_options()
             .init()
             .expect("STEP_BENCH_DEVICE=wgpu needs a wgpu adapter"),
+        Ok("cuda") => cuda(),
         Ok("flex") | Err(_) => Device::flex(),
-        Ok(other) => panic!("STEP_BENCH_DEVICE={other}: expected flex or wgpu"),
+        Ok(other) => panic!("STEP_BENCH_DEVICE={other}: expected flex, wgpu or cuda"),
     }
+}
+
+#[cfg(feature = "cuda")]
+fn cuda() -> Device {
+    Device::cuda(0)
+}
+
+#[cfg(not(feature = "cuda"))]
+fn cuda() -> Device {
+    panic!("STEP_BENCH_DEVICE=cuda: build the benchmark with `--features cuda`")
 }
 
 fn run_workload(work: &Workload, device: &Device, rows: &mut Vec<Row>) {
@@ -196,6 +242,16 @@ fn run_workload(work: &Workload, device: &Device, rows: &mut Vec<Row>) {
         });
     };
     push("single_pass", "reference", bench_single_pass(work));
+    if !matches!(
+        std::env::var("STEP_BENCH_DEVICE").as_deref(),
+        Ok("flex") | Err(_)
+    ) {
+        push(
+            "device_traffic",
+            "reference",
+            bench_device_traffic(work, device),
+        );
+    }
     let adamw = AdamWConfig::new().with_weight_decay(1e-2).build();
     push(
         "burn_adamw",
@@ -243,9 +299,9 @@ fn run_workload(work: &Workload, device: &Device, rows: &mut Vec<Row>) {
 
 fn print_table(rows: &[Row]) {
     println!(
-        "\n| workload | optimizer | implementation | ms/step | × single-pass | × Burn Adam | × Burn AdamW | peak alloc/step |"
+        "\n| workload | optimizer | implementation | ms/step | × single-pass | × device traffic | × Burn Adam | × Burn AdamW | peak alloc/step |"
     );
-    println!("|---|---|---|---:|---:|---:|---:|---:|");
+    println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
     for row in rows {
         let baseline = |name: &str| {
             rows.iter()
@@ -253,13 +309,14 @@ fn print_table(rows: &[Row]) {
                 .map_or(f64::NAN, |r| row.ms_per_step / r.ms_per_step)
         };
         println!(
-            "| {} ({:.1} M) | {} | {} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1} MB |",
+            "| {} ({:.1} M) | {} | {} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1} MB |",
             row.workload,
             row.params as f64 / 1e6,
             row.optimizer,
             row.implementation,
             row.ms_per_step,
             baseline("single_pass"),
+            baseline("device_traffic"),
             baseline("burn_adam"),
             baseline("burn_adamw"),
             row.peak_bytes as f64 / 1e6,
@@ -272,6 +329,7 @@ fn write_json(rows: &[Row], path: &str) {
         .iter()
         .map(|r| {
             serde_json::json!({
+                "workload": r.workload,
                 "optimizer": r.optimizer,
                 "implementation": r.implementation,
                 "params": r.params,

@@ -12,8 +12,25 @@ use burn::tensor::{Device, Tensor, TensorData};
 pub enum TestDevice {
     /// Burn's pure-Rust CPU backend: always available.
     Flex,
-    /// Burn's wgpu backend: a GPU, or Mesa's software Vulkan driver (lavapipe) in CI.
+    /// The GPU backend under test: Burn's wgpu (a GPU, or Mesa's software Vulkan driver,
+    /// lavapipe, in CI), or CUDA when `BBA_TEST_GPU=cuda` and the tests are built with
+    /// `--features cuda` (`scripts/gpu-check.sh` runs them both ways).
     Wgpu,
+}
+
+/// The GPU backend `BBA_TEST_GPU` names: `wgpu` (the default) or `cuda`.
+pub fn gpu_backend() -> String {
+    std::env::var("BBA_TEST_GPU").unwrap_or_else(|_| "wgpu".into())
+}
+
+#[cfg(feature = "cuda")]
+fn open_cuda() -> Device {
+    Device::cuda(0)
+}
+
+#[cfg(not(feature = "cuda"))]
+fn open_cuda() -> Device {
+    panic!("BBA_TEST_GPU=cuda: build the tests with `--features cuda`")
 }
 
 impl TestDevice {
@@ -26,6 +43,12 @@ impl TestDevice {
             TestDevice::Flex => Some(Device::flex()),
             TestDevice::Wgpu => {
                 static WGPU: OnceLock<Option<Device>> = OnceLock::new();
+                match gpu_backend().as_str() {
+                    "wgpu" => {}
+                    // A missing CUDA device fails loudly at its first use: no silent skip.
+                    "cuda" => return Some(open_cuda()),
+                    other => panic!("BBA_TEST_GPU={other}: expected wgpu or cuda"),
+                }
                 let device = WGPU.get_or_init(|| match Device::wgpu_options().init() {
                     Ok(device) => Some(device),
                     Err(err) => {
