@@ -7,6 +7,7 @@
 //! STEP_BENCH_JSON=step.json cargo bench -p burn-balanced-adam --bench step   # also JSON
 //! STEP_BENCH_DEVICE=wgpu cargo bench -p burn-balanced-adam --features wgpu --bench step
 //! STEP_BENCH_DEVICE=cuda cargo bench -p burn-balanced-adam --features cuda --bench step
+//! STEP_BENCH_ONLY=single_pass,balanced_adam,fadam cargo bench -p burn-balanced-adam --bench step 10M
 //! ```
 //!
 //! Ratios are to the single-pass loop and to Burn's AdamW measured in the same run; on a GPU
@@ -229,8 +230,17 @@ fn cuda() -> Device {
     panic!("STEP_BENCH_DEVICE=cuda: build the benchmark with `--features cuda`")
 }
 
+/// Whether `STEP_BENCH_ONLY` (comma-separated row names; unset: all) asks for `optimizer`.
+fn wanted(optimizer: &str) -> bool {
+    std::env::var("STEP_BENCH_ONLY").map_or(true, |only| only.split(',').any(|o| o == optimizer))
+}
+
 fn run_workload(work: &Workload, device: &Device, rows: &mut Vec<Row>) {
-    let mut push = |optimizer, implementation, (ms, peak): (f64, usize)| {
+    let mut push = |optimizer, implementation, measure: &dyn Fn() -> (f64, usize)| {
+        if !wanted(optimizer) {
+            return;
+        }
+        let (ms, peak) = measure();
         eprintln!("  {:<14} {:<10} {ms:>9.2} ms", optimizer, implementation);
         rows.push(Row {
             workload: work.name.clone(),
@@ -241,30 +251,24 @@ fn run_workload(work: &Workload, device: &Device, rows: &mut Vec<Row>) {
             peak_bytes: peak,
         });
     };
-    push("single_pass", "reference", bench_single_pass(work));
+    push("single_pass", "reference", &|| bench_single_pass(work));
     if !matches!(
         std::env::var("STEP_BENCH_DEVICE").as_deref(),
         Ok("flex") | Err(_)
     ) {
-        push(
-            "device_traffic",
-            "reference",
-            bench_device_traffic(work, device),
-        );
+        push("device_traffic", "reference", &|| {
+            bench_device_traffic(work, device)
+        });
     }
     let adamw = AdamWConfig::new().with_weight_decay(1e-2).build();
-    push(
-        "burn_adamw",
-        "reference",
-        bench_optimizer(&adamw, work, device),
-    );
+    push("burn_adamw", "reference", &|| {
+        bench_optimizer(&adamw, work, device)
+    });
     let decay = Some(WeightDecayConfig::new(1e-2));
     let adam = AdamConfig::new().with_weight_decay(decay.clone()).build();
-    push(
-        "burn_adam",
-        "reference",
-        bench_optimizer(&adam, work, device),
-    );
+    push("burn_adam", "reference", &|| {
+        bench_optimizer(&adam, work, device)
+    });
     for (implementation, label) in [
         (StepImplementation::Auto, "fused"),
         (StepImplementation::Reference, "reference"),
@@ -291,8 +295,10 @@ fn run_workload(work: &Workload, device: &Device, rows: &mut Vec<Row>) {
             ("fadam", FAdamConfig::new().into()),
         ];
         for (name, config) in library {
-            let optim = config.with_implementation(implementation).build();
-            push(name, label, bench_optimizer(&optim, work, device));
+            push(name, label, &|| {
+                let optim = config.clone().with_implementation(implementation).build();
+                bench_optimizer(&optim, work, device)
+            });
         }
     }
 }
