@@ -67,17 +67,19 @@ where
         .for_each(|(((theta, grad), m), v)| wide(|| kernel(theta, grad, m, v)));
 }
 
-/// Sums `K` per-element terms over chunks of `0..len` in f64, in parallel.
+/// Sums `K` per-element terms over chunks of `0..len` in f64, in parallel. `kernel` picks its
+/// own vector width: a large closure body passed through [`wide`] is not inlined into the AVX2
+/// function and runs as scalar SSE code (seen in a profile of FAdam's read pass).
 fn sum_chunks<const K: usize, F>(len: usize, kernel: F) -> [f64; K]
 where
     F: Fn(std::ops::Range<usize>) -> [f64; K] + Sync,
 {
     if len <= CHUNK {
-        return wide(|| kernel(0..len));
+        return kernel(0..len);
     }
     (0..len.div_ceil(CHUNK))
         .into_par_iter()
-        .map(|chunk| wide(|| kernel(chunk * CHUNK..((chunk + 1) * CHUNK).min(len))))
+        .map(|chunk| kernel(chunk * CHUNK..((chunk + 1) * CHUNK).min(len)))
         .reduce(|| [0.0; K], |a, b| std::array::from_fn(|k| a[k] + b[k]))
 }
 
@@ -244,41 +246,90 @@ const LANES: usize = 16;
 /// Elements summed in f32 before the partial sum moves to f64.
 const BLOCK: usize = LANES * 16;
 
-/// Sums `K` per-element terms of three equally long slices: f32 lanes within blocks, f64
-/// across blocks (a sequential f64 sum would be bound by the latency of its additions).
+/// FAdam's read pass over one chunk: `[Σg², Σ(g/b)², Σ(θ/b)²]` (the last 0 without decay),
+/// with `b = f_new^p + e` and `(decay, 1 − decay, e)` in `c`. Summed in f32 lanes within
+/// blocks and in f64 across them (a sequential f64 sum would be bound by the latency of its
+/// additions), and written out without closures so that the whole loop is compiled with the
+/// caller's target features (AVX2 through [`fadam_read_sums_wide`]).
 #[inline(always)]
-fn lane_sums<const K: usize, T>(a: &[f32], b: &[f32], c: &[f32], term: T) -> [f64; K]
+fn fadam_read_sums<const DECAY: bool, P>(
+    f: &[f32],
+    g: &[f32],
+    t: &[f32],
+    (decay, one_minus_decay, e): (f32, f32, f32),
+    power: P,
+) -> [f64; 3]
 where
-    T: Fn(f32, f32, f32) -> [f32; K],
+    P: Fn(f32) -> f32 + Copy,
 {
-    let mut total = [0.0f64; K];
-    let blocks = a.chunks(BLOCK).zip(b.chunks(BLOCK)).zip(c.chunks(BLOCK));
-    for ((a, b), c) in blocks {
-        let ((a_rows, a_rest), (b_rows, b_rest), (c_rows, c_rest)) = (
-            a.as_chunks::<LANES>(),
-            b.as_chunks::<LANES>(),
-            c.as_chunks::<LANES>(),
+    let mut total = [0.0f64; 3];
+    let blocks = f.chunks(BLOCK).zip(g.chunks(BLOCK)).zip(t.chunks(BLOCK));
+    for ((f, g), t) in blocks {
+        let ((f_rows, f_rest), (g_rows, g_rest), (t_rows, t_rest)) = (
+            f.as_chunks::<LANES>(),
+            g.as_chunks::<LANES>(),
+            t.as_chunks::<LANES>(),
         );
-        let mut lanes = [[0.0f32; LANES]; K];
-        for ((a, b), c) in a_rows.iter().zip(b_rows).zip(c_rows) {
+        let mut lanes = [[0.0f32; LANES]; 3];
+        for ((f, g), t) in f_rows.iter().zip(g_rows).zip(t_rows) {
             for lane in 0..LANES {
-                let terms = term(a[lane], b[lane], c[lane]);
-                for k in 0..K {
-                    lanes[k][lane] += terms[k];
+                let (fv, gv) = (f[lane], g[lane]);
+                let f_new = fv * decay + (gv * gv) * one_minus_decay;
+                let inv_b = 1.0 / (power(f_new) + e);
+                let natural = gv * inv_b;
+                lanes[0][lane] += gv * gv;
+                lanes[1][lane] += natural * natural;
+                if DECAY {
+                    let d = t[lane] * inv_b;
+                    lanes[2][lane] += d * d;
                 }
             }
         }
-        for ((&a, &b), &c) in a_rest.iter().zip(b_rest).zip(c_rest) {
-            let terms = term(a, b, c);
-            for k in 0..K {
-                lanes[k][0] += terms[k];
+        for ((&fv, &gv), &tv) in f_rest.iter().zip(g_rest).zip(t_rest) {
+            let f_new = fv * decay + (gv * gv) * one_minus_decay;
+            let inv_b = 1.0 / (power(f_new) + e);
+            let natural = gv * inv_b;
+            lanes[0][0] += gv * gv;
+            lanes[1][0] += natural * natural;
+            if DECAY {
+                let d = tv * inv_b;
+                lanes[2][0] += d * d;
             }
         }
-        for k in 0..K {
+        for k in 0..3 {
             total[k] += lanes[k].iter().map(|&x| f64::from(x)).sum::<f64>();
         }
     }
     total
+}
+
+/// [`fadam_read_sums`] compiled for AVX2 when the CPU has it (same bits: see [`wide`]).
+fn fadam_read_sums_wide<const DECAY: bool, P>(
+    f: &[f32],
+    g: &[f32],
+    t: &[f32],
+    c: (f32, f32, f32),
+    power: P,
+) -> [f64; 3]
+where
+    P: Fn(f32) -> f32 + Copy,
+{
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        #[target_feature(enable = "avx2")]
+        fn avx2<const DECAY: bool, P: Fn(f32) -> f32 + Copy>(
+            f: &[f32],
+            g: &[f32],
+            t: &[f32],
+            c: (f32, f32, f32),
+            power: P,
+        ) -> [f64; 3] {
+            fadam_read_sums::<DECAY, P>(f, g, t, c, power)
+        }
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { avx2::<DECAY, P>(f, g, t, c, power) };
+    }
+    fadam_read_sums::<DECAY, P>(f, g, t, c, power)
 }
 
 type FAdamBuffers<'a> = (&'a mut [f32], &'a [f32], &'a mut [f32], &'a mut [f32]);
@@ -309,12 +360,7 @@ fn fadam_passes<const DECAY: bool, P>(
                 &grad[range.clone()],
                 &theta_ro[range],
             );
-            lane_sums(f, g, t, |f, g, t| {
-                let (_, b) = base(f, g, e);
-                let inv_b = 1.0 / b;
-                let (natural, decay) = (g * inv_b, if DECAY { t * inv_b } else { 0.0 });
-                [g * g, natural * natural, decay * decay]
-            })
+            fadam_read_sums_wide::<DECAY, _>(f, g, t, (decay, one_minus_decay, e), power)
         })
     };
     // ε depends on RMS(g) only when the gradient is tiny (ε₂·RMS(g) < ε); otherwise it is the
