@@ -106,17 +106,21 @@ fn measure(mut step: impl FnMut()) -> (f64, usize) {
     (times[times.len() / 2], peak)
 }
 
+/// A tensor of seeded noise.
+fn noise_tensor(shape: [usize; 2], seed: u64, device: &Device) -> Tensor<2> {
+    let data = TensorData::new(values(shape[0] * shape[1], seed), shape.to_vec());
+    Tensor::from_data(data, device)
+}
+
 /// Times `optim` over the workload's tensors (one step = every tensor once, then a sync).
 fn bench_optimizer<O: Optimizer>(optim: &O, work: &Workload, device: &Device) -> (f64, usize) {
     let mut params: Vec<(Tensor<2>, Tensor<2>, Option<O::State<2>>)> = work
         .shapes
         .iter()
         .enumerate()
-        .map(|(i, shape)| {
-            let n = shape[0] * shape[1];
-            let data = |seed| TensorData::new(values(n, seed), shape.to_vec());
-            let theta = Tensor::from_data(data(2 * i as u64), device);
-            let grad = Tensor::from_data(data(2 * i as u64 + 1), device).mul_scalar(1e-2);
+        .map(|(i, &shape)| {
+            let theta = noise_tensor(shape, 2 * i as u64, device);
+            let grad = noise_tensor(shape, 2 * i as u64 + 1, device).mul_scalar(1e-2);
             (theta, grad, None)
         })
         .collect();
@@ -186,17 +190,7 @@ fn bench_device_traffic(work: &Workload, device: &Device) -> (f64, usize) {
         .shapes
         .iter()
         .enumerate()
-        .map(|(i, shape)| {
-            let n = shape[0] * shape[1];
-            let data = |seed| TensorData::new(values(n, seed), shape.to_vec());
-            let make = |seed| Tensor::from_data(data(seed), device);
-            [
-                make(4 * i as u64),
-                make(4 * i as u64 + 1),
-                make(4 * i as u64 + 2),
-                make(4 * i as u64 + 3),
-            ]
-        })
+        .map(|(i, &shape)| std::array::from_fn(|k| noise_tensor(shape, (4 * i + k) as u64, device)))
         .collect();
     measure(|| {
         for [theta, grad, m, v] in tensors.iter_mut() {
