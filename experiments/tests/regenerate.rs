@@ -102,6 +102,24 @@ fn the_dualadam_study_regenerates() {
 }
 
 #[test]
+fn the_refresh_v2_rate_search_regenerates() {
+    regenerates(
+        "results/refresh/v2/lr",
+        &[
+            "study",
+            "report",
+            "configs/study-refresh-v2-lr.toml",
+            "--profile",
+            "full",
+            "--runs",
+            "results/refresh/v2/lr/runs",
+            "--notes",
+            "results/refresh/v2/lr/reading.md",
+        ],
+    );
+}
+
+#[test]
 fn the_surge_study_regenerates() {
     regenerates(
         "results/surge/cnn-fashion",
