@@ -120,6 +120,24 @@ fn the_refresh_v2_rate_search_regenerates() {
 }
 
 #[test]
+fn the_fadam_study_regenerates() {
+    regenerates(
+        "results/fadam",
+        &[
+            "study",
+            "report",
+            "configs/study-fadam.toml",
+            "--profile",
+            "full",
+            "--runs",
+            "results/fadam/runs",
+            "--notes",
+            "results/fadam/reading.md",
+        ],
+    );
+}
+
+#[test]
 fn the_surge_study_regenerates() {
     regenerates(
         "results/surge/cnn-fashion",
