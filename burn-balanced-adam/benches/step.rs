@@ -369,6 +369,14 @@ fn main() {
         );
         run_workload(&work, &device, &mut rows);
     }
+    if rows.is_empty() {
+        panic!(
+            "no rows: STEP_BENCH_ONLY = {:?} and the workload filter {filter:?} match nothing \
+             (rows: single_pass, device_traffic, burn_adamw, burn_adam, fused_adam, fused_adamw, \
+             balanced_adam, dual_adam, inv_adam, fadam; workloads: 1M, 10M, 100 tensors)",
+            std::env::var("STEP_BENCH_ONLY").unwrap_or_default()
+        );
+    }
     print_table(&rows);
     if let Ok(path) = std::env::var("STEP_BENCH_JSON") {
         write_json(&rows, &path);
