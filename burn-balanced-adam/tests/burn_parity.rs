@@ -85,7 +85,7 @@ const IMPLEMENTATIONS: [StepImplementation; 2] =
 
 #[rstest]
 #[case::flex(TestDevice::Flex)]
-#[case::wgpu(TestDevice::Wgpu)]
+#[case::second_backend(TestDevice::Second)]
 fn fused_adam_takes_burns_adam_steps(#[case] test_device: TestDevice) {
     let Some(device) = test_device.device() else {
         return;
@@ -125,7 +125,7 @@ fn fused_adam_takes_burns_adam_steps(#[case] test_device: TestDevice) {
 
 #[rstest]
 #[case::flex(TestDevice::Flex)]
-#[case::wgpu(TestDevice::Wgpu)]
+#[case::second_backend(TestDevice::Second)]
 fn fused_adamw_takes_burns_adamw_steps(#[case] test_device: TestDevice) {
     let Some(device) = test_device.device() else {
         return;

@@ -194,7 +194,7 @@ fn check_case(path: &Path, case: &Case, device: &Device) -> Vec<(String, Vec<Str
 
 #[rstest]
 #[case::flex(TestDevice::Flex)]
-#[case::wgpu(TestDevice::Wgpu)]
+#[case::second_backend(TestDevice::Second)]
 fn every_case_matches_the_reference(#[case] test_device: TestDevice) {
     let Some(device) = test_device.device() else {
         return;

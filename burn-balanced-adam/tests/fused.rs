@@ -173,7 +173,7 @@ fn device_and_exactness(test_device: TestDevice) -> Option<(Device, Match, Match
     );
     Some(match test_device {
         TestDevice::Flex => (device, Match::Exact, Match::Rounding),
-        TestDevice::Wgpu => (device, Match::Rounding, Match::Rounding),
+        TestDevice::Second => (device, Match::Rounding, Match::Rounding),
     })
 }
 
@@ -182,7 +182,7 @@ const SHAPES: [[usize; 2]; 2] = [[7, 3], [300, 257]];
 
 #[rstest]
 #[case::flex(TestDevice::Flex)]
-#[case::wgpu(TestDevice::Wgpu)]
+#[case::second_backend(TestDevice::Second)]
 fn adam_family_fused_matches_reference(#[case] test_device: TestDevice) {
     let Some((device, adam, _)) = device_and_exactness(test_device) else {
         return;
@@ -213,7 +213,7 @@ fn adam_family_fused_matches_reference(#[case] test_device: TestDevice) {
 
 #[rstest]
 #[case::flex(TestDevice::Flex)]
-#[case::wgpu(TestDevice::Wgpu)]
+#[case::second_backend(TestDevice::Second)]
 fn fadam_fused_matches_reference(#[case] test_device: TestDevice) {
     let Some((device, _, fadam)) = device_and_exactness(test_device) else {
         return;

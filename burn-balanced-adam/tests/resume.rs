@@ -103,7 +103,7 @@ fn assert_resume(name: &str, make: impl Fn() -> ModuleOptimizer, test_device: Te
 
 #[rstest]
 #[case::flex(TestDevice::Flex)]
-#[case::wgpu(TestDevice::Wgpu)]
+#[case::second_backend(TestDevice::Second)]
 fn every_optimizer_resumes_identically(#[case] test_device: TestDevice) {
     assert_resume(
         "balanced_adam",

@@ -7,6 +7,7 @@
 //! cargo bench -p bba-experiments --bench train
 //! TRAIN_BENCH_JSON=train.json cargo bench -p bba-experiments --bench train   # also JSON rows
 //! TRAIN_BENCH_DEVICES=flex,wgpu cargo bench -p bba-experiments --bench train # more backends
+//! TRAIN_BENCH_ONLY=quick-cnn,quick-gpt cargo bench -p bba-experiments --bench train
 //! ```
 //!
 //! Every device after the first adds `backend:<name>` rows (the bare loop on that device).
@@ -39,7 +40,16 @@ fn main() {
         .split(',')
         .map(str::to_string)
         .collect();
-    let workloads = throughput::workloads(&configs).expect("the benchmark's configs");
+    let mut workloads = throughput::workloads(&configs).expect("the benchmark's configs");
+    if let Ok(only) = std::env::var("TRAIN_BENCH_ONLY") {
+        let wanted: Vec<&str> = only.split(',').map(str::trim).collect();
+        let names: Vec<String> = workloads.iter().map(|w| w.name.clone()).collect();
+        if let Some(unknown) = wanted.iter().find(|w| !names.iter().any(|n| n == *w)) {
+            eprintln!("TRAIN_BENCH_ONLY: no workload `{unknown}`; the workloads: {names:?}");
+            std::process::exit(2);
+        }
+        workloads.retain(|w| wanted.contains(&w.name.as_str()));
+    }
     let mut rows = Vec::new();
     for work in &workloads {
         eprintln!("{} ({})", work.name, work.config.display());

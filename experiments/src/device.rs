@@ -1,4 +1,5 @@
-//! Device names in configs (`flex`, `wgpu`, `wgpu:1`, `cuda`, `cuda:0`) → Burn devices.
+//! Device names in configs (`flex`, `wgpu`, `wgpu:1`, `cuda`, `cuda:0`, and the optional CPU
+//! backends `ndarray` and `tch`) → Burn devices.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -18,10 +19,16 @@ pub enum Backend {
     Wgpu,
     /// CubeCL on CUDA (needs the `cuda` cargo feature).
     Cuda,
+    /// Burn's ndarray CPU backend (the `ndarray` cargo feature; `openblas` adds a BLAS).
+    /// Deprecated by Burn 0.22 in favour of Flex; kept as a measured alternative.
+    NdArray,
+    /// LibTorch's CPU device through `tch` (the `tch` cargo feature and a libtorch; see the
+    /// README). Deprecated by Burn 0.22; kept as a measured alternative.
+    Tch,
 }
 
 /// A device as a config names it, parsed when the config is read: `flex`, `wgpu`, `wgpu:N`,
-/// `cuda`, `cuda:N` (`cpu` is read as `flex`).
+/// `cuda`, `cuda:N`, `ndarray`, `tch` (`cpu` is read as `flex`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DeviceName {
     /// The backend.
@@ -53,6 +60,8 @@ impl fmt::Display for DeviceName {
             Backend::Flex => "flex",
             Backend::Wgpu => "wgpu",
             Backend::Cuda => "cuda",
+            Backend::NdArray => "ndarray",
+            Backend::Tch => "tch",
         };
         match self.index {
             Some(i) => write!(f, "{backend}:{i}"),
@@ -90,14 +99,21 @@ fn parse_device_name(name: &str) -> Result<(Backend, Option<usize>), String> {
         "flex" | "cpu" => Backend::Flex,
         "wgpu" => Backend::Wgpu,
         "cuda" => Backend::Cuda,
+        "ndarray" => Backend::NdArray,
+        "tch" => Backend::Tch,
         other => {
             return Err(format!(
-                "unknown backend `{other}`: one of flex, wgpu, wgpu:N, cuda, cuda:N"
+                "unknown backend `{other}`: one of flex, wgpu, wgpu:N, cuda, cuda:N, ndarray, tch"
             ));
         }
     };
-    if backend == Backend::Flex && index.is_some_and(|i| i > 0) {
-        return Err("there is one flex (CPU) device: write `flex`".into());
+    let single = matches!(backend, Backend::Flex | Backend::NdArray | Backend::Tch);
+    if single && index.is_some_and(|i| i > 0) {
+        let name = DeviceName {
+            backend,
+            index: None,
+        };
+        return Err(format!("there is one {name} (CPU) device: write `{name}`"));
     }
     Ok((backend, index))
 }
@@ -146,7 +162,34 @@ fn open_new(name: &DeviceName) -> Result<Device, ExperimentError> {
             }
         }
         Backend::Cuda => open_cuda(index.unwrap_or(0)).map_err(fail),
+        Backend::NdArray => open_ndarray().map_err(fail),
+        Backend::Tch => open_tch().map_err(fail),
     }
+}
+
+#[cfg(feature = "ndarray")]
+fn open_ndarray() -> Result<Device, String> {
+    #[allow(deprecated)] // measured against Flex on purpose (README, Performance)
+    Ok(Device::ndarray())
+}
+
+#[cfg(not(feature = "ndarray"))]
+fn open_ndarray() -> Result<Device, String> {
+    Err(
+        "this binary was built without ndarray: rebuild with `--features ndarray` (or `openblas`)"
+            .into(),
+    )
+}
+
+#[cfg(feature = "tch")]
+fn open_tch() -> Result<Device, String> {
+    #[allow(deprecated)] // measured against Flex on purpose (README, Performance)
+    Ok(Device::libtorch())
+}
+
+#[cfg(not(feature = "tch"))]
+fn open_tch() -> Result<Device, String> {
+    Err("this binary was built without LibTorch: rebuild with `--features tch` (README, Performance)".into())
 }
 
 #[cfg(feature = "cuda")]
@@ -157,4 +200,54 @@ fn open_cuda(index: usize) -> Result<Device, String> {
 #[cfg(not(feature = "cuda"))]
 fn open_cuda(_index: usize) -> Result<Device, String> {
     Err("this binary was built without CUDA: rebuild with `cargo build --release -p bba-experiments --features cuda`".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_parse_and_display() {
+        for name in ["flex", "wgpu", "wgpu:1", "cuda", "cuda:0", "ndarray", "tch"] {
+            let parsed: DeviceName = name.parse().unwrap();
+            assert_eq!(parsed.to_string(), name);
+        }
+        assert_eq!("cpu".parse::<DeviceName>().unwrap(), DeviceName::FLEX);
+    }
+
+    #[test]
+    fn bad_names_say_what_is_accepted() {
+        let unknown = "tpu".parse::<DeviceName>().unwrap_err();
+        assert!(unknown.contains("unknown backend `tpu`"), "{unknown}");
+        assert!(unknown.contains("ndarray, tch"), "{unknown}");
+        let index = "wgpu:x".parse::<DeviceName>().unwrap_err();
+        assert!(index.contains("`x` is not a device index"), "{index}");
+        for (name, single) in [
+            ("flex:1", "flex"),
+            ("ndarray:1", "ndarray"),
+            ("tch:2", "tch"),
+        ] {
+            let err = name.parse::<DeviceName>().unwrap_err();
+            assert_eq!(
+                err,
+                format!("there is one {single} (CPU) device: write `{single}`")
+            );
+        }
+    }
+
+    #[test]
+    fn a_backend_left_out_of_the_build_is_an_error_naming_its_feature() {
+        let cases = [
+            ("cuda", cfg!(feature = "cuda")),
+            ("ndarray", cfg!(feature = "ndarray")),
+            ("tch", cfg!(feature = "tch")),
+        ];
+        for (name, built) in cases {
+            if built {
+                continue;
+            }
+            let err = open_device(&name.parse().unwrap()).unwrap_err().to_string();
+            assert!(err.contains("--features"), "{name}: {err}");
+        }
+    }
 }

@@ -12,25 +12,44 @@ use burn::tensor::{Device, Tensor, TensorData};
 pub enum TestDevice {
     /// Burn's pure-Rust CPU backend: always available.
     Flex,
-    /// The GPU backend under test: Burn's wgpu (a GPU, or Mesa's software Vulkan driver,
-    /// lavapipe, in CI), or CUDA when `BBA_TEST_GPU=cuda` and the tests are built with
-    /// `--features cuda` (`scripts/gpu-check.sh` runs them both ways).
-    Wgpu,
+    /// The second backend under test, named by `BBA_TEST_BACKEND` (see [`second_backend`]):
+    /// Burn's wgpu by default (a GPU, or Mesa's software Vulkan driver, lavapipe, in CI).
+    Second,
 }
 
-/// The GPU backend `BBA_TEST_GPU` names: `wgpu` (the default) or `cuda`.
-pub fn gpu_backend() -> String {
-    std::env::var("BBA_TEST_GPU").unwrap_or_else(|_| "wgpu".into())
+/// The backend `BBA_TEST_BACKEND` names (`BBA_TEST_GPU` is read as an older spelling):
+/// `wgpu` (the default), `cuda` (tests built with `--features cuda`; `scripts/gpu-check.sh`
+/// runs them both ways), or Burn's deprecated CPU backends `ndarray` and `tch` (built with
+/// `--features ndarray` / `--features tch`), where our optimizers take their reference path.
+pub fn second_backend() -> String {
+    std::env::var("BBA_TEST_BACKEND")
+        .or_else(|_| std::env::var("BBA_TEST_GPU"))
+        .unwrap_or_else(|_| "wgpu".into())
 }
 
-#[cfg(feature = "cuda")]
-fn open_cuda() -> Device {
-    Device::cuda(0)
-}
-
-#[cfg(not(feature = "cuda"))]
-fn open_cuda() -> Device {
-    panic!("BBA_TEST_GPU=cuda: build the tests with `--features cuda`")
+/// Opens a backend that is either built in or a hard failure: a test run that asks for it
+/// must not turn into silent skips.
+fn open_named(name: &str) -> Device {
+    #[cfg(feature = "cuda")]
+    if name == "cuda" {
+        return Device::cuda(0);
+    }
+    #[cfg(feature = "ndarray")]
+    if name == "ndarray" {
+        #[allow(deprecated)] // the deprecated backend is what this case tests
+        return Device::ndarray();
+    }
+    #[cfg(feature = "tch")]
+    if name == "tch" {
+        #[allow(deprecated)] // the deprecated backend is what this case tests
+        return Device::libtorch();
+    }
+    match name {
+        "cuda" | "ndarray" | "tch" => {
+            panic!("BBA_TEST_BACKEND={name}: build the tests with `--features {name}`")
+        }
+        other => panic!("BBA_TEST_BACKEND={other}: expected wgpu, cuda, ndarray or tch"),
+    }
 }
 
 impl TestDevice {
@@ -41,13 +60,11 @@ impl TestDevice {
     pub fn device(self) -> Option<Device> {
         match self {
             TestDevice::Flex => Some(Device::flex()),
-            TestDevice::Wgpu => {
+            TestDevice::Second => {
                 static WGPU: OnceLock<Option<Device>> = OnceLock::new();
-                match gpu_backend().as_str() {
-                    "wgpu" => {}
-                    // A missing CUDA device fails loudly at its first use: no silent skip.
-                    "cuda" => return Some(open_cuda()),
-                    other => panic!("BBA_TEST_GPU={other}: expected wgpu or cuda"),
+                let name = second_backend();
+                if name != "wgpu" {
+                    return Some(open_named(&name));
                 }
                 let device = WGPU.get_or_init(|| match Device::wgpu_options().init() {
                     Ok(device) => Some(device),

@@ -31,7 +31,8 @@ pub struct ExperimentConfig {
     /// Seeds model initialization, data order, dropout and the validation split.
     #[serde(default = "default_seed")]
     pub seed: u64,
-    /// `flex` (CPU, the default), `wgpu`, `wgpu:N`, `cuda`, `cuda:N`.
+    /// `flex` (CPU, the default), `wgpu`, `wgpu:N`, `cuda`, `cuda:N`, and with their
+    /// cargo features the CPU backends `ndarray` and `tch`.
     #[serde(default = "default_device")]
     pub device: DeviceName,
     /// Several devices for data-parallel training (overrides `device` when not empty).
