@@ -152,6 +152,13 @@ pub fn bare(config: &Path, warmup: u64, updates: u64, device: &str) -> Result<Me
     })
 }
 
+/// The device a config calls `name` (`flex`, `ndarray`, `tch`, `wgpu`, …), for the operation
+/// benchmark (`benches/ops.rs`), which times single operations outside any config.
+pub fn device(name: &str) -> Result<burn::tensor::Device, String> {
+    let parsed = name.parse().map_err(|e: String| format!("`{name}`: {e}"))?;
+    crate::device::open_device(&parsed).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
