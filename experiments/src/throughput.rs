@@ -211,6 +211,20 @@ mod tests {
         assert!(missing.contains("no-such.toml"), "{missing}");
     }
 
+    #[test]
+    fn a_device_by_name_opens_or_says_why_not() {
+        let flex = device("flex").unwrap();
+        let x = burn::tensor::Tensor::<1>::from_floats([1.0, 2.0], &flex);
+        let total: f32 = x.sum().into_scalar();
+        assert_eq!(total, 3.0);
+        let unknown = device("tpu").unwrap_err();
+        assert!(unknown.starts_with("`tpu`: unknown backend"), "{unknown}");
+        if !cfg!(feature = "tch") {
+            let missing = device("tch").unwrap_err();
+            assert!(missing.contains("--features tch"), "{missing}");
+        }
+    }
+
     fn bare_loop_error(config: &Path) -> String {
         bare(config, 1, 1, "flex").unwrap_err()
     }
