@@ -40,8 +40,14 @@ impl Invocation {
             .append(true)
             .open(&path)
             .map_err(ExperimentError::io(&path))?;
-        let line = serde_json::to_string(self).expect("an invocation serializes");
-        writeln!(file, "{line}").map_err(ExperimentError::io(&path))
+        // One write of the whole line: shards started together append at the same moment, and
+        // `writeln!` writes the record and its newline separately, so two records could
+        // interleave into one unreadable line (seen: `{…}{…}\n\n`). One `O_APPEND` write of a
+        // short line lands whole.
+        let mut line = serde_json::to_string(self).expect("an invocation serializes");
+        line.push('\n');
+        file.write_all(line.as_bytes())
+            .map_err(ExperimentError::io(&path))
     }
 
     /// Every invocation in `<root>/invocations.jsonl` (none if it does not exist): a start
@@ -193,6 +199,28 @@ mod tests {
             elapsed_s: elapsed,
             interrupted: false,
             command: "experiments study run s.toml".into(),
+        }
+    }
+
+    #[test]
+    fn records_appended_at_once_by_several_shards_stay_one_per_line() {
+        let root = tempfile::tempdir().unwrap();
+        std::thread::scope(|scope| {
+            for shard in 0..8 {
+                let root = root.path();
+                scope.spawn(move || {
+                    for started in 0..50 {
+                        record(&format!("{shard}/8"), started, None)
+                            .append(root)
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        let text = std::fs::read_to_string(root.path().join("invocations.jsonl")).unwrap();
+        assert_eq!(text.lines().count(), 400);
+        for line in text.lines() {
+            serde_json::from_str::<Invocation>(line).unwrap_or_else(|e| panic!("{line}: {e}"));
         }
     }
 
