@@ -206,11 +206,11 @@ mod tests {
     fn records_appended_at_once_by_several_shards_stay_one_per_line() {
         let root = tempfile::tempdir().unwrap();
         std::thread::scope(|scope| {
-            for shard in 0..8 {
+            for shard in 0..16 {
                 let root = root.path();
                 scope.spawn(move || {
-                    for started in 0..50 {
-                        record(&format!("{shard}/8"), started, None)
+                    for started in 0..200 {
+                        record(&format!("{shard}/16"), started, None)
                             .append(root)
                             .unwrap();
                     }
@@ -218,7 +218,7 @@ mod tests {
             }
         });
         let text = std::fs::read_to_string(root.path().join("invocations.jsonl")).unwrap();
-        assert_eq!(text.lines().count(), 400);
+        assert_eq!(text.lines().count(), 16 * 200);
         for line in text.lines() {
             serde_json::from_str::<Invocation>(line).unwrap_or_else(|e| panic!("{line}: {e}"));
         }
