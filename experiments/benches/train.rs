@@ -10,11 +10,14 @@
 //! TRAIN_BENCH_ONLY=quick-cnn,quick-gpt cargo bench -p bba-experiments --bench train
 //! ```
 //!
+//! The configs are read from the workspace's `configs/` (where it was built), or from
+//! `TRAIN_BENCH_CONFIGS` (a copied executable run from another checkout, as the GPU check does).
+//!
 //! Every device after the first adds `backend:<name>` rows (the bare loop on that device).
 //! JSON rows: `{workload, mode, members, params, updates_per_s}`. Run it on a quiet machine:
 //! other processes on its cores change the figures (the ratios from one run hold better).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bba_experiments::throughput::{self, Measured};
 
@@ -34,7 +37,10 @@ struct Row {
 }
 
 fn main() {
-    let configs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
+    let configs = match std::env::var_os("TRAIN_BENCH_CONFIGS") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs"),
+    };
     let devices: Vec<String> = std::env::var("TRAIN_BENCH_DEVICES")
         .unwrap_or_else(|_| "flex".into())
         .split(',')

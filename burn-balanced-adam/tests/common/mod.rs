@@ -5,7 +5,8 @@ pub mod noise;
 
 use std::sync::OnceLock;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::wgpu::WgpuInitError;
+use burn::tensor::{Device, DeviceKind, Tensor, TensorData};
 
 /// The devices every device-parameterized test runs on.
 #[derive(Debug, Clone, Copy)]
@@ -68,6 +69,11 @@ impl TestDevice {
                 }
                 let device = WGPU.get_or_init(|| match Device::wgpu_options().init() {
                     Ok(device) => Some(device),
+                    // Another copy of this module registered the runtime first (the suites
+                    // linked into one executable, tests/gpu_check.rs): it is there to use.
+                    Err(WgpuInitError::Registration { .. }) => {
+                        Some(Device::wgpu(DeviceKind::DefaultDevice))
+                    }
                     Err(err) => {
                         eprintln!("wgpu: no adapter on this machine ({err})");
                         None
