@@ -54,6 +54,15 @@ fn open_named(name: &str) -> Device {
 }
 
 impl TestDevice {
+    /// Whether this device has our fused kernels (Flex, wgpu, CUDA); on Burn's deprecated CPU
+    /// backends (`ndarray`, `tch`) every step takes the reference path.
+    pub fn has_fused_kernels(self) -> bool {
+        match self {
+            TestDevice::Flex => true,
+            TestDevice::Second => matches!(second_backend().as_str(), "wgpu" | "cuda"),
+        }
+    }
+
     /// The device, or `None` (with a message) when this machine has no wgpu adapter.
     ///
     /// With `BBA_REQUIRE_WGPU=1` (set by CI) a missing adapter is a failure, so a broken
