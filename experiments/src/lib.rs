@@ -31,6 +31,13 @@ pub fn main() -> std::process::ExitCode {
         // SAFETY: called first thing in the binary's `main`, before any other thread exists.
         unsafe { std::env::set_var("BURN_DEVICE", "flex") };
     }
+    // Rust ignores SIGPIPE, so a write to a closed pipe (`experiments study plan … | head`)
+    // would panic; the default action ends the program quietly, as other command-line tools do.
+    #[cfg(unix)]
+    // SAFETY: called before any other thread exists; SIG_DFL is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     interrupt::install_handler();
     cli::Cli::parse().run()
 }
