@@ -3,16 +3,14 @@
 //!
 //! The weight-decay mode and the direction are compile-time parameters of the kernel, so each
 //! variant compiles to straight-line code; the arithmetic is the reference's, in its order.
-//! FAdam's per-tensor reductions (RMS(g) and its two clipping norms) run first as the
-//! reference's tensor ops, which Burn's fusion merges into reductions; they leave three scalars
-//! on the device, and one FAdam kernel then updates θ, m and f in place.
+//! FAdam's step, which needs per-tensor reductions first, is in [`super::cube_fadam`].
 
 use burn_cubecl::kernel::into_contiguous;
 use burn_cubecl::tensor::CubeTensor;
 use cubecl::calculate_cube_count_elemwise;
 use cubecl::prelude::*;
 
-use super::scalars::{AdamScalars, Blend, Decay, Direction, FAdamScalars};
+use super::scalars::{AdamScalars, Blend, Decay, Direction};
 
 /// Comptime codes of the kernel variants.
 const DECAY_NONE: u32 = 0;
@@ -81,62 +79,8 @@ fn adam_kernel(
     v[i] = v_new;
 }
 
-/// FAdam's host scalars, rounded to f32 as the reference's scalar ops round them.
-#[derive(CubeLaunch, CubeType)]
-struct FAdamArgs {
-    beta_1: f32,
-    one_minus_beta_1: f32,
-    fisher_decay: f32,
-    one_minus_fisher_decay: f32,
-    weight_decay: f32,
-    lr: f32,
-    p: f32,
-}
-
-/// Comptime codes of `f^p`.
-const POWER_SQRT: u32 = 0;
-const POWER_ONE: u32 = 1;
-const POWER_GENERAL: u32 = 2;
-
-/// The FAdam element update; `norms = [e, natural-gradient divisor, decay-term divisor]`.
-#[cube(launch_unchecked)]
-fn fadam_kernel(
-    theta: &mut [f32],
-    grad: &[f32],
-    m: &mut [f32],
-    fisher: &mut [f32],
-    norms: &[f32],
-    a: FAdamArgs,
-    #[comptime] decay: bool,
-    #[comptime] power: u32,
-) {
-    let i = ABSOLUTE_POS;
-    if i >= theta.len() {
-        terminate!();
-    }
-    let t = theta[i];
-    let g = grad[i];
-    let f = fisher[i] * a.fisher_decay + (g * g) * a.one_minus_fisher_decay;
-    let f_p = if comptime![power == POWER_SQRT] {
-        f.sqrt()
-    } else if comptime![power == POWER_ONE] {
-        f
-    } else {
-        f.powf(a.p)
-    };
-    let base = f_p + norms[0];
-    let m_new = m[i] * a.beta_1 + ((g / base) / norms[1]) * a.one_minus_beta_1;
-    let mut direction = m_new;
-    if comptime![decay] {
-        direction = m_new + ((t / base) / norms[2]) * a.weight_decay;
-    }
-    theta[i] = t - direction * a.lr;
-    m[i] = m_new;
-    fisher[i] = f;
-}
-
 /// A contiguous tensor this step may overwrite: a copy when its buffer is shared or strided.
-fn writable(tensor: CubeTensor) -> CubeTensor {
+pub(super) fn writable(tensor: CubeTensor) -> CubeTensor {
     let tensor = contiguous(tensor);
     if tensor.can_mut() {
         tensor
@@ -145,7 +89,7 @@ fn writable(tensor: CubeTensor) -> CubeTensor {
     }
 }
 
-fn contiguous(tensor: CubeTensor) -> CubeTensor {
+pub(super) fn contiguous(tensor: CubeTensor) -> CubeTensor {
     if tensor.is_contiguous() && tensor.is_contiguous_buffer() {
         tensor
     } else {
@@ -226,62 +170,4 @@ pub(crate) fn adam_step(
         );
     }
     (theta, m, v)
-}
-
-/// The FAdam update as one kernel launch, given its per-tensor `norms` (a `[3]` tensor from
-/// [`super::reference::fadam_norms`]); returns `(θ, m, f)`.
-pub(crate) fn fadam_update(
-    theta: CubeTensor,
-    grad: CubeTensor,
-    m: CubeTensor,
-    fisher: CubeTensor,
-    norms: CubeTensor,
-    s: &FAdamScalars,
-) -> (CubeTensor, CubeTensor, CubeTensor) {
-    let (theta, grad, m, fisher) = (
-        writable(theta),
-        contiguous(grad),
-        writable(m),
-        writable(fisher),
-    );
-    let norms = contiguous(norms);
-    let p = s.p as f32;
-    let power = if p == 0.5 {
-        POWER_SQRT
-    } else if p == 1.0 {
-        POWER_ONE
-    } else {
-        POWER_GENERAL
-    };
-    let args = FAdamArgsLaunch::new(
-        s.beta_1 as f32,
-        (1.0 - s.beta_1) as f32,
-        s.fisher_decay as f32,
-        (1.0 - s.fisher_decay) as f32,
-        s.weight_decay as f32,
-        s.lr as f32,
-        s.p as f32,
-    );
-    let client = theta.client.clone();
-    let n = theta.meta.num_elements();
-    let cube_dim = CubeDim::new(&client, n);
-    let cube_count = calculate_cube_count_elemwise(&client, n, cube_dim);
-    // SAFETY: θ, g, m and f hold `n` contiguous f32 and `norms` 3; the kernel bounds-checks its
-    // index against `theta.len()`, and θ, m and f are uniquely owned (`writable`).
-    unsafe {
-        fadam_kernel::launch_unchecked(
-            &client,
-            cube_count,
-            cube_dim,
-            theta.clone().into_buffer_arg(),
-            grad.into_buffer_arg(),
-            m.clone().into_buffer_arg(),
-            fisher.clone().into_buffer_arg(),
-            norms.into_buffer_arg(),
-            args,
-            s.weight_decay != 0.0,
-            power,
-        );
-    }
-    (theta, m, fisher)
 }

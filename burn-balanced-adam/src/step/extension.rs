@@ -39,28 +39,17 @@ pub trait FusedAdamBackend: Backend {
     ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
 }
 
-/// FAdam's update kernel on the CubeCL backends, given its per-tensor norms on the device
-/// (`[e, natural-gradient divisor, decay-term divisor]`); returns `(θ, m, f)`.
-#[cfg(feature = "cube")]
-#[backend_extension(Cube: cfg(feature = "cube"), Fusion: cfg(feature = "cube"))]
-pub trait FusedFAdamUpdateBackend: Backend {
-    /// FAdam update; returns `(θ, m, f)`.
-    #[fusion(meta = |theta, _grad, m, fisher, _norms, _scalars| (theta.clone(), m.clone(), fisher.clone()))]
-    fn fused_fadam_update(
-        theta: FloatTensor<Self>,
-        grad: FloatTensor<Self>,
-        m: FloatTensor<Self>,
-        fisher: FloatTensor<Self>,
-        norms: FloatTensor<Self>,
-        scalars: FAdamScalars,
-    ) -> (FloatTensor<Self>, FloatTensor<Self>, FloatTensor<Self>);
-}
-
-/// The fused FAdam step on the CPU: reductions and update in the kernel's own passes;
-/// returns `(θ, m, f)`.
-#[backend_extension(Flex: cfg(feature = "flex"))]
+/// The fused FAdam step: its per-tensor reductions and its update in the kernels' own passes
+/// (Flex: a multi-threaded loop; CubeCL: reduction kernels, then one update kernel); returns
+/// `(θ, m, f)`.
+#[backend_extension(
+    Flex: cfg(feature = "flex"),
+    Cube: cfg(feature = "cube"),
+    Fusion: cfg(feature = "cube")
+)]
 pub trait FusedFAdamBackend: Backend {
     /// FAdam step; returns `(θ, m, f)`.
+    #[fusion(meta = |theta, _grad, m, fisher, _scalars| (theta.clone(), m.clone(), fisher.clone()))]
     fn fused_fadam_step(
         theta: FloatTensor<Self>,
         grad: FloatTensor<Self>,
@@ -110,16 +99,15 @@ impl FusedAdamBackend for burn_cubecl::CubeBackend {
 }
 
 #[cfg(feature = "cube")]
-impl FusedFAdamUpdateBackend for burn_cubecl::CubeBackend {
-    fn fused_fadam_update(
+impl FusedFAdamBackend for burn_cubecl::CubeBackend {
+    fn fused_fadam_step(
         theta: FloatTensor<Self>,
         grad: FloatTensor<Self>,
         m: FloatTensor<Self>,
         fisher: FloatTensor<Self>,
-        norms: FloatTensor<Self>,
         scalars: FAdamScalars,
     ) -> Triple<Self> {
-        super::cube::fadam_update(theta, grad, m, fisher, norms, &scalars)
+        super::cube_fadam::fadam_step(theta, grad, m, fisher, &scalars)
     }
 }
 
@@ -173,8 +161,7 @@ pub(crate) fn adam_step<const D: usize>(
     ))
 }
 
-/// The fused FAdam step; callers check [`supports`] first. On CubeCL devices the reductions
-/// run as the reference's tensor ops and leave their scalars on the device for the kernel.
+/// The fused FAdam step; callers check [`supports`] first.
 pub(crate) fn fadam_step<const D: usize>(
     theta: Tensor<D>,
     grad: Tensor<D>,
@@ -182,18 +169,6 @@ pub(crate) fn fadam_step<const D: usize>(
     fisher: Tensor<D>,
     scalars: &FAdamScalars,
 ) -> Tensors<D> {
-    #[cfg(feature = "cube")]
-    if matches!(theta.device().as_dispatch(), DispatchDevice::Cube(_)) {
-        let norms = super::reference::fadam_norms(&theta, &grad, &fisher, scalars);
-        return from_dispatch(<Dispatch as FusedFAdamUpdateBackend>::fused_fadam_update(
-            theta.into_dispatch(),
-            grad.into_dispatch(),
-            m.into_dispatch(),
-            fisher.into_dispatch(),
-            norms.into_dispatch(),
-            *scalars,
-        ));
-    }
     from_dispatch(<Dispatch as FusedFAdamBackend>::fused_fadam_step(
         theta.into_dispatch(),
         grad.into_dispatch(),

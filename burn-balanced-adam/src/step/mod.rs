@@ -21,6 +21,8 @@ mod scalars;
 
 #[cfg(feature = "cube")]
 mod cube;
+#[cfg(feature = "cube")]
+mod cube_fadam;
 
 use burn::tensor::Tensor;
 use extension::Kernel;

@@ -88,12 +88,9 @@ fn power<const D: usize>(x: Tensor<D>, exponent: f64) -> Tensor<D> {
 }
 
 /// What FAdam computes before its update: the new Fisher `f`, the natural gradient `g / base`
-/// (base = `f^p + e`), and the per-tensor ε term and clipping divisors as `[1, …, 1]` tensors.
+/// (base = `f^p + e`), and the clipping divisors as `[1, …, 1]` tensors.
 struct FAdamParts<const D: usize> {
     fisher: Tensor<D>,
-    /// Read by the GPU path only ([`fadam_norms`]).
-    #[cfg_attr(not(feature = "cube"), allow(dead_code))]
-    epsilon: Tensor<D>,
     natural: Tensor<D>,
     natural_divisor: Tensor<D>,
     /// `θ / base` and its divisor, when weight decay is on.
@@ -111,7 +108,7 @@ fn fadam_parts<const D: usize>(
         .mul_scalar(decay)
         .add(grad.clone().square().mul_scalar(1.0 - decay));
     let epsilon = epsilon_term(grad, s);
-    let base = power(fisher.clone(), s.p).add(epsilon.clone());
+    let base = power(fisher.clone(), s.p).add(epsilon);
     let natural = grad.clone().div(base.clone());
     let natural_divisor = rms_clip_divisor(&natural, s.clip);
     let decay = (s.weight_decay != 0.0).then(|| {
@@ -121,7 +118,6 @@ fn fadam_parts<const D: usize>(
     });
     FAdamParts {
         fisher,
-        epsilon,
         natural,
         natural_divisor,
         decay,
@@ -146,30 +142,4 @@ pub(crate) fn fadam_step<const D: usize>(
         Some((term, divisor)) => m.clone().add(term.div(divisor).mul_scalar(s.weight_decay)),
     };
     (theta.sub(direction.mul_scalar(s.lr)), m, parts.fisher)
-}
-
-/// FAdam's per-tensor scalars for a fused update kernel, on the device as one `[3]` tensor:
-/// `[e, natural-gradient clip divisor, decay-term clip divisor (1 without decay)]`. Computed by
-/// the reference's own operations, so the kernel needs no reductions of its own.
-#[cfg(feature = "cube")]
-pub(crate) fn fadam_norms<const D: usize>(
-    theta: &Tensor<D>,
-    grad: &Tensor<D>,
-    fisher: &Tensor<D>,
-    s: &FAdamScalars,
-) -> Tensor<1> {
-    let parts = fadam_parts(theta, grad, fisher.clone(), s);
-    let one = |t: Tensor<D>| t.reshape([1]);
-    let decay_divisor = match parts.decay {
-        Some((_, divisor)) => one(divisor),
-        None => Tensor::ones([1], &theta.device()),
-    };
-    Tensor::cat(
-        vec![
-            one(parts.epsilon),
-            one(parts.natural_divisor),
-            decay_divisor,
-        ],
-        0,
-    )
 }
