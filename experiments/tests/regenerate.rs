@@ -66,6 +66,22 @@ fn the_refresh_study_regenerates() {
 }
 
 #[test]
+fn the_out_of_regime_refresh_study_regenerates() {
+    regenerates(
+        "results/refresh/full",
+        &[
+            "study",
+            "report",
+            "configs/study-refresh.toml",
+            "--profile",
+            "full",
+            "--runs",
+            "results/refresh/full/runs",
+        ],
+    );
+}
+
+#[test]
 fn the_comparison_regenerates() {
     regenerates(
         "results/comparison/full",

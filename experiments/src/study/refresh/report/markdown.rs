@@ -7,6 +7,32 @@ use super::summary::{NOISE_SEED, StudySummary};
 use crate::study::refresh::analysis::MethodRow;
 use crate::study::refresh::definition::RefreshStudy;
 
+/// What a training seed changes besides initialization and batch order, from the workloads'
+/// data seeds (the replicates' noise means different things in the two designs).
+fn seed_changes(s: &StudySummary) -> String {
+    let free: Vec<&str> = s
+        .workloads
+        .iter()
+        .filter(|w| w.data_seed.is_none())
+        .map(|w| w.name.as_str())
+        .collect();
+    if free.is_empty() {
+        "seeds change only the initialization and batch order: each workload's data seed is \
+         fixed, so every seed sees the same training subset and validation set"
+            .into()
+    } else if free.len() == s.workloads.len() {
+        "seeds change the initialization, the batch order, the training subset and, for images, \
+         the validation split"
+            .into()
+    } else {
+        format!(
+            "seeds change the initialization and batch order, and on {} (no fixed data seed) \
+             also the training subset and, for images, the validation split",
+            free.join(", ")
+        )
+    }
+}
+
 /// The paper's claims checked against our numbers, in words computed from the verdicts.
 fn reading(s: &StudySummary) -> String {
     let (Some(rule), Some(fixed), Some(e)) = (s.table.first(), s.table.get(1), &s.evidence) else {
@@ -31,7 +57,7 @@ fn reading(s: &StudySummary) -> String {
     let t = &e.trend;
     let _ = writeln!(
         md,
-        "| within a model family, the longer run has the larger oracle β | {} resolvably \
+        "| within a model family, the longer T_ES has the larger oracle β | {} resolvably \
          larger, {} smaller, {} tied (near-tie sets overlap) of {} pairs | – | – | – | – | – | \
          **{}** |",
         t.pairs.iter().filter(|p| p.3 == "larger").count(),
@@ -82,10 +108,10 @@ fn reading(s: &StudySummary) -> String {
 /// Per workload: noise floor beside the gaps, the oracle's near-ties, R*.
 fn evidence_tables(md: &mut String, s: &StudySummary) {
     let Some(e) = &s.evidence else { return };
-    md.push_str(
+    let _ = write!(
+        md,
         "\n## Noise floor, near-ties and R*\n\n\
-         *seed SD*: the SD over seeds of L(β) at the same β (seeds change the training subset \
-         and, for images, the validation split), in % of L*. *paired noise*: one run's SD once \
+         *seed SD*: the SD over seeds of L(β) at the same β ({}), in % of L*. *paired noise*: one run's SD once \
          each seed's offset is removed, which is the noise in the gaps compared. *± gap*: the \
          95% half-width of one gap between two β of the near-optimal window (each averaged over \
          its seeds); *detectable*: the smallest such gap difference the design finds with 80% \
@@ -93,6 +119,7 @@ fn evidence_tables(md: &mut String, s: &StudySummary) {
          whose rule picks the oracle β (and, after it, any near-tie) from this T_ES.\n\n\
          | workload | T_ES | in regime | gap rule % | gap 0.94377 % | seed SD % | paired noise % (df) | ± gap | detectable | near-ties | R* (oracle) | R* (near-ties) |\n\
          |---|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|\n",
+        seed_changes(s),
     );
     let range = |(lo, hi): (f64, f64)| {
         if hi.is_infinite() {
@@ -123,9 +150,10 @@ fn evidence_tables(md: &mut String, s: &StudySummary) {
         );
     }
     md.push_str(
-        "\nWithin each model family, ordered by run length: does the longer run's oracle β \
-         (with its near-ties) lie above the shorter one's?\n\n\
-         | family | shorter | longer | longer run's oracle β |\n|---|---|---|---|\n",
+        "\nWithin each model family, ordered by T_ES (the run length the rule reads; an \
+         overfitting run sits with the short ones): does the longer one's oracle β (with its \
+         near-ties) lie above the shorter one's?\n\n\
+         | family | shorter T_ES | longer T_ES | longer one's oracle β |\n|---|---|---|---|\n",
     );
     for (family, short, long, outcome) in &e.trend.pairs {
         let _ = writeln!(md, "| {family} | {short} | {long} | {outcome} |");
@@ -171,13 +199,13 @@ pub(super) fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) ->
         "Balanced Adam (β₁ = β₂ = β) over the β grid on {} workloads; the rule picks \
          β = 1 − R₀/T_ES (R₀ = {}) from the T_ES of the β = {} run (the pilot), snapped to the \
          grid. L(β) is a run's minimum validation loss, averaged over its seeds after removing each \
-         extra seed's offset from the first (seeds change the training subset and, for images, \
-         the validation split; the offsets are in `summary.json`); \
+         extra seed's offset from the first ({}; the offsets are in `summary.json`); \
          gap = 100·(L(β) − L*)/L*. Run lengths and R₀ are scaled by {} in this profile. \
          Regenerate with `{command}`.\n",
         s.workloads.len(),
         s.r0,
         s.pilot_beta,
+        seed_changes(s),
         s.length_scale,
     );
     if !s.incomplete.is_empty() {

@@ -31,6 +31,10 @@ pub struct WorkloadLine {
     pub updates: u64,
     /// Batch size.
     pub batch_size: usize,
+    /// The data seed fixed across the training seeds (`data.seed`), if any: then every seed
+    /// sees the same training subset and validation set, and only initialization and batch
+    /// order vary; without it each seed also draws its own split.
+    pub data_seed: Option<u64>,
     /// Parameters of the model.
     pub parameters: usize,
     /// The measurements the analysis used.
@@ -114,6 +118,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             dataset: config.data.dataset.to_string(),
             updates: workload.updates(),
             batch_size: config.training.batch_size,
+            data_seed: config.data.seed,
             parameters,
             seeds_per_beta: runs.runs.iter().map(Vec::len).collect(),
             seed_offsets,

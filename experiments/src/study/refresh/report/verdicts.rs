@@ -139,7 +139,9 @@ pub(super) fn trend(ws: &[WorkloadEvidence]) -> TrendCheck {
     let mut pairs = Vec::new();
     for family in families {
         let mut members: Vec<&WorkloadEvidence> = ws.iter().filter(|w| w.model == family).collect();
-        members.sort_by_key(|w| w.updates);
+        // By T_ES, the run length the rule reads: an overfitting workload (a long run whose
+        // validation loss bottoms out early) sits with the short runs, where the rule puts it.
+        members.sort_by(|a, b| a.t_es.total_cmp(&b.t_es).then(a.updates.cmp(&b.updates)));
         for pair in members.windows(2) {
             let (short, long) = (pair[0], pair[1]);
             let (s_lo, s_hi) = (short.oracle_ties[0], *short.oracle_ties.last().unwrap());

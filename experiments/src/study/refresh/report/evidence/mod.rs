@@ -1,7 +1,7 @@
 //! What the refresh study's numbers can carry: each workload's run-to-run noise (from its seed
 //! replicates) and the gap difference its design can detect, the paired rule − fixed
 //! comparison with intervals, the paper's claims with computed verdicts, R* (the R₀ range that
-//! picks each workload's oracle β) and, per model family, whether longer runs prefer larger β.
+//! picks each workload's oracle β) and, per model family, whether longer T_ES prefer larger β.
 
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -173,7 +173,7 @@ pub struct PairedGaps {
     pub bootstrap_max: Option<Interval>,
 }
 
-/// Within each model family (by run length), whether the longer run's oracle β is larger.
+/// Within each model family (ordered by T_ES), whether the longer T_ES's oracle β is larger.
 #[derive(Debug, Clone, Serialize)]
 pub struct TrendCheck {
     /// `(family, shorter, longer, outcome)` with outcome `larger`, `smaller` or `tied` (their

@@ -111,10 +111,43 @@ fn the_trend_compares_near_tie_sets() {
     assert_eq!(e.trend.pairs[0].3, "larger");
     assert_eq!(e.trend.verdict, Verdict::Supported);
     assert!(e.workloads[1].in_regime && !e.workloads[0].in_regime);
-    // Reversed lengths: contradicted.
-    let meta = vec![("gpt".to_string(), 30_000), ("gpt".to_string(), 3000)];
-    let e = evidence(&losses, &runs, &meta, 1, 1000.0, 0.94377);
+    // Reversed T_ES: contradicted.
+    let mut reversed = losses.clone();
+    reversed[0].t_es = 30_000.0;
+    reversed[1].t_es = 3_000.0;
+    let e = evidence(&reversed, &runs, &meta, 1, 1000.0, 0.94377);
     assert_eq!(e.trend.verdict, Verdict::Contradicted);
+}
+
+#[test]
+fn an_overfitting_run_is_placed_by_its_t_es() {
+    // A long run whose validation loss bottoms out early (T_ES 1 500 of 40 000 updates) with a
+    // small oracle β: by run length it would be the longest and contradict the trend; by T_ES
+    // it is the shortest, and the trend holds.
+    let overfit = w("overfit", &[2.0, 2.1, 2.3, 2.6], 1_500.0); // oracle 0.68377
+    let mid = w("mid", &[2.3, 2.0, 2.1, 2.4], 8_000.0); // oracle 0.9
+    let long = w("long", &[2.6, 2.3, 2.1, 2.0], 30_000.0); // oracle 0.99
+    let losses = vec![mid, overfit, long];
+    let runs: Vec<_> = losses.iter().map(|l| replicate(&l.loss, 1e-4)).collect();
+    let meta = vec![
+        ("cnn".to_string(), 8_000),
+        ("cnn".to_string(), 40_000),
+        ("cnn".to_string(), 30_000),
+    ];
+    let e = evidence(&losses, &runs, &meta, 1, 1000.0, 0.94377);
+    let order: Vec<(&str, &str)> = e
+        .trend
+        .pairs
+        .iter()
+        .map(|p| (p.1.as_str(), p.2.as_str()))
+        .collect();
+    assert_eq!(order, [("overfit", "mid"), ("mid", "long")]);
+    assert!(
+        e.trend.pairs.iter().all(|p| p.3 == "larger"),
+        "{:?}",
+        e.trend
+    );
+    assert_eq!(e.trend.verdict, Verdict::Supported);
 }
 
 #[test]
