@@ -136,6 +136,24 @@ fn the_refresh_v2_rate_search_regenerates() {
 }
 
 #[test]
+fn the_refresh_v2_study_regenerates() {
+    regenerates(
+        "results/refresh/v2",
+        &[
+            "study",
+            "report",
+            "configs/study-refresh-v2.toml",
+            "--profile",
+            "full",
+            "--runs",
+            "results/refresh/v2/runs",
+            "--notes",
+            "results/refresh/v2/reading.md",
+        ],
+    );
+}
+
+#[test]
 fn the_fadam_study_regenerates() {
     regenerates(
         "results/fadam",
