@@ -191,3 +191,24 @@ fn the_surge_study_regenerates() {
         ],
     );
 }
+
+#[test]
+fn the_gpt_surge_study_regenerates() {
+    regenerates(
+        "results/surge/gpt-shakespeare",
+        &[
+            "surge",
+            "results/surge/gpt-shakespeare/runs",
+            "--target",
+            "2.8",
+            "--target",
+            "2.6",
+            "--target",
+            "2.45",
+            "--title",
+            "The surge study: character GPT on Shakespeare",
+            "--notes",
+            "results/surge/gpt-shakespeare/reading.md",
+        ],
+    );
+}

@@ -61,10 +61,19 @@ pub struct Provenance {
     pub experiments_version: String,
     /// Burn's version.
     pub burn_version: String,
-    /// `git rev-parse HEAD` of the working directory, if it is a git checkout.
+    /// `git rev-parse HEAD` of the working directory when the run started, if it is a git
+    /// checkout: the commit of the configs it read. The binary may be older or newer; see
+    /// `build_commit`.
     pub git_commit: Option<String>,
     /// Whether the checkout had uncommitted changes.
     pub git_dirty: Option<bool>,
+    /// The commit the running binary was built from (`None` when built outside a git checkout,
+    /// and in records written before it was recorded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_commit: Option<String>,
+    /// Whether the sources compiled into the binary had uncommitted changes at build time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_dirty: Option<bool>,
     /// The devices as named in the config.
     pub devices: Vec<String>,
     /// The devices as Burn describes them.
@@ -213,7 +222,7 @@ pub fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, Experim
     })
 }
 
-/// Versions, git commit and machine facts for a run record.
+/// Versions, git commits (the checkout's and the build's) and machine facts for a run record.
 pub fn provenance(devices: Vec<String>, device_description: Vec<String>) -> Provenance {
     let git = |args: &[&str]| {
         std::process::Command::new("git")
@@ -233,6 +242,11 @@ pub fn provenance(devices: Vec<String>, device_description: Vec<String>) -> Prov
         burn_version: BURN_VERSION.to_string(),
         git_commit: commit,
         git_dirty: dirty,
+        // Set by build.rs (empty outside a git checkout).
+        build_commit: option_env!("BBA_BUILD_COMMIT")
+            .filter(|c| !c.is_empty())
+            .map(str::to_string),
+        build_dirty: option_env!("BBA_BUILD_DIRTY").and_then(|d| d.parse().ok()),
         devices,
         device_description,
         command: std::env::args().collect(),
@@ -294,5 +308,33 @@ mod tests {
         assert_eq!(back.status, RunStatus::Diverged);
         let finite = &back.trajectory[1];
         assert_eq!(finite.valid_loss, summary.trajectory[1].valid_loss);
+    }
+
+    #[test]
+    fn a_run_records_the_commit_its_binary_was_built_from() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let head = std::process::Command::new("git")
+            .args(["-C", root, "rev-parse", "HEAD"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success());
+        let p = provenance(Vec::new(), Vec::new());
+        match head {
+            // build.rs reruns when HEAD moves, so the test binary is built from HEAD.
+            Some(out) => {
+                let head = String::from_utf8_lossy(&out.stdout).trim().to_string();
+                assert_eq!(p.build_commit.as_deref(), Some(head.as_str()));
+                assert!(p.build_dirty.is_some(), "{p:?}");
+            }
+            None => assert_eq!((p.build_commit, p.build_dirty), (None, None)),
+        }
+        // Records written before the field existed read back without it.
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../results/comparison/full/runs/cnn-fashion/adam/lr=0.01,seed=42/summary.json"
+        ))
+        .unwrap();
+        let old: RunSummary = serde_json::from_str(&text).unwrap();
+        assert_eq!(old.provenance.build_commit, None);
     }
 }

@@ -101,8 +101,13 @@ fn merge_start_records(records: Vec<Invocation>) -> Vec<Invocation> {
 /// What a study's runs recorded about where and how long they ran.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Tally {
-    /// Git commits the runs recorded (` (dirty)` marks a modified checkout).
+    /// The checkouts' git commits the runs recorded when they started (` (dirty)` marks a
+    /// modified checkout).
     pub commits: Vec<String>,
+    /// The commits the training binaries were built from (` (dirty)`: modified sources), where
+    /// the runs recorded them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub builds: Vec<String>,
     /// Devices (with the machine's CPU count).
     pub devices: Vec<String>,
     /// Sum of the runs' wall times, seconds.
@@ -121,6 +126,17 @@ impl Tally {
             ""
         };
         let commit = p.git_commit.clone().unwrap_or_else(|| "unknown".into()) + dirty;
+        if let Some(build) = &p.build_commit {
+            let build = build.clone()
+                + if p.build_dirty == Some(true) {
+                    " (dirty)"
+                } else {
+                    ""
+                };
+            if !self.builds.contains(&build) {
+                self.builds.push(build);
+            }
+        }
         let device = format!("{} ({} CPUs)", p.device_description.join(", "), p.cpus);
         if !self.commits.contains(&commit) {
             self.commits.push(commit);
@@ -132,9 +148,22 @@ impl Tally {
         self.runs += 1;
     }
 
+    /// The report lines naming the checkouts' commits and, where recorded, the binaries'.
+    pub fn commit_lines(&self) -> String {
+        let mut lines = format!(
+            "- commits (the checkout's HEAD when each run started): {}",
+            self.commits.join(", ")
+        );
+        if !self.builds.is_empty() {
+            let _ = write!(lines, "\n- binaries built from: {}", self.builds.join(", "));
+        }
+        lines
+    }
+
     /// Sorted lists, so the report does not depend on reading order.
     pub fn sorted(mut self) -> Self {
         self.commits.sort();
+        self.builds.sort();
         self.devices.sort();
         self
     }
@@ -162,12 +191,13 @@ pub fn provenance_markdown(
         "\n## Provenance\n\n- runs: {} finished, {:.0} s of run time in total (summed over runs)\n\
          - `{command}` invocations: {}, {:.0} s of wall clock in total (shards in parallel \
          overlap){unrecorded}\n\
-         - commits: {}\n- devices: {}\n- run directories: `{}`",
+         {}\n- devices: {}\n\
+         - run directories: `{}`",
         tally.runs,
         tally.total_run_time_s,
         invocations.len(),
         invocations.iter().filter_map(|i| i.elapsed_s).sum::<f64>(),
-        tally.commits.join(", "),
+        tally.commit_lines(),
         tally.devices.join("; "),
         root.display()
     );
@@ -245,5 +275,32 @@ mod tests {
         assert!(md.contains("invocations: 3, 47 s of wall clock"), "{md}");
         assert!(md.contains("1 stopped without recording their end"), "{md}");
         assert!(md.contains("| unknown (no end recorded) |"), "{md}");
+    }
+
+    #[test]
+    fn the_tally_names_the_binaries_apart_from_the_checkouts() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../results/comparison/full/runs/cnn-fashion/adam/lr=0.01,seed=42/summary.json"
+        ))
+        .unwrap();
+        let old: RunSummary = serde_json::from_str(&text).unwrap();
+        let mut tally = Tally::default();
+        tally.add(&old);
+        let md = provenance_markdown(&tally, &[], Path::new("runs"), "study run");
+        assert!(!md.contains("binaries built from"), "{md}");
+        let mut new = old.clone();
+        new.provenance.git_commit = Some("bbbb".into());
+        new.provenance.build_commit = Some("aaaa".into());
+        new.provenance.build_dirty = Some(true);
+        tally.add(&new);
+        let tally = tally.sorted();
+        assert_eq!(tally.builds, ["aaaa (dirty)"]);
+        assert!(tally.commits.contains(&"bbbb".to_string()), "{tally:?}");
+        let md = provenance_markdown(&tally, &[], Path::new("runs"), "study run");
+        assert!(
+            md.contains("\n- binaries built from: aaaa (dirty)\n"),
+            "{md}"
+        );
     }
 }

@@ -152,10 +152,10 @@ fn provenance(s: &SurgeSummary) -> String {
     let p = &s.provenance;
     format!(
         "\n## Provenance\n\n- runs: {}, {:.0} s of run time in total (summed over runs)\n\
-         - commits: {}\n- devices: {}\n",
+         {}\n- devices: {}\n",
         p.runs,
         p.total_run_time_s,
-        p.commits.join(", "),
+        p.commit_lines(),
         p.devices.join("; ")
     )
 }
