@@ -303,22 +303,26 @@ fn print_table(rows: &[Row]) {
     );
     println!("|---|---|---|---:|---:|---:|---:|---:|---:|");
     for row in rows {
-        let baseline = |name: &str| {
+        // A baseline this run did not measure (filtered out, or `device_traffic` on the CPU)
+        // shows as "–", not as a NaN ratio.
+        let baseline = |name: &str, digits: usize| {
             rows.iter()
                 .find(|r| r.workload == row.workload && r.optimizer == name)
-                .map_or(f64::NAN, |r| row.ms_per_step / r.ms_per_step)
+                .map_or("–".to_string(), |r| {
+                    format!("{:.digits$}", row.ms_per_step / r.ms_per_step)
+                })
         };
         println!(
-            "| {} ({:.1} M) | {} | {} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1} MB |",
+            "| {} ({:.1} M) | {} | {} | {:.2} | {} | {} | {} | {} | {:.1} MB |",
             row.workload,
             row.params as f64 / 1e6,
             row.optimizer,
             row.implementation,
             row.ms_per_step,
-            baseline("single_pass"),
-            baseline("device_traffic"),
-            baseline("burn_adam"),
-            baseline("burn_adamw"),
+            baseline("single_pass", 2),
+            baseline("device_traffic", 2),
+            baseline("burn_adam", 3),
+            baseline("burn_adamw", 3),
             row.peak_bytes as f64 / 1e6,
         );
     }
