@@ -37,16 +37,14 @@ fn main() {
     let commit = git(&root, &["rev-parse", "HEAD"]);
     if let Some(git_dir) = git(&root, &["rev-parse", "--absolute-git-dir"]) {
         let git_dir = PathBuf::from(git_dir);
-        println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
-        println!(
-            "cargo:rerun-if-changed={}",
-            git_dir.join("packed-refs").display()
-        );
+        let mut watched = vec![git_dir.join("HEAD"), git_dir.join("packed-refs")];
         if let Some(head_ref) = git(&root, &["symbolic-ref", "-q", "HEAD"]) {
-            println!(
-                "cargo:rerun-if-changed={}",
-                git_dir.join(head_ref).display()
-            );
+            watched.push(git_dir.join(head_ref));
+        }
+        // Only files that exist: cargo reruns a script on every build while a watched path is
+        // missing. A branch's ref moving into `packed-refs` deletes its file, which reruns.
+        for path in watched.iter().filter(|p| p.exists()) {
+            println!("cargo:rerun-if-changed={}", path.display());
         }
     }
     let dirty = commit.as_ref().and_then(|_| {
