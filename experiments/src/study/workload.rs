@@ -10,6 +10,35 @@ use crate::config::overrides::Override;
 use crate::config::{ExperimentConfig, RunLength, ScheduleConfig};
 use crate::error::ExperimentError;
 
+/// What a training seed changes in a study's runs, from each workload's `(name, data.seed)`:
+/// with the data seed fixed every seed sees the same training subset and validation set, and
+/// only initialization and batch order vary; without it each seed also draws its own split.
+/// A phrase for the reports (the replicates' noise means different things in the two designs).
+pub fn seed_changes<'a>(workloads: impl IntoIterator<Item = (&'a str, Option<u64>)>) -> String {
+    let (mut fixed, mut free) = (0, Vec::new());
+    for (name, data_seed) in workloads {
+        match data_seed {
+            Some(_) => fixed += 1,
+            None => free.push(name),
+        }
+    }
+    if free.is_empty() {
+        "seeds change only the initialization and batch order: each workload's data seed is \
+         fixed, so every seed sees the same training subset and validation set"
+            .into()
+    } else if fixed == 0 {
+        "seeds change the initialization, the batch order, the training subset and, for images, \
+         the validation split"
+            .into()
+    } else {
+        format!(
+            "seeds change the initialization and batch order, and on {} (no fixed data seed) \
+             also the training subset and, for images, the validation split",
+            free.join(", ")
+        )
+    }
+}
+
 /// Where run directories go unless the study file says otherwise.
 pub(super) fn default_artifact_dir() -> PathBuf {
     PathBuf::from("runs")
@@ -164,4 +193,26 @@ pub(super) fn resolve_config(
         )));
     }
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seed_changes;
+
+    #[test]
+    fn what_a_seed_changes_follows_the_data_seeds() {
+        let fixed = seed_changes([("a", Some(7)), ("b", Some(7))]);
+        assert!(
+            fixed.starts_with("seeds change only the initialization"),
+            "{fixed}"
+        );
+        let free = seed_changes([("a", None), ("b", None)]);
+        assert!(
+            free.contains("the training subset") && !free.contains("only"),
+            "{free}"
+        );
+        let mixed = seed_changes([("w-fixed", Some(7)), ("w-free", None)]);
+        assert!(mixed.contains("on w-free (no fixed data seed)"), "{mixed}");
+        assert!(!mixed.contains("w-fixed"), "{mixed}");
+    }
 }

@@ -193,6 +193,9 @@ pub struct WorkloadLine {
     pub language: bool,
     /// Per optimizer, in the study's order.
     pub optimizers: Vec<OptimizerLine>,
+    /// The data seed fixed across the training seeds (`data.seed`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_seed: Option<u64>,
 }
 
 /// Everything the report shows (`summary.json`).
@@ -325,6 +328,7 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
             ),
             language,
             optimizers: lines,
+            data_seed: c.data.seed,
         });
     }
     correct(&mut workloads, |o| &mut o.vs_baseline);

@@ -239,8 +239,8 @@ fn markdown(s: &CompareSummary, command: &str) -> String {
          the rate of lowest final validation loss (the model that is tested; a diverged run never \
          wins; ties: the smaller rate); the final seeds {:?} then ran at that rate (the search \
          seed's run is reused when it is one of them). Tables show mean ± sample standard \
-         deviation over those seeds: the arms' noise floor. Seeds change the training subset and \
-         the image validation split, so differences are taken per seed. The refresh rule's T_ES \
+         deviation over those seeds: the arms' noise floor. Training {}; differences are taken \
+         per seed. The refresh rule's T_ES \
          is the rule's own estimator on its pilot's validation trajectory (here early stopping \
          with patience 10 evaluations, as in the refresh study). Regenerate with `{command}`.\n",
         s.profile,
@@ -251,7 +251,10 @@ fn markdown(s: &CompareSummary, command: &str) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         s.search_seed,
-        s.seeds
+        s.seeds,
+        crate::study::workload::seed_changes(
+            s.workloads.iter().map(|w| (w.name.as_str(), w.data_seed))
+        ),
     );
     for w in &s.workloads {
         workload_section(&mut md, s, w);

@@ -7,30 +7,9 @@ use super::summary::{NOISE_SEED, StudySummary};
 use crate::study::refresh::analysis::MethodRow;
 use crate::study::refresh::definition::RefreshStudy;
 
-/// What a training seed changes besides initialization and batch order, from the workloads'
-/// data seeds (the replicates' noise means different things in the two designs).
+/// What a training seed changes, from the workloads' data seeds.
 fn seed_changes(s: &StudySummary) -> String {
-    let free: Vec<&str> = s
-        .workloads
-        .iter()
-        .filter(|w| w.data_seed.is_none())
-        .map(|w| w.name.as_str())
-        .collect();
-    if free.is_empty() {
-        "seeds change only the initialization and batch order: each workload's data seed is \
-         fixed, so every seed sees the same training subset and validation set"
-            .into()
-    } else if free.len() == s.workloads.len() {
-        "seeds change the initialization, the batch order, the training subset and, for images, \
-         the validation split"
-            .into()
-    } else {
-        format!(
-            "seeds change the initialization and batch order, and on {} (no fixed data seed) \
-             also the training subset and, for images, the validation split",
-            free.join(", ")
-        )
-    }
+    crate::study::workload::seed_changes(s.workloads.iter().map(|w| (w.name.as_str(), w.data_seed)))
 }
 
 /// The paper's claims checked against our numbers, in words computed from the verdicts.
