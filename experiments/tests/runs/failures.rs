@@ -1,0 +1,125 @@
+//! A diverging run and bad input: stopped, and said so.
+
+use super::*;
+
+#[test]
+fn a_diverging_run_stops_and_says_so() {
+    // 1e9: the loss overflows; 1e6: it runs away (~1e33) but may stay finite. Both diverge.
+    for lr in ["1e9", "1e6"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let config = configs().join("quick-cnn.toml");
+        let out = experiments(
+            &["run", config.to_str().unwrap()],
+            tmp.path(),
+            &[&format!("schedule.lr={lr}")],
+        )
+        .output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "lr {lr}: {stderr}");
+        assert!(stderr.contains("Diverged"), "lr {lr}: {stderr}");
+        let s = summary(&tmp.path().join("quick-cnn"));
+        assert_eq!(s["status"], "diverged", "lr {lr}");
+        let message = s["message"].as_str().unwrap();
+        assert!(
+            message.contains("non-finite") || message.contains("diverged"),
+            "lr {lr}: {message}"
+        );
+    }
+}
+
+#[test]
+fn bad_input_fails_before_training_with_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = configs().join("quick-cnn.toml");
+    let config = config.to_str().unwrap();
+    let out = experiments(&["run", config], tmp.path(), &["training.batch_size=0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("training.batch_size"));
+    assert!(
+        !tmp.path().join("quick-cnn").exists(),
+        "nothing is created for a bad config"
+    );
+
+    // Sizes that cannot fit are refused before anything is created: a batch larger than the
+    // training set (1e11 once asked for a 3.2 TB allocation), an integer TOML cannot hold.
+    let fails = |extra: &[&str], needles: &[&str]| {
+        let out = experiments(&["run", config], tmp.path(), extra)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{extra:?}: {stderr}");
+        for needle in needles {
+            assert!(stderr.contains(needle), "{extra:?}: {stderr}");
+        }
+        assert!(
+            !tmp.path().join("quick-cnn").exists(),
+            "{extra:?}: nothing created"
+        );
+    };
+    fails(
+        &["training.batch_size=100000000000"],
+        &[
+            "training.batch_size",
+            "larger than the training set",
+            "use at most",
+        ],
+    );
+    fails(
+        &["training.batch_size=100000000000000000000"],
+        &["--set training.batch_size=", "out of range"],
+    );
+    // `devices = []` is said to fall back to `device`, not silently.
+    fails(
+        &["devices=[]", "training.batch_size=0"],
+        &["`devices = []` lists no devices", "training.batch_size"],
+    );
+    // A subset larger than the data names the key and the size there is, not a fetch.
+    fails(
+        &["data.train_subset=99999999"],
+        &["`data.train_subset` = 99999999", "between 1 and"],
+    );
+    // An override that breaks a valid file is blamed, not the file.
+    fails(
+        &["schedule.lr=-1"],
+        &["--set schedule.lr=-1", "schedule.lr", "itself is valid"],
+    );
+
+    // Two grid values that name the same run directory are refused before the first trains.
+    let out = experiments(
+        &["sweep", config, "--grid", "data.cache_dir=/x/a b,/x/a_b"],
+        tmp.path(),
+        &[],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("cache_dir=_x_a_b"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("quick-cnn").exists(), "nothing trained");
+
+    // A dataset that cannot be fetched: the data error plus the fetch command.
+    let empty = tmp.path().join("empty-cache");
+    let out = experiments(
+        &["run", config],
+        tmp.path(),
+        &[&format!("data.cache_dir={:?}", empty.display().to_string())],
+    )
+    .env("PATH", "/nonexistent")
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("experiments data fetch mnist"));
+
+    // An existing run is not overwritten without --resume.
+    run_ok(experiments(&["run", config], tmp.path(), &[]));
+    let again = experiments(&["run", config], tmp.path(), &[])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
+}
