@@ -5,7 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::Value;
+mod common;
+use common::{json, succeeded};
 
 const BIN: &str = env!("CARGO_BIN_EXE_experiments");
 
@@ -66,18 +67,7 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn ok(args: &[&str]) -> Output {
-    let out = run(args);
-    assert!(
-        out.status.success(),
-        "{args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    succeeded(args, run(args))
 }
 
 fn run_dir(root: &Path, optimizer: &str, lr: f64, seed: u64) -> PathBuf {

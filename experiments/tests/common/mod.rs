@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests.
 
+// Each test crate that includes this module uses some of these helpers.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -31,4 +34,23 @@ pub fn read_with_tensorboard(logdir: &Path) -> Option<Value> {
         String::from_utf8_lossy(&out.stderr)
     );
     Some(serde_json::from_slice(&out.stdout).expect("the reader prints JSON"))
+}
+
+/// `out`, after checking that its process succeeded; a failure panics with `what` (the command
+/// or its arguments), its stdout and its stderr.
+pub fn succeeded(what: impl std::fmt::Debug, out: Output) -> Output {
+    assert!(
+        out.status.success(),
+        "{what:?} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The JSON file at `path`, parsed.
+pub fn json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

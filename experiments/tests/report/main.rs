@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
+#[path = "../common/mod.rs"]
+mod common;
+use common::{json, succeeded};
 
 const BIN: &str = env!("CARGO_BIN_EXE_experiments");
 
@@ -13,17 +15,7 @@ fn run(args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("the binary runs");
-    assert!(
-        out.status.success(),
-        "{args:?}:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    String::from_utf8_lossy(&succeeded(args, out).stdout).into_owned()
 }
 
 /// `experiments sweep` of the quick CNN into `dir` on a tiny subset; returns the sweep's root.

@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::succeeded;
+
 const BIN: &str = env!("CARGO_BIN_EXE_experiments");
 
 fn configs() -> PathBuf {
@@ -38,18 +42,11 @@ fn experiments(args: &[&str], artifacts: &Path, extra: &[&str]) -> Command {
 
 fn run_ok(mut cmd: Command) -> Output {
     let out = cmd.output().expect("the binary runs");
-    assert!(
-        out.status.success(),
-        "failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    succeeded(&cmd, out)
 }
 
 fn summary(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("summary.json")).expect("summary.json");
-    serde_json::from_str(&text).expect("valid JSON")
+    common::json(&dir.join("summary.json"))
 }
 
 fn valid_losses(summary: &Value) -> Vec<f64> {

@@ -6,6 +6,10 @@ use std::process::{Command, Output};
 
 use serde_json::Value;
 
+#[path = "../common/mod.rs"]
+mod common;
+use common::succeeded;
+
 const BIN: &str = env!("CARGO_BIN_EXE_experiments");
 
 fn configs() -> PathBuf {
@@ -57,13 +61,7 @@ fn run(args: &[&str]) -> Output {
         .env("RAYON_NUM_THREADS", "1")
         .output()
         .expect("the binary runs");
-    assert!(
-        out.status.success(),
-        "{args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    succeeded(args, out)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
