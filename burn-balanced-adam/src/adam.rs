@@ -5,8 +5,9 @@
 //!
 //! Burn computes `θ −= η · m · (√bc₂ / bc₁) / (√v + ε·√bc₂)`; the kernels compute the same number
 //! as PyTorch writes it, `θ −= (η / bc₁) · m / (√v / √bc₂ + ε)`. AMSGrad and AdamW's cautious
-//! weight decay have no fused form: the fields exist (so Burn configs read unchanged) and
-//! `validate` rejects `true`, pointing back to Burn's optimizer.
+//! weight decay have no fused form: with either on, the step is the reference (tensor ops, as
+//! Burn computes it; the state keeps AMSGrad's running maximum `v_max`), so every Burn config
+//! swaps in; `implementation = "fused"` with either is a validation error.
 
 use burn::config::Config;
 use burn::grad_clipping::GradientClippingConfig;
@@ -18,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::{OptimizerConfig, config_builders};
 use crate::error::ConfigError;
 use crate::math::bias_correction;
-use crate::state::MomentState;
+use crate::state::{MomentState, OptimizerKind};
+use crate::step::reference::{AdamExtras, adam_extended_step};
 use crate::step::{self, AdamScalars, Decay, Direction, StepImplementation};
 use crate::validate::{Validator, with_setters};
 
@@ -44,7 +46,7 @@ pub struct FusedAdamConfig {
     pub beta_2: f32,
     /// ε. Default 1e-5 (Burn's).
     pub epsilon: f32,
-    /// AMSGrad: not fused; must stay `false` (use `burn::optim::AdamConfig` for it).
+    /// AMSGrad: the denominator uses the running maximum of `v` (reference step). Default off.
     pub amsgrad: bool,
     /// Coupled L2 weight decay, `g ← g + λθ` (Burn's `WeightDecayConfig { penalty }`).
     pub weight_decay: Option<WeightDecayConfig>,
@@ -77,9 +79,10 @@ pub struct FusedAdamWConfig {
     pub epsilon: f32,
     /// Decoupled weight decay λ, `θ ← θ(1 − ηλ)`. Default 1e-4 (Burn's).
     pub weight_decay: f32,
-    /// Cautious weight decay: not fused; must stay `false` (use `burn::optim::AdamWConfig`).
+    /// Cautious weight decay: decay only where θ and the first moment agree in sign (reference
+    /// step). Default off.
     pub cautious_weight_decay: bool,
-    /// AMSGrad: not fused; must stay `false` (use `burn::optim::AdamWConfig` for it).
+    /// AMSGrad: the denominator uses the running maximum of `v` (reference step). Default off.
     pub amsgrad: bool,
     /// Burn's per-tensor gradient clipping, applied by the `ModuleOptimizer` before the step.
     pub grad_clipping: Option<GradientClippingConfig>,
@@ -126,7 +129,7 @@ with_setters!(FusedAdamConfig {
     with_beta_2 => beta_2: f32,
     /// Sets ε.
     with_epsilon => epsilon: f32,
-    /// Sets AMSGrad (only `false` validates).
+    /// Sets AMSGrad.
     with_amsgrad => amsgrad: bool,
     /// Sets the coupled L2 weight decay.
     with_weight_decay => weight_decay: Option<WeightDecayConfig>,
@@ -145,9 +148,9 @@ with_setters!(FusedAdamWConfig {
     with_epsilon => epsilon: f32,
     /// Sets the decoupled weight decay λ.
     with_weight_decay => weight_decay: f32,
-    /// Sets cautious weight decay (only `false` validates).
+    /// Sets cautious weight decay.
     with_cautious_weight_decay => cautious_weight_decay: bool,
-    /// Sets AMSGrad (only `false` validates).
+    /// Sets AMSGrad.
     with_amsgrad => amsgrad: bool,
     /// Sets Burn's gradient clipping.
     with_grad_clipping => grad_clipping: Option<GradientClippingConfig>,
@@ -155,23 +158,27 @@ with_setters!(FusedAdamWConfig {
     with_implementation => implementation: StepImplementation,
 });
 
-/// The checks both configs share: the moments, ε, and the switches without a fused form.
+/// The checks both configs share: the moments, ε, and the switches without a fused form, which
+/// cannot be combined with `implementation = "fused"`.
 fn check_moments(
     check: &Validator,
     (beta_1, beta_2, epsilon): (f32, f32, f32),
+    implementation: StepImplementation,
     unfused: &[(&'static str, bool)],
 ) -> Result<(), ConfigError> {
     check.unit_interval("beta_1", beta_1.into())?;
     check.unit_interval("beta_2", beta_2.into())?;
     check.non_negative("epsilon", epsilon.into())?;
-    for &(field, on) in unfused {
-        // `value` 1 is `true`: the error says which Burn optimizer has the feature.
-        check.at_most(
-            field,
-            f64::from(u8::from(on)),
-            0.0,
-            "false: it has no fused form; use Burn's own optimizer for it",
-        )?;
+    if implementation == StepImplementation::Fused
+        && let Some(&(field, _)) = unfused.iter().find(|(_, on)| *on)
+    {
+        return Err(check.unsupported(
+            "implementation",
+            format!(
+                "`{field} = true` has no fused kernel: its step is the reference (tensor ops); \
+                 use implementation = \"auto\" or \"reference\""
+            ),
+        ));
     }
     Ok(())
 }
@@ -186,7 +193,8 @@ impl FusedAdamConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let check = Validator::new("fused_adam");
         let moments = (self.beta_1, self.beta_2, self.epsilon);
-        check_moments(&check, moments, &[("amsgrad", self.amsgrad)])?;
+        let unfused = [("amsgrad", self.amsgrad)];
+        check_moments(&check, moments, self.implementation, &unfused)?;
         if let Some(decay) = &self.weight_decay {
             check.non_negative("weight_decay.penalty", decay.penalty.into())?;
         }
@@ -208,7 +216,7 @@ impl FusedAdamWConfig {
             ("cautious_weight_decay", self.cautious_weight_decay),
             ("amsgrad", self.amsgrad),
         ];
-        check_moments(&check, moments, &unfused)?;
+        check_moments(&check, moments, self.implementation, &unfused)?;
         check.non_negative("weight_decay", self.weight_decay.into())?;
         crate::validate::grad_clipping(&check, self.grad_clipping.as_ref())
     }
@@ -229,7 +237,10 @@ impl OptimizerConfig for FusedAdamConfig {
             epsilon: self.epsilon.into(),
             weight_decay: lambda,
             decoupled: false,
+            cautious: false,
+            amsgrad: self.amsgrad,
             implementation: self.implementation,
+            kind: OptimizerKind::Adam,
         })
     }
 
@@ -239,6 +250,14 @@ impl OptimizerConfig for FusedAdamConfig {
 
     fn without_weight_decay(&self) -> Self {
         self.clone().with_weight_decay(None)
+    }
+
+    fn optimizer_kind(&self) -> OptimizerKind {
+        OptimizerKind::Adam
+    }
+
+    fn step_implementation(&self) -> StepImplementation {
+        self.implementation
     }
 }
 
@@ -256,7 +275,10 @@ impl OptimizerConfig for FusedAdamWConfig {
             epsilon: self.epsilon.into(),
             weight_decay: self.weight_decay.into(),
             decoupled: true,
+            cautious: self.cautious_weight_decay,
+            amsgrad: self.amsgrad,
             implementation: self.implementation,
+            kind: OptimizerKind::Adamw,
         })
     }
 
@@ -266,6 +288,14 @@ impl OptimizerConfig for FusedAdamWConfig {
 
     fn without_weight_decay(&self) -> Self {
         self.clone().with_weight_decay(0.0)
+    }
+
+    fn optimizer_kind(&self) -> OptimizerKind {
+        OptimizerKind::Adamw
+    }
+
+    fn step_implementation(&self) -> StepImplementation {
+        self.implementation
     }
 }
 
@@ -293,7 +323,8 @@ pub struct FusedAdam(AdamCore);
 #[derive(Debug, Clone)]
 pub struct FusedAdamW(AdamCore);
 
-/// What both optimizers are: two moments, ε, and coupled or decoupled decay.
+/// What both optimizers are: two moments, ε, coupled or decoupled (optionally cautious) decay,
+/// and AMSGrad.
 #[derive(Debug, Clone)]
 struct AdamCore {
     beta_1: f64,
@@ -301,7 +332,10 @@ struct AdamCore {
     epsilon: f64,
     weight_decay: f64,
     decoupled: bool,
+    cautious: bool,
+    amsgrad: bool,
     implementation: StepImplementation,
+    kind: OptimizerKind,
 }
 
 impl AdamCore {
@@ -312,11 +346,12 @@ impl AdamCore {
         grad: Tensor<D>,
         state: Option<MomentState<D>>,
     ) -> (Tensor<D>, Option<MomentState<D>>) {
-        let state = state.unwrap_or_else(|| MomentState::zeros(&theta));
+        let state = MomentState::resume(state, self.kind, &theta);
         let t = state.time + 1;
         let lambda = self.weight_decay;
+        let cautious = self.decoupled && self.cautious && lambda != 0.0;
         let decay = match self.decoupled {
-            _ if lambda == 0.0 => Decay::None,
+            _ if lambda == 0.0 || cautious => Decay::None,
             false => Decay::Coupled { lambda },
             true => Decay::Decoupled {
                 factor: 1.0 - lr * lambda,
@@ -332,9 +367,22 @@ impl AdamCore {
                 epsilon: self.epsilon,
             },
         };
+        if self.amsgrad || cautious {
+            let extras = AdamExtras {
+                amsgrad: self.amsgrad,
+                cautious_decay: cautious.then_some(lr * lambda),
+            };
+            let (theta, m, v, v_max) =
+                adam_extended_step(theta, grad, state.m, state.v, state.v_max, &scalars, extras);
+            let state = MomentState {
+                v_max,
+                ..MomentState::stepped(self.kind, t, m, v)
+            };
+            return (theta, Some(state));
+        }
         let (theta, m, v) =
             step::adam_step(self.implementation, theta, grad, state.m, state.v, &scalars);
-        (theta, Some(MomentState { time: t, m, v }))
+        (theta, Some(MomentState::stepped(self.kind, t, m, v)))
     }
 }
 

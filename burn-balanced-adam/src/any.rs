@@ -15,8 +15,9 @@ use crate::config::{OptimizerConfig, config_builders};
 use crate::dual_adam::{DualAdam, DualAdamConfig, InvAdam, InvAdamConfig};
 use crate::error::ConfigError;
 use crate::fadam::{FAdam, FAdamConfig};
+use crate::record::OptimizerKind;
 use crate::state::MomentState;
-use crate::step::StepImplementation;
+use crate::step::{Kernel, StepImplementation};
 
 /// The config of any optimizer of the crate, chosen by `kind`: `adam`, `adamw` (Burn's Adam and
 /// AdamW, fused: [`FusedAdamConfig`], [`FusedAdamWConfig`]), `balanced_adam`, `inv_adam`,
@@ -32,7 +33,7 @@ use crate::step::StepImplementation;
 ///
 /// let err = toml::from_str::<AnyOptimizerConfig>("kind = \"fadam\"\nbeta_1 = 1.5").unwrap()
 ///     .validate().unwrap_err();
-/// assert_eq!((err.optimizer, err.field), ("fadam", "beta_1"));
+/// assert_eq!((err.optimizer(), err.field()), ("fadam", "beta_1"));
 /// assert!(toml::from_str::<AnyOptimizerConfig>("kind = \"lion\"").is_err());
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,14 +103,7 @@ impl Config for AnyOptimizerConfig {}
 impl AnyOptimizerConfig {
     /// The `kind` as written in files.
     pub fn kind(&self) -> &'static str {
-        match self {
-            AnyOptimizerConfig::Adam(_) => "adam",
-            AnyOptimizerConfig::Adamw(_) => "adamw",
-            AnyOptimizerConfig::BalancedAdam(_) => "balanced_adam",
-            AnyOptimizerConfig::InvAdam(_) => "inv_adam",
-            AnyOptimizerConfig::DualAdam(_) => "dual_adam",
-            AnyOptimizerConfig::Fadam(_) => "fadam",
-        }
+        self.optimizer_kind().name()
     }
 
     /// Checks every hyper-parameter; the error names the optimizer, the field and its range.
@@ -146,6 +140,18 @@ impl OptimizerConfig for AnyOptimizerConfig {
 
     fn without_weight_decay(&self) -> Self {
         map_config!(self, config => config.without_weight_decay(), AnyOptimizerConfig)
+    }
+
+    fn optimizer_kind(&self) -> OptimizerKind {
+        each_config!(self, config => config.optimizer_kind())
+    }
+
+    fn step_implementation(&self) -> StepImplementation {
+        self.implementation()
+    }
+
+    fn kernel(&self) -> Kernel {
+        each_config!(self, config => config.kernel())
     }
 }
 

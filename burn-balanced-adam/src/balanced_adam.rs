@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{OptimizerConfig, config_builders};
 use crate::error::ConfigError;
 use crate::math::bias_correction;
-use crate::state::MomentState;
+use crate::state::{MomentState, OptimizerKind};
 use crate::step::{self, AdamScalars, Decay, Direction, StepImplementation};
 use crate::validate::{Validator, with_setters};
 
@@ -134,6 +134,14 @@ impl OptimizerConfig for BalancedAdamConfig {
     fn without_weight_decay(&self) -> Self {
         self.clone().with_weight_decay(0.0)
     }
+
+    fn optimizer_kind(&self) -> OptimizerKind {
+        OptimizerKind::BalancedAdam
+    }
+
+    fn step_implementation(&self) -> StepImplementation {
+        self.implementation
+    }
 }
 
 config_builders!(BalancedAdamConfig => BalancedAdam);
@@ -181,7 +189,7 @@ impl Optimizer for BalancedAdam {
         grad: Tensor<D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let state = state.unwrap_or_else(|| MomentState::zeros(&theta));
+        let state = MomentState::resume(state, OptimizerKind::BalancedAdam, &theta);
         let t = state.time + 1;
         tracing::trace!(t, lr, "balanced Adam step");
 
@@ -208,7 +216,8 @@ impl Optimizer for BalancedAdam {
         };
         let (theta, m, v) =
             step::adam_step(self.implementation, theta, grad, state.m, state.v, &scalars);
-        (theta, Some(MomentState { time: t, m, v }))
+        let state = MomentState::stepped(OptimizerKind::BalancedAdam, t, m, v);
+        (theta, Some(state))
     }
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {

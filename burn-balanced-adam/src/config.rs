@@ -9,6 +9,8 @@ use burn::optim::{ModuleOptimizer, Optimizer};
 use burn::tensor::Tensor;
 
 use crate::error::ConfigError;
+use crate::record::{OptimizerKind, StateError};
+use crate::step::{Kernel, StepImplementation};
 
 /// A validated optimizer config: its checks and its unchecked build; the rest is provided.
 pub(crate) trait OptimizerConfig {
@@ -28,6 +30,55 @@ pub(crate) trait OptimizerConfig {
     fn without_weight_decay(&self) -> Self
     where
         Self: Sized;
+
+    /// The optimizer kind its states record.
+    fn optimizer_kind(&self) -> OptimizerKind;
+
+    /// The configured step implementation.
+    fn step_implementation(&self) -> StepImplementation;
+
+    /// The fused kernel its step takes.
+    fn kernel(&self) -> Kernel {
+        Kernel::Adam
+    }
+
+    /// [`try_init`](Self::try_init), after checking that every float parameter of `module` has
+    /// the fused kernel when the config demands it (`implementation = "fused"`).
+    fn try_init_for<M: Module>(&self, module: &M) -> Result<ModuleOptimizer, ConfigError>
+    where
+        Self: Sized,
+    {
+        self.check()?;
+        if self.step_implementation() == StepImplementation::Fused {
+            let params = crate::record::float_params(module, Some(self.kernel()));
+            let first_missing = params
+                .into_iter()
+                .find_map(|p| Some((p.path, p.missing_kernel?)));
+            if let Some((path, reason)) = first_missing {
+                return Err(ConfigError::Unsupported {
+                    optimizer: self.optimizer_kind().name(),
+                    field: "implementation",
+                    reason: format!("parameter `{path}`: {reason}"),
+                });
+            }
+        }
+        self.try_init()
+    }
+
+    /// `optim` with the state saved at `path` (by `ModuleOptimizer::save`), after
+    /// [`crate::record::check_record`] found it written by this config's optimizer kind for
+    /// `module`'s parameters.
+    fn try_load_state<M: Module>(
+        &self,
+        optim: ModuleOptimizer,
+        path: &std::path::Path,
+        module: &M,
+    ) -> Result<ModuleOptimizer, StateError>
+    where
+        Self: Sized,
+    {
+        crate::record::load_checked(optim, path, module, self.optimizer_kind())
+    }
 
     /// The bare optimizer, or the validation error.
     fn try_build(&self) -> Result<Self::Optimizer, ConfigError> {
@@ -145,6 +196,28 @@ macro_rules! config_builders {
                 module: &M,
             ) -> Result<burn::optim::ModuleOptimizer, $crate::error::ConfigError> {
                 $crate::config::OptimizerConfig::try_init_no_decay(self, module)
+            }
+
+            /// Like [`try_init`](Self::try_init), after checking that every float parameter of
+            /// `module` has the fused kernel when the config says `implementation = "fused"`
+            /// ([`ConfigError::Unsupported`](crate::ConfigError::Unsupported) names the first
+            /// parameter, its device and dtype otherwise).
+            pub fn try_init_for<M: burn::module::Module>(
+                &self,
+                module: &M,
+            ) -> Result<burn::optim::ModuleOptimizer, $crate::error::ConfigError> {
+                $crate::config::OptimizerConfig::try_init_for(self, module)
+            }
+
+            /// `optim` with the optimizer state saved at `path`, after checking that it was
+            /// written by this optimizer for `module`'s parameters (see [`crate::record`]).
+            pub fn try_load_state<M: burn::module::Module>(
+                &self,
+                optim: burn::optim::ModuleOptimizer,
+                path: &std::path::Path,
+                module: &M,
+            ) -> Result<burn::optim::ModuleOptimizer, $crate::record::StateError> {
+                $crate::config::OptimizerConfig::try_load_state(self, optim, path, module)
             }
 
             /// Like [`try_build`](Self::try_build).

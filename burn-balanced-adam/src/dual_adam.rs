@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{OptimizerConfig, config_builders};
 use crate::error::ConfigError;
 use crate::math::{bias_correction, inverse_weight};
-use crate::state::MomentState;
+use crate::state::{MomentState, OptimizerKind};
 use crate::step::{self, AdamScalars, Blend, Decay, Direction, StepImplementation};
 use crate::validate::{Validator, with_setters};
 
@@ -113,6 +113,7 @@ impl OptimizerConfig for DualAdamConfig {
             switch_rate: self.switch_rate,
             weight_decay: self.weight_decay,
             implementation: self.implementation,
+            kind: OptimizerKind::DualAdam,
         }
     }
 
@@ -122,6 +123,14 @@ impl OptimizerConfig for DualAdamConfig {
 
     fn without_weight_decay(&self) -> Self {
         self.clone().with_weight_decay(0.0)
+    }
+
+    fn optimizer_kind(&self) -> OptimizerKind {
+        OptimizerKind::DualAdam
+    }
+
+    fn step_implementation(&self) -> StepImplementation {
+        self.implementation
     }
 }
 
@@ -155,6 +164,8 @@ pub struct DualAdam {
     switch_rate: f64,
     weight_decay: f64,
     implementation: StepImplementation,
+    /// What its states record: DualAdam, or InvAdam (DualAdam with ξ = 0).
+    kind: OptimizerKind,
 }
 
 impl Optimizer for DualAdam {
@@ -167,7 +178,7 @@ impl Optimizer for DualAdam {
         grad: Tensor<D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let state = state.unwrap_or_else(|| MomentState::zeros(&theta));
+        let state = MomentState::resume(state, self.kind, &theta);
         let t = state.time + 1;
         let r = inverse_weight(self.switch_rate, t);
         tracing::trace!(t, lr, inverse_weight = r, "DualAdam step");
@@ -201,7 +212,7 @@ impl Optimizer for DualAdam {
         };
         let (theta, m, v) =
             step::adam_step(self.implementation, theta, grad, state.m, state.v, &scalars);
-        (theta, Some(MomentState { time: t, m, v }))
+        (theta, Some(MomentState::stepped(self.kind, t, m, v)))
     }
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {
@@ -288,10 +299,7 @@ impl InvAdamConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         DualAdamConfig::from(self.clone())
             .validate()
-            .map_err(|err| ConfigError {
-                optimizer: "inv_adam",
-                ..err
-            })
+            .map_err(|err| err.for_optimizer("inv_adam"))
     }
 }
 
@@ -303,7 +311,10 @@ impl OptimizerConfig for InvAdamConfig {
     }
 
     fn build_unchecked(&self) -> InvAdam {
-        InvAdam(DualAdamConfig::from(self.clone()).build_unchecked())
+        InvAdam(DualAdam {
+            kind: OptimizerKind::InvAdam,
+            ..DualAdamConfig::from(self.clone()).build_unchecked()
+        })
     }
 
     fn clipping(&self) -> Option<&GradientClippingConfig> {
@@ -312,6 +323,14 @@ impl OptimizerConfig for InvAdamConfig {
 
     fn without_weight_decay(&self) -> Self {
         self.clone().with_weight_decay(0.0)
+    }
+
+    fn optimizer_kind(&self) -> OptimizerKind {
+        OptimizerKind::InvAdam
+    }
+
+    fn step_implementation(&self) -> StepImplementation {
+        self.implementation
     }
 }
 

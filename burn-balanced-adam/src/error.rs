@@ -2,26 +2,100 @@
 
 use thiserror::Error;
 
-/// A hyper-parameter outside its allowed range, named by its config field.
+/// An invalid optimizer config: a hyper-parameter outside its allowed range, or a setting that
+/// cannot run where it was asked to. Both name the config field.
 ///
 /// ```
-/// use burn_balanced_adam::BalancedAdamConfig;
+/// use burn_balanced_adam::{BalancedAdamConfig, ConfigError};
 ///
 /// let err = BalancedAdamConfig::new().with_beta(1.0).validate().unwrap_err();
-/// assert_eq!(err.field, "beta");
+/// assert_eq!(err.field(), "beta");
+/// assert!(matches!(err, ConfigError::OutOfRange { value: 1.0, .. }));
 /// assert!(err.to_string().contains("[0, 1)"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Error)]
-#[error("invalid {optimizer} hyper-parameter `{field}` = {value}: must be {allowed}")]
-pub struct ConfigError {
+pub enum ConfigError {
+    /// A number outside its allowed range.
+    #[error("invalid {optimizer} hyper-parameter `{field}` = {value}: must be {allowed}")]
+    OutOfRange {
+        /// The optimizer whose config was rejected, e.g. `"balanced_adam"`.
+        optimizer: &'static str,
+        /// The config field, spelled as in TOML/JSON.
+        field: &'static str,
+        /// The rejected value.
+        value: f64,
+        /// The allowed range, in words.
+        allowed: &'static str,
+    },
+    /// A setting that is valid in itself but not supported here, e.g. `implementation = "fused"`
+    /// for a tensor whose device or dtype has no fused kernel.
+    #[error("{optimizer} `{field}`: not supported here: {reason}")]
+    Unsupported {
+        /// The optimizer.
+        optimizer: &'static str,
+        /// The config field.
+        field: &'static str,
+        /// Why, naming what is missing (device, dtype, …).
+        reason: String,
+    },
+}
+
+impl ConfigError {
     /// The optimizer whose config was rejected, e.g. `"balanced_adam"`.
-    pub optimizer: &'static str,
+    pub fn optimizer(&self) -> &'static str {
+        match self {
+            Self::OutOfRange { optimizer, .. } | Self::Unsupported { optimizer, .. } => optimizer,
+        }
+    }
+
     /// The config field, spelled as in TOML/JSON.
-    pub field: &'static str,
-    /// The rejected value.
-    pub value: f64,
-    /// The allowed range, in words.
-    pub allowed: &'static str,
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::OutOfRange { field, .. } | Self::Unsupported { field, .. } => field,
+        }
+    }
+
+    /// The error worded for a config file where the fields sit under `prefix` (e.g.
+    /// `"optimizer."`): ``"`optimizer.beta` = 1: must be a finite number in [0, 1)"``.
+    ///
+    /// ```
+    /// use burn_balanced_adam::BalancedAdamConfig;
+    /// let err = BalancedAdamConfig::new().with_beta(1.0).validate().unwrap_err();
+    /// assert_eq!(err.keyed("optimizer."), "`optimizer.beta` = 1: must be a finite number in [0, 1)");
+    /// ```
+    pub fn keyed(&self, prefix: &str) -> String {
+        match self {
+            Self::OutOfRange {
+                field,
+                value,
+                allowed,
+                ..
+            } => format!("`{prefix}{field}` = {value}: must be {allowed}"),
+            Self::Unsupported { field, reason, .. } => format!("`{prefix}{field}`: {reason}"),
+        }
+    }
+
+    /// The same error reported for another optimizer (a config built from another one's).
+    pub(crate) fn for_optimizer(self, name: &'static str) -> Self {
+        match self {
+            Self::OutOfRange {
+                field,
+                value,
+                allowed,
+                ..
+            } => Self::OutOfRange {
+                optimizer: name,
+                field,
+                value,
+                allowed,
+            },
+            Self::Unsupported { field, reason, .. } => Self::Unsupported {
+                optimizer: name,
+                field,
+                reason,
+            },
+        }
+    }
 }
 
 /// Invalid input to the refresh-rule and T_ES tools.

@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::{OptimizerConfig, config_builders};
 use crate::error::ConfigError;
 use crate::math::fisher_decay;
-use crate::state::MomentState;
-use crate::step::{self, EpsilonRule, FAdamScalars, StepImplementation};
+use crate::state::{MomentState, OptimizerKind};
+use crate::step::{self, EpsilonRule, FAdamScalars, Kernel, StepImplementation};
 use crate::validate::{Validator, with_setters};
 
 /// How FAdam's ε adapts to the gradient scale `s = RMS(g)` of each tensor.
@@ -150,6 +150,18 @@ impl OptimizerConfig for FAdamConfig {
     fn without_weight_decay(&self) -> Self {
         self.clone().with_weight_decay(0.0)
     }
+
+    fn optimizer_kind(&self) -> OptimizerKind {
+        OptimizerKind::Fadam
+    }
+
+    fn step_implementation(&self) -> StepImplementation {
+        self.implementation
+    }
+
+    fn kernel(&self) -> Kernel {
+        Kernel::FAdam
+    }
 }
 
 config_builders!(FAdamConfig => FAdam);
@@ -206,7 +218,7 @@ impl Optimizer for FAdam {
         grad: Tensor<D>,
         state: Option<Self::State<D>>,
     ) -> (Tensor<D>, Option<Self::State<D>>) {
-        let state = state.unwrap_or_else(|| MomentState::zeros(&theta));
+        let state = MomentState::resume(state, OptimizerKind::Fadam, &theta);
         let t = state.time + 1;
         tracing::trace!(t, lr, "FAdam step");
         let scalars = self.scalars(lr, t);
@@ -218,14 +230,8 @@ impl Optimizer for FAdam {
             state.v,
             &scalars,
         );
-        (
-            theta,
-            Some(MomentState {
-                time: t,
-                m,
-                v: fisher,
-            }),
-        )
+        let state = MomentState::stepped(OptimizerKind::Fadam, t, m, fisher);
+        (theta, Some(state))
     }
 
     fn to_device<const D: usize>(state: Self::State<D>, device: &Device) -> Self::State<D> {

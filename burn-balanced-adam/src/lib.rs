@@ -21,7 +21,10 @@
 //!
 //! Every config is a serde struct (TOML/JSON; unknown keys rejected) with `validate()`,
 //! `try_build()` and `try_init()` that return a [`ConfigError`] naming the bad field. States
-//! are [`MomentState`]s, saved and restored by Burn's `ModuleOptimizer::{save, load}`.
+//! are [`MomentState`]s that record which optimizer wrote them, saved by Burn's
+//! `ModuleOptimizer::save` and loaded, checked, by [`record::load_checked`] (or a config's
+//! `try_load_state`). With the `train` feature, [`learner`] reads the validation trajectory of
+//! a run of Burn's `Learner` for the refresh rule ([`refresh::RefreshRule`]).
 //!
 //! ```
 //! use burn::optim::ModuleOptimizer;
@@ -42,7 +45,10 @@ mod config;
 mod dual_adam;
 mod error;
 mod fadam;
+#[cfg(feature = "train")]
+pub mod learner;
 pub mod math;
+pub mod record;
 pub mod refresh;
 pub mod schedule;
 mod state;

@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn invalid_schedules_name_their_field() {
-        let field = |r: Result<WarmupCosine, ConfigError>| r.unwrap_err().field;
+        let field = |r: Result<WarmupCosine, ConfigError>| r.unwrap_err().field();
         assert_eq!(field(WarmupCosine::new(0.0, 0.0, 0, 10)), "lr");
         assert_eq!(field(WarmupCosine::new(1e-3, 2e-3, 0, 10)), "min_lr");
         assert_eq!(field(WarmupCosine::new(1e-3, 0.0, 0, 0)), "total");

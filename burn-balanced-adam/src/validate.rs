@@ -13,7 +13,7 @@ impl Validator {
     }
 
     fn fail(&self, field: &'static str, value: f64, allowed: &'static str) -> ConfigError {
-        ConfigError {
+        ConfigError::OutOfRange {
             optimizer: self.optimizer,
             field,
             value,
@@ -66,6 +66,15 @@ impl Validator {
             Ok(())
         } else {
             Err(self.fail(field, value, allowed))
+        }
+    }
+
+    /// A setting that cannot run as asked (`reason` says why).
+    pub(crate) fn unsupported(&self, field: &'static str, reason: String) -> ConfigError {
+        ConfigError::Unsupported {
+            optimizer: self.optimizer,
+            field,
+            reason,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The drop-in optimizers against Burn's own: `FusedAdamConfig` ≡ `burn::optim::AdamConfig` and
 //! `FusedAdamWConfig` ≡ `burn::optim::AdamWConfig`, field for field, through Burn's
 //! `ModuleOptimizer` (so gradient clipping is Burn's), on the same parameters and the same
-//! gradients for 25 steps, with weight decay and clipping, fused and reference, on Flex and wgpu.
+//! gradients for 50 steps, with weight decay and clipping, fused and reference, on Flex and wgpu;
+//! AMSGrad and cautious weight decay (reference steps) too, and through save/load/resume.
 
 mod common;
 
@@ -12,13 +13,13 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::{AdamConfig, AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::Device;
 use burn_balanced_adam::{
-    FusedAdamConfig, FusedAdamWConfig, StepImplementation, fused_step_available,
+    ConfigError, FusedAdamConfig, FusedAdamWConfig, StepImplementation, fused_step_available,
 };
 use common::noise::noise;
 use common::{TestDevice, tensor, values};
 use rstest::rstest;
 
-const STEPS: u64 = 25;
+const STEPS: u64 = 50;
 const LR: f64 = 0.01;
 
 /// A 300 × 257 weight (several parallel chunks of the CPU kernel) and its bias.
@@ -50,12 +51,21 @@ fn grads(layer: &Layer, t: u64, device: &Device) -> GradientsParams {
     grads
 }
 
-fn train(mut optim: ModuleOptimizer, mut layer: Layer, device: &Device) -> Vec<f32> {
-    for t in 0..STEPS {
+fn train(optim: ModuleOptimizer, layer: Layer, device: &Device) -> Vec<f32> {
+    params(&train_steps(optim, layer, 0..STEPS, device).1)
+}
+
+fn train_steps(
+    mut optim: ModuleOptimizer,
+    mut layer: Layer,
+    steps: std::ops::Range<u64>,
+    device: &Device,
+) -> (ModuleOptimizer, Layer) {
+    for t in steps {
         let g = grads(&layer, t, device);
         layer = optim.step(LR, layer, g);
     }
-    params(&layer)
+    (optim, layer)
 }
 
 /// Rounding: f32 arithmetic in a different order (Burn folds the bias corrections differently).
@@ -102,25 +112,31 @@ fn fused_adam_takes_burns_adam_steps(#[case] test_device: TestDevice) {
         linear: LinearConfig::new(300, 257).init(&device.clone().autodiff()),
     };
     let start = params(&layer);
-    for decay in [None, Some(WeightDecayConfig::new(0.05))] {
-        for clip in clipping() {
-            let burn = AdamConfig::new()
-                .with_beta_2(0.99)
-                .with_weight_decay(decay.clone())
-                .with_grad_clipping(clip.clone())
-                .init();
-            let want = train(burn, layer.clone(), &device);
-            assert_ne!(want, start, "Burn's Adam did not move the parameters");
-            for implementation in IMPLEMENTATIONS {
-                let ours = FusedAdamConfig::new()
+    for amsgrad in [false, true] {
+        for decay in [None, Some(WeightDecayConfig::new(0.05))] {
+            for clip in clipping() {
+                let burn = AdamConfig::new()
                     .with_beta_2(0.99)
+                    .with_amsgrad(amsgrad)
                     .with_weight_decay(decay.clone())
                     .with_grad_clipping(clip.clone())
-                    .with_implementation(implementation)
                     .init();
-                let got = train(ours, layer.clone(), &device);
-                let what = format!("adam {decay:?} {clip:?} {implementation:?} {test_device:?}");
-                assert_close(&got, &want, &what);
+                let want = train(burn, layer.clone(), &device);
+                assert_ne!(want, start, "Burn's Adam did not move the parameters");
+                for implementation in IMPLEMENTATIONS {
+                    let ours = FusedAdamConfig::new()
+                        .with_beta_2(0.99)
+                        .with_amsgrad(amsgrad)
+                        .with_weight_decay(decay.clone())
+                        .with_grad_clipping(clip.clone())
+                        .with_implementation(implementation)
+                        .init();
+                    let got = train(ours, layer.clone(), &device);
+                    let what = format!(
+                        "adam amsgrad={amsgrad} {decay:?} {clip:?} {implementation:?} {test_device:?}"
+                    );
+                    assert_close(&got, &want, &what);
+                }
             }
         }
     }
@@ -136,25 +152,74 @@ fn fused_adamw_takes_burns_adamw_steps(#[case] test_device: TestDevice) {
     let layer = Layer {
         linear: LinearConfig::new(300, 257).init(&device.clone().autodiff()),
     };
-    for lambda in [0.0, 1e-4, 0.1] {
-        for clip in clipping() {
-            let burn = AdamWConfig::new()
-                .with_weight_decay(lambda)
-                .with_grad_clipping(clip.clone())
-                .init();
-            let want = train(burn, layer.clone(), &device);
-            for implementation in IMPLEMENTATIONS {
-                let ours = FusedAdamWConfig::new()
+    for (amsgrad, cautious) in [(false, false), (true, false), (false, true), (true, true)] {
+        for lambda in [0.0, 1e-4, 0.1] {
+            // Clipping is Burn's, tested in full on the plain case.
+            let clips = if amsgrad || cautious {
+                vec![None, Some(GradientClippingConfig::Norm(1.0))]
+            } else {
+                clipping().to_vec()
+            };
+            for clip in clips {
+                let burn = AdamWConfig::new()
                     .with_weight_decay(lambda)
+                    .with_amsgrad(amsgrad)
+                    .with_cautious_weight_decay(cautious)
                     .with_grad_clipping(clip.clone())
-                    .with_implementation(implementation)
                     .init();
-                let got = train(ours, layer.clone(), &device);
-                let what = format!("adamw λ={lambda} {clip:?} {implementation:?} {test_device:?}");
-                assert_close(&got, &want, &what);
+                let want = train(burn, layer.clone(), &device);
+                for implementation in IMPLEMENTATIONS {
+                    let ours = FusedAdamWConfig::new()
+                        .with_weight_decay(lambda)
+                        .with_amsgrad(amsgrad)
+                        .with_cautious_weight_decay(cautious)
+                        .with_grad_clipping(clip.clone())
+                        .with_implementation(implementation)
+                        .init();
+                    let got = train(ours, layer.clone(), &device);
+                    let what = format!(
+                        "adamw amsgrad={amsgrad} cautious={cautious} λ={lambda} {clip:?} \
+                         {implementation:?} {test_device:?}"
+                    );
+                    assert_close(&got, &want, &what);
+                }
             }
         }
     }
+}
+
+#[rstest]
+#[case::flex(TestDevice::Flex)]
+#[case::second_backend(TestDevice::Second)]
+fn amsgrad_and_cautious_decay_resume_to_burns_trajectory(#[case] test_device: TestDevice) {
+    let Some(device) = test_device.device() else {
+        return;
+    };
+    let layer = Layer {
+        linear: LinearConfig::new(300, 257).init(&device.clone().autodiff()),
+    };
+    let burn = AdamWConfig::new()
+        .with_weight_decay(0.1)
+        .with_amsgrad(true)
+        .with_cautious_weight_decay(true)
+        .init();
+    let want = train(burn, layer.clone(), &device);
+    let config = FusedAdamWConfig::new()
+        .with_weight_decay(0.1)
+        .with_amsgrad(true)
+        .with_cautious_weight_decay(true);
+    let (first, halfway) = train_steps(config.init(), layer.clone(), 0..STEPS / 2, &device);
+    let bytes = first.into_bytes().expect("serializable");
+    // AMSGrad's running maximum is part of the state: without it the resumed steps would differ.
+    let resumed = burn_balanced_adam::record::from_bytes_checked(
+        config.init(),
+        bytes,
+        &halfway,
+        burn_balanced_adam::record::OptimizerKind::Adamw,
+    )
+    .expect("our own record loads");
+    let (_, done) = train_steps(resumed, halfway, STEPS / 2..STEPS, &device);
+    assert_close(&params(&done), &want, &format!("resumed {test_device:?}"));
 }
 
 #[test]
@@ -192,27 +257,41 @@ fn burns_config_files_read_as_the_fused_configs() {
 }
 
 #[test]
-fn unfused_switches_are_rejected_by_name() {
-    let err = FusedAdamConfig::new()
-        .with_amsgrad(true)
-        .validate()
-        .unwrap_err();
-    assert_eq!(err.field, "amsgrad");
-    assert!(err.to_string().contains("Burn's own optimizer"), "{err}");
+fn every_burn_switch_is_accepted_and_only_fused_is_refused_with_them() {
+    assert!(FusedAdamConfig::new().with_amsgrad(true).validate().is_ok());
+    assert!(
+        FusedAdamWConfig::new()
+            .with_amsgrad(true)
+            .with_cautious_weight_decay(true)
+            .try_init()
+            .is_ok()
+    );
+    // Demanding the fused kernel for a step that has none is an error naming the switch.
     let err = FusedAdamWConfig::new()
         .with_cautious_weight_decay(true)
+        .with_implementation(StepImplementation::Fused)
+        .validate()
+        .unwrap_err();
+    assert_eq!(err.field(), "implementation");
+    assert!(
+        matches!(&err, ConfigError::Unsupported { reason, .. } if reason.contains("cautious_weight_decay")),
+        "{err}"
+    );
+    let err = FusedAdamConfig::new()
+        .with_amsgrad(true)
+        .with_implementation(StepImplementation::Fused)
         .try_init()
         .err()
-        .expect("rejected");
-    assert_eq!(err.field, "cautious_weight_decay");
+        .expect("refused");
+    assert!(err.to_string().contains("amsgrad"), "{err}");
     let err = FusedAdamWConfig::new()
         .with_weight_decay(-1.0)
         .validate()
         .unwrap_err();
-    assert_eq!(err.field, "weight_decay");
+    assert_eq!(err.field(), "weight_decay");
     let err = FusedAdamConfig::new()
         .with_weight_decay(Some(WeightDecayConfig::new(f32::NAN)))
         .validate()
         .unwrap_err();
-    assert_eq!(err.field, "weight_decay.penalty");
+    assert_eq!(err.field(), "weight_decay.penalty");
 }

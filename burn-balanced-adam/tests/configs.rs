@@ -97,7 +97,7 @@ fn an_unknown_step_implementation_is_an_error_that_names_it() {
 
 fn rejects(result: Result<(), ConfigError>, field: &str) -> ConfigError {
     let err = result.expect_err("an invalid config must be rejected");
-    assert_eq!(err.field, field, "{err}");
+    assert_eq!(err.field(), field, "{err}");
     assert!(
         err.to_string().contains(field),
         "the message names the field: {err}"
@@ -181,7 +181,7 @@ fn the_remaining_ranges_are_enforced() {
 fn try_init_returns_the_error_and_init_panics_with_it() {
     let bad = FAdamConfig::new().with_p(-1.0);
     let err = bad.try_init().err().expect("rejected");
-    assert_eq!((err.optimizer, err.field), ("fadam", "p"));
+    assert_eq!((err.optimizer(), err.field()), ("fadam", "p"));
     let panic = std::panic::catch_unwind(|| bad.init())
         .err()
         .expect("init panics on an invalid config");
@@ -191,5 +191,5 @@ fn try_init_returns_the_error_and_init_panics_with_it() {
         .with_epsilon(-1.0)
         .try_build()
         .expect_err("rejected");
-    assert_eq!((err.optimizer, err.field), ("inv_adam", "epsilon"));
+    assert_eq!((err.optimizer(), err.field()), ("inv_adam", "epsilon"));
 }

@@ -163,7 +163,7 @@ fn a_parameter_group_keeps_its_configs_gradient_clipping() {
         .try_with_group(plain.init(), ParamGroup::ids_from_module(model.out.clone()))
         .err()
         .expect("β₁ = 1.5 is refused");
-    assert_eq!(err.field, "beta_1");
+    assert_eq!(err.field(), "beta_1");
 }
 
 #[test]

@@ -118,6 +118,15 @@ pub(crate) enum Kernel {
     FAdam,
 }
 
+impl Kernel {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kernel::Adam => "Adam-family",
+            Kernel::FAdam => "FAdam",
+        }
+    }
+}
+
 /// Whether this tensor's backend has `kernel` here, and the tensor is f32.
 pub(crate) fn supports<const D: usize>(tensor: &Tensor<D>, kernel: Kernel) -> bool {
     if tensor.dtype() != DType::F32 {

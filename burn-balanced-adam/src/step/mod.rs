@@ -25,7 +25,7 @@ mod cube;
 mod cube_fadam;
 
 use burn::tensor::Tensor;
-use extension::Kernel;
+pub(crate) use extension::Kernel;
 pub(crate) use scalars::{AdamScalars, Blend, Decay, Direction, EpsilonRule, FAdamScalars};
 use serde::{Deserialize, Serialize};
 
@@ -34,7 +34,12 @@ use serde::{Deserialize, Serialize};
 /// `Auto` (the default) takes the fused kernel where the tensor's backend has one (Flex, and
 /// the CubeCL backends when this crate's `wgpu` or `cuda` feature is on) and the tensor is f32;
 /// every other case falls back to the reference. `Reference` always uses Burn tensor ops,
-/// e.g. to check the fused path or to run on a backend the kernels do not know.
+/// e.g. to check the fused path or to run on a backend the kernels do not know. `Fused` demands
+/// the kernel, like PyTorch's `fused=True`: a config's `try_init_for(&model)` returns
+/// [`ConfigError::Unsupported`](crate::ConfigError::Unsupported) (naming the device and dtype)
+/// where a parameter has none, and a step on such a tensor panics with that message instead of
+/// falling back. AMSGrad and cautious weight decay have no fused form: with them `Fused` fails
+/// `validate()` and `Auto` runs the reference.
 ///
 /// ```
 /// use burn_balanced_adam::{BalancedAdamConfig, StepImplementation};
@@ -51,6 +56,8 @@ pub enum StepImplementation {
     Auto,
     /// Burn tensor ops only.
     Reference,
+    /// The fused kernel, or an error where the tensor's backend or dtype has none.
+    Fused,
 }
 
 /// Whether [`StepImplementation::Auto`] runs the fused kernel of balanced Adam, InvAdam and
@@ -83,6 +90,39 @@ pub fn fused_fadam_available<const D: usize>(tensor: &Tensor<D>) -> bool {
     extension::supports(tensor, Kernel::FAdam)
 }
 
+/// Why `tensor` has no fused `kernel` here, or `None` if it has one.
+pub(crate) fn missing_kernel<const D: usize>(tensor: &Tensor<D>, kernel: Kernel) -> Option<String> {
+    (!extension::supports(tensor, kernel)).then(|| {
+        format!(
+            "no fused {} kernel for a tensor on {:?} with dtype {:?} (kernels: f32 on Flex with \
+             the crate's `flex` feature, f32 on wgpu/CUDA with `wgpu`/`cuda`); use \
+             implementation = \"auto\" to fall back to the reference step",
+            kernel.name(),
+            tensor.device(),
+            tensor.dtype()
+        )
+    })
+}
+
+/// Whether `implementation` runs the fused `kernel` for `tensor`.
+///
+/// # Panics
+/// `Fused` where the kernel is missing (configs check this in `try_init_for`).
+fn takes_fused<const D: usize>(
+    implementation: StepImplementation,
+    tensor: &Tensor<D>,
+    kernel: Kernel,
+) -> bool {
+    match implementation {
+        StepImplementation::Reference => false,
+        StepImplementation::Auto => extension::supports(tensor, kernel),
+        StepImplementation::Fused => match missing_kernel(tensor, kernel) {
+            None => true,
+            Some(reason) => panic!("implementation = \"fused\": {reason}"),
+        },
+    }
+}
+
 /// An Adam-family step by `implementation`: returns the new `(θ, m, v)`.
 pub(crate) fn adam_step<const D: usize>(
     implementation: StepImplementation,
@@ -92,7 +132,7 @@ pub(crate) fn adam_step<const D: usize>(
     v: Tensor<D>,
     scalars: &AdamScalars,
 ) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
-    if implementation == StepImplementation::Auto && extension::supports(&theta, Kernel::Adam) {
+    if takes_fused(implementation, &theta, Kernel::Adam) {
         extension::adam_step(theta, grad, m, v, scalars)
     } else {
         reference::adam_step(theta, grad, m, v, scalars)
@@ -108,7 +148,7 @@ pub(crate) fn fadam_step<const D: usize>(
     fisher: Tensor<D>,
     scalars: &FAdamScalars,
 ) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
-    if implementation == StepImplementation::Auto && extension::supports(&theta, Kernel::FAdam) {
+    if takes_fused(implementation, &theta, Kernel::FAdam) {
         extension::fadam_step(theta, grad, m, fisher, scalars)
     } else {
         reference::fadam_step(theta, grad, m, fisher, scalars)

@@ -14,6 +14,62 @@ pub(crate) fn adam_step<const D: usize>(
     v: Tensor<D>,
     s: &AdamScalars,
 ) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
+    let (theta, m, v) = decay_and_moments(theta, grad, m, v, s);
+    let update = direction(&m, &v, s);
+    (theta.sub(update), m, v)
+}
+
+/// The options of Burn's Adam/AdamW that have no fused form.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AdamExtras {
+    /// AMSGrad: the denominator uses the running maximum of `v`.
+    pub amsgrad: bool,
+    /// Cautious decoupled decay at this rate `ηλ`: `θ ← θ − ηλθ` only where θ and the new `m`
+    /// have the same sign (Burn's `AdamWConfig::cautious_weight_decay`; `s.decay` is then
+    /// `None`).
+    pub cautious_decay: Option<f64>,
+}
+
+/// An Adam step with AMSGrad and/or cautious weight decay, as Burn's `Adam`/`AdamW` take it:
+/// returns `(θ, m, v, v_max)`.
+pub(crate) fn adam_extended_step<const D: usize>(
+    theta: Tensor<D>,
+    grad: Tensor<D>,
+    m: Tensor<D>,
+    v: Tensor<D>,
+    v_max: Option<Tensor<D>>,
+    s: &AdamScalars,
+    extras: AdamExtras,
+) -> (Tensor<D>, Tensor<D>, Tensor<D>, Option<Tensor<D>>) {
+    let (theta, m, v) = decay_and_moments(theta, grad, m, v, s);
+    // Burn starts the maximum from the current `v` when there is none yet.
+    let v_max = extras
+        .amsgrad
+        .then(|| v_max.map_or_else(|| v.clone(), |max| max.max_pair(v.clone())));
+    let update = direction(&m, v_max.as_ref().unwrap_or(&v), s);
+    let theta = match extras.cautious_decay {
+        Some(rate) if rate != 0.0 => {
+            let differ = theta
+                .clone()
+                .greater_equal_elem(0.0)
+                .not_equal(m.clone().greater_equal_elem(0.0));
+            theta
+                .clone()
+                .sub(theta.mul_scalar(rate).mask_fill(differ, 0.0))
+        }
+        _ => theta,
+    };
+    (theta.sub(update), m, v, v_max)
+}
+
+/// Weight decay, then the two moments: returns `(θ, m, v)`.
+fn decay_and_moments<const D: usize>(
+    theta: Tensor<D>,
+    grad: Tensor<D>,
+    m: Tensor<D>,
+    v: Tensor<D>,
+    s: &AdamScalars,
+) -> (Tensor<D>, Tensor<D>, Tensor<D>) {
     let (theta, grad) = match s.decay {
         Decay::None => (theta, grad),
         Decay::Coupled { lambda } => {
@@ -28,8 +84,12 @@ pub(crate) fn adam_step<const D: usize>(
     let v = v
         .mul_scalar(s.beta_2)
         .add(grad.square().mul_scalar(1.0 - s.beta_2));
+    (theta, m, v)
+}
 
-    let update = match s.direction {
+/// The step the moments give, before the learning rate's sign: `θ_new = θ − direction`.
+fn direction<const D: usize>(m: &Tensor<D>, v: &Tensor<D>, s: &AdamScalars) -> Tensor<D> {
+    match s.direction {
         Direction::Adam {
             step_size,
             bc2_sqrt,
@@ -58,8 +118,7 @@ pub(crate) fn adam_step<const D: usize>(
             };
             direction.mul_scalar(lr)
         }
-    };
-    (theta.sub(update), m, v)
+    }
 }
 
 /// The additive term `e` of FAdam's Fisher base, as a `[1, …, 1]` tensor on the device.

@@ -2,6 +2,7 @@
 //! metric logs and checkpoints, and `summary.json` with the results every report is built from.
 
 pub mod curve;
+pub mod lock;
 pub mod logs;
 pub mod tensorboard;
 
@@ -185,19 +186,47 @@ pub fn find_dirs(
     path: &Path,
     is_match: &dyn Fn(&Path) -> bool,
 ) -> Result<Vec<PathBuf>, ExperimentError> {
+    let mut visited = std::collections::HashSet::new();
+    find_dirs_from(path, is_match, &mut visited)
+}
+
+/// `dirs` with each directory once (compared by canonical path: the same directory reached
+/// through two inputs, or through a symbolic link, counts once), in their order.
+pub fn unique_dirs(dirs: Vec<PathBuf>) -> Result<Vec<PathBuf>, ExperimentError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut unique = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        if seen.insert(dir.canonicalize().map_err(ExperimentError::io(&dir))?) {
+            unique.push(dir);
+        }
+    }
+    Ok(unique)
+}
+
+/// [`find_dirs`], following symbolic links to directories; `visited` holds the canonical paths
+/// seen, so a link back up the tree (a loop) or a second link to one tree is walked once.
+fn find_dirs_from(
+    path: &Path,
+    is_match: &dyn Fn(&Path) -> bool,
+    visited: &mut std::collections::HashSet<PathBuf>,
+) -> Result<Vec<PathBuf>, ExperimentError> {
+    let canonical = path.canonicalize().map_err(ExperimentError::io(path))?;
+    if !visited.insert(canonical) {
+        return Ok(Vec::new());
+    }
     if is_match(path) {
         return Ok(vec![path.to_path_buf()]);
     }
     let entries = std::fs::read_dir(path).map_err(ExperimentError::io(path))?;
     let mut dirs: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .map(|e| e.path())
+        .filter(|p| p.is_dir())
         .collect();
     dirs.sort();
     let mut found = Vec::new();
     for dir in dirs {
-        found.extend(find_dirs(&dir, is_match)?);
+        found.extend(find_dirs_from(&dir, is_match, visited)?);
     }
     Ok(found)
 }

@@ -328,10 +328,13 @@ pub fn export(inputs: &[PathBuf], out: &Path) -> Result<usize, ExperimentError> 
         }
         runs.extend(super::find_dirs(input, &is_run)?);
     }
+    let runs = super::unique_dirs(runs)?;
     if runs.is_empty() {
-        return Err(ExperimentError::Other(
-            "no run directory (config.toml + summary.json) among the inputs".into(),
-        ));
+        let named: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        return Err(ExperimentError::Other(format!(
+            "no run directory (config.toml + summary.json) under {}",
+            named.join(", ")
+        )));
     }
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     let mut converted = Vec::with_capacity(runs.len());

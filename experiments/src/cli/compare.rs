@@ -20,10 +20,10 @@ pub struct CompareArgs {
 
 /// Prints the comparison table (Markdown) and writes the plot.
 pub fn compare(args: &CompareArgs) -> Result<(), ExperimentError> {
-    let mut runs = Vec::new();
+    let mut dirs = Vec::new();
     for path in &args.runs {
         if path.is_dir() {
-            runs.push(load_run(path)?);
+            dirs.push(path.clone());
         } else if path.exists() {
             // A sweep's glob (`runs/<sweep>/*`) may catch a plot or notes next to the runs.
             eprintln!("skipping {}: not a run directory", path.display());
@@ -34,6 +34,11 @@ pub fn compare(args: &CompareArgs) -> Result<(), ExperimentError> {
             )));
         }
     }
+    // A run named twice (or through a link) is one run.
+    let runs = crate::artifacts::unique_dirs(dirs)?
+        .iter()
+        .map(|dir| load_run(dir))
+        .collect::<Result<Vec<_>, _>>()?;
     if runs.is_empty() {
         return Err(ExperimentError::Other(
             "no run directory among the arguments".into(),

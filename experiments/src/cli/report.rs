@@ -7,7 +7,7 @@ use clap::Args;
 use crate::error::ExperimentError;
 use crate::report::arms::group_arms;
 use crate::report::document::write_report;
-use crate::report::{find_runs, load_run};
+use crate::report::{collect_runs, load_run};
 
 /// Options of `report`.
 #[derive(Debug, Args)]
@@ -27,23 +27,10 @@ pub struct ReportArgs {
 pub fn report(args: &ReportArgs) -> Result<(), ExperimentError> {
     let inputs: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
     super::check_out_dir(&args.out, &inputs)?;
-    let mut runs = Vec::new();
-    for path in &args.paths {
-        if !path.is_dir() {
-            return Err(ExperimentError::Other(format!(
-                "{}: no such directory",
-                path.display()
-            )));
-        }
-        for dir in find_runs(path)? {
-            runs.push(load_run(&dir)?);
-        }
-    }
-    if runs.is_empty() {
-        return Err(ExperimentError::Other(
-            "no run directory (with a summary.json) under the paths".into(),
-        ));
-    }
+    let runs = collect_runs(&args.paths)?
+        .iter()
+        .map(|dir| load_run(dir))
+        .collect::<Result<Vec<_>, _>>()?;
     let arms = group_arms(&runs);
     let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
     let command = format!(

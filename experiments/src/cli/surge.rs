@@ -10,7 +10,7 @@ use crate::error::ExperimentError;
 use crate::report::surge::SurgeSummary;
 use crate::report::surge::report::write_report;
 use crate::report::surge::{SurgeRun, TargetFit, fit_target, plot_surge, smooth, window_blocks};
-use crate::report::{find_runs, load_run};
+use crate::report::{collect_runs, load_run};
 use crate::study::provenance::Tally;
 
 /// Options of `surge`.
@@ -55,23 +55,10 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
     }
     let mut runs = Vec::new();
     let mut tally = Tally::default();
-    for path in &args.paths {
-        if !path.is_dir() {
-            return Err(ExperimentError::Other(format!(
-                "{}: no such directory",
-                path.display()
-            )));
-        }
-        for dir in find_runs(path)? {
-            let s = load_run(&dir)?.summary;
-            tally.add(&s);
-            runs.push(surge_run(&s));
-        }
-    }
-    if runs.is_empty() {
-        return Err(ExperimentError::Other(
-            "no run directory (with a summary.json) under the paths".into(),
-        ));
+    for dir in collect_runs(&args.paths)? {
+        let s = load_run(&dir)?.summary;
+        tally.add(&s);
+        runs.push(surge_run(&s));
     }
     let fits: Vec<TargetFit> = args.targets.iter().map(|&t| fit_target(&runs, t)).collect();
     print!("{}", table(&fits));

@@ -84,20 +84,9 @@ impl BalancedSpec {
     }
 }
 
-/// The refresh rule, resolved from a `beta = "refresh"` table: train a pilot at `pilot_beta`,
-/// read T_ES off its validation trajectory, then train at β = 1 − `r0`/T_ES (snapped to the
-/// paper's grid unless `snap_to_grid` is off).
-#[derive(Debug, Clone)]
-pub struct RefreshRule {
-    /// The refresh count the rule aims at (> 0).
-    pub r0: f64,
-    /// β of the pilot, in [0, 1).
-    pub pilot_beta: f64,
-    /// Snap β to the paper's grid.
-    pub snap_to_grid: bool,
-    /// How T_ES is read off the pilot's trajectory.
-    pub t_es: TesEstimator,
-}
+/// The refresh rule, resolved from a `beta = "refresh"` table: the library's own
+/// ([`burn_balanced_adam::refresh::RefreshRule`]), so a config and a user's code decide alike.
+pub use burn_balanced_adam::refresh::RefreshRule;
 
 /// Balanced Adam's β: a number, or the refresh rule.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -141,12 +141,7 @@ impl OptimizerSpec {
 
     /// Checks every hyper-parameter; the message names the key.
     pub(crate) fn validate(&self) -> Result<(), String> {
-        let named = |err: burn_balanced_adam::ConfigError| {
-            format!(
-                "`optimizer.{}` = {}: must be {}",
-                err.field, err.value, err.allowed
-            )
-        };
+        let named = |err: burn_balanced_adam::ConfigError| err.keyed("optimizer.");
         match self {
             OptimizerSpec::Adam(spec) | OptimizerSpec::Adamw(spec) => {
                 if let Some(clip) = &spec.grad_clipping {
@@ -185,8 +180,11 @@ impl OptimizerSpec {
                     }
                 };
                 spec.with_beta(beta).validate().map_err(|err| {
-                    if err.field == "beta" && spec.beta == BetaSetting::Refresh {
-                        format!("`optimizer.pilot_beta` = {}: must be in [0, 1)", err.value)
+                    if err.field() == "beta" && spec.beta == BetaSetting::Refresh {
+                        format!(
+                            "`optimizer.pilot_beta` = {}: must be in [0, 1)",
+                            spec.pilot_beta
+                        )
                     } else {
                         named(err)
                     }

@@ -11,4 +11,4 @@ pub mod runs;
 pub mod surge;
 
 pub use plot::{plot_arm_curves, plot_validation_curves};
-pub use runs::{RunView, comparison_table, find_runs, load_run};
+pub use runs::{RunView, collect_runs, comparison_table, load_run};

@@ -3,9 +3,13 @@
 //! rate of 1e6 drives a loss to ~1e33 without ever overflowing).
 //!
 //! The finite criterion: the first step's loss (on the weights the run starts from, before any
-//! update of this process) is the baseline; [`RUNAWAY_STEPS`] consecutive steps above
-//! [`RUNAWAY_FACTOR`] × the baseline stop the run. A resumed run takes its baseline again where
-//! it resumes.
+//! update of this process) is the baseline; consecutive steps above [`RUNAWAY_FACTOR`] × the
+//! baseline stop the run once there are as many as the window: [`RUNAWAY_STEPS`], or a quarter
+//! of the run's steps when that is fewer (at least 1), so that short runs can diverge too (a
+//! 20-update run needs 5). And the run's last step stops it, marking it diverged, if its loss is
+//! above the bound then, however few steps were above it before. A resumed run takes its
+//! baseline again where it resumes, and its window from the steps it has left. A run of one
+//! step has no loss to compare with: only a non-finite loss stops it.
 
 use burn::tensor::{Tensor, TensorReadError};
 use burn::train::metric::{Adaptor, Metric, MetricMetadata, MetricName, SerializedEntry};
@@ -27,15 +31,39 @@ pub fn is_divergence(reason: &str) -> bool {
 }
 
 /// The divergence criterion, apart from Burn's metric plumbing.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Divergence {
     baseline: Option<f64>,
     above: usize,
+    seen: u64,
+    /// Steps this process will observe (`u64::MAX`: unknown).
+    steps: u64,
+    window: usize,
+}
+
+impl Default for Divergence {
+    /// A run of unknown length: the full window, no last-step check.
+    fn default() -> Self {
+        Self::for_steps(u64::MAX)
+    }
 }
 
 impl Divergence {
+    /// The criterion for a run that will observe `steps` training steps.
+    pub fn for_steps(steps: u64) -> Self {
+        let quarter = usize::try_from(steps / 4).unwrap_or(usize::MAX);
+        Self {
+            baseline: None,
+            above: 0,
+            seen: 0,
+            steps,
+            window: RUNAWAY_STEPS.min(quarter.max(1)),
+        }
+    }
+
     /// Takes one step's loss; the reason to stop, the first time the run diverges.
     pub fn observe(&mut self, loss: f64) -> Option<String> {
+        self.seen += 1;
         if !loss.is_finite() {
             return Some(format!("{NON_FINITE_REASON} ({loss})"));
         }
@@ -43,15 +71,19 @@ impl Divergence {
             self.baseline = Some(loss);
             return None;
         };
-        if base > 0.0 && loss > RUNAWAY_FACTOR * base {
-            self.above += 1;
-        } else {
-            self.above = 0;
+        let runaway = base > 0.0 && loss > RUNAWAY_FACTOR * base;
+        self.above = if runaway { self.above + 1 } else { 0 };
+        if self.above == self.window {
+            return Some(format!(
+                "{RUNAWAY_REASON}: {} consecutive steps above {RUNAWAY_FACTOR}× the first step's \
+                 loss ({base:.4}), the last {loss:.4e}",
+                self.window
+            ));
         }
-        (self.above == RUNAWAY_STEPS).then(|| {
+        (runaway && self.seen == self.steps).then(|| {
             format!(
-                "{RUNAWAY_REASON}: {RUNAWAY_STEPS} consecutive steps above {RUNAWAY_FACTOR}× the \
-                 first step's loss ({base:.4}), the last {loss:.4e}"
+                "{RUNAWAY_REASON}: the run's last step ended {loss:.4e}, above {RUNAWAY_FACTOR}× \
+                 the first step's loss ({base:.4})"
             )
         })
     }
@@ -88,12 +120,13 @@ pub struct NonFiniteGuard {
 }
 
 impl NonFiniteGuard {
-    /// A guard that stops training through `interrupter`.
-    pub fn new(interrupter: Interrupter) -> Self {
+    /// A guard that stops training through `interrupter`, for a launch that will take `steps`
+    /// training steps (Burn's training items: micro-batches on every device).
+    pub fn new(interrupter: Interrupter, steps: u64) -> Self {
         Self {
             interrupter,
             name: Arc::new("Loss finite".to_string()),
-            divergence: Divergence::default(),
+            divergence: Divergence::for_steps(steps),
             tripped: false,
         }
     }
@@ -164,6 +197,39 @@ mod tests {
         let mut d = Divergence::default();
         assert_eq!(d.observe(1.0), None);
         (0..2 * RUNAWAY_STEPS).for_each(|_| assert_eq!(d.observe(RUNAWAY_FACTOR), None));
+    }
+
+    #[test]
+    fn a_short_run_can_diverge() {
+        // 20 steps: a window of 5.
+        let mut d = Divergence::for_steps(20);
+        assert_eq!(d.observe(2.0), None);
+        (0..4).for_each(|_| assert_eq!(d.observe(1e33), None));
+        let reason = d
+            .observe(1e33)
+            .expect("the 5th step in a row stops a 20-step run");
+        assert!(reason.contains("5 consecutive steps"), "{reason}");
+        // A runaway that starts too late to fill the window is caught at the last step.
+        let mut d = Divergence::for_steps(20);
+        (0..17).for_each(|_| assert_eq!(d.observe(2.0), None));
+        assert_eq!(d.observe(1e9), None);
+        assert_eq!(d.observe(1e9), None);
+        let reason = d.observe(1e9).expect("the last step above the bound");
+        assert!(
+            reason.contains("last step") && is_divergence(&reason),
+            "{reason}"
+        );
+        // A spike before a healthy last step is not divergence.
+        let mut d = Divergence::for_steps(8);
+        assert_eq!(d.observe(2.0), None);
+        (0..5).for_each(|_| assert_eq!(d.observe(2.0), None));
+        assert_eq!(d.observe(1e9), None, "one step above, a window of 2");
+        assert_eq!(d.observe(1.0), None);
+        // Long runs keep the full window.
+        let mut d = Divergence::for_steps(10_000);
+        assert_eq!(d.observe(1.0), None);
+        (0..RUNAWAY_STEPS - 1).for_each(|_| assert_eq!(d.observe(1e9), None));
+        assert!(d.observe(1e9).is_some());
     }
 
     #[test]

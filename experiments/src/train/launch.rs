@@ -157,7 +157,16 @@ pub fn launch<M: Trainable>(
     if setup.micro_batches > 1 {
         training = training.grads_accumulation(setup.micro_batches);
     }
-    training = M::with_metrics(training, NonFiniteGuard::new(setup.interrupter.clone()));
+    // The guard sees one training item per micro-batch on each device, for the updates left.
+    let start = setup
+        .resume_from
+        .map_or(0, |evaluation| evaluation as u64 * setup.every);
+    let steps =
+        setup.total.saturating_sub(start) * (setup.micro_batches * setup.devices.len()) as u64;
+    training = M::with_metrics(
+        training,
+        NonFiniteGuard::new(setup.interrupter.clone(), steps),
+    );
     // Burn's file logger first: it answers Burn's reads (early stopping, the summary); the
     // TensorBoard logger beside it only writes.
     training = training.with_metric_logger(FileMetricLogger::new(&setup.dir.path));

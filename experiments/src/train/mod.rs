@@ -107,6 +107,16 @@ pub fn run_single(
     let total = total_updates(config, train_len);
     let schedule = schedule(config, total)?;
     std::fs::create_dir_all(&dir.path).map_err(ExperimentError::io(&dir.path))?;
+    // One process per run directory; what it holds is checked again under the lock, since
+    // another process may have trained into it since the first look.
+    let _lock = crate::artifacts::lock::RunLock::acquire(&dir.path)?;
+    let previous = check_dir(dir, &resolved, options.resume)?;
+    if let Some(summary) = &previous
+        && summary.status == RunStatus::Complete
+    {
+        eprintln!("{label}: already complete in {}", dir.path.display());
+        return Ok(summary.clone());
+    }
     crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
     let every = config.training.eval_every.min(total);
     let resume_from = if options.resume {
@@ -204,11 +214,12 @@ fn check_dir(
         }
         return Ok(dir.read_summary().ok());
     }
+    let lock = std::ffi::OsStr::new(crate::artifacts::lock::LOCK_FILE);
     if dir.path.is_dir()
         && std::fs::read_dir(&dir.path)
             .map_err(ExperimentError::io(&dir.path))?
-            .next()
-            .is_some()
+            .filter_map(Result::ok)
+            .any(|entry| entry.file_name() != lock)
     {
         return Err(fail(
             "exists, is not empty and holds no config.toml: choose another name".into(),
@@ -330,12 +341,8 @@ fn schedule(config: &ExperimentConfig, total: u64) -> Result<ModuleLrScheduler, 
     Ok(match config.schedule {
         ScheduleConfig::Constant { lr } => ModuleLrScheduler::from(lr),
         ScheduleConfig::WarmupCosine { lr, warmup, min_lr } => {
-            let schedule = WarmupCosine::new(lr, min_lr, warmup, total).map_err(|err| {
-                ExperimentError::Other(format!(
-                    "`schedule.{}` = {}: must be {}",
-                    err.field, err.value, err.allowed
-                ))
-            })?;
+            let schedule = WarmupCosine::new(lr, min_lr, warmup, total)
+                .map_err(|err| ExperimentError::Other(err.keyed("schedule.")))?;
             ModuleLrScheduler::from(schedule)
         }
     })

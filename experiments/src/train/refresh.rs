@@ -3,7 +3,6 @@
 //! trains with that β. Both runs are complete run directories (`pilot/`, `main/`), and the
 //! decision is recorded in the parent's `summary.json`.
 
-use burn_balanced_adam::refresh::{beta_for_refresh, memory_horizon, refresh_count, snap_to_grid};
 use burn_balanced_adam::t_es::{TesEstimate, TesEstimator, ValidationPoint};
 use serde::{Deserialize, Serialize};
 
@@ -74,36 +73,32 @@ pub fn pilot_t_es(pilot: &RunSummary, estimator: &TesEstimator) -> Option<TesEst
     estimator.estimate(&points).ok()
 }
 
-/// The rule's decision for a pilot's T_ES: β = 1 − R₀/T_ES, snapped to the paper's grid unless
-/// the spec turns snapping off.
+/// The rule's decision for a pilot's T_ES (the library's [`RefreshRule::from_estimate`]), in
+/// this crate's record layout; a clamped β is also printed as a warning.
 pub fn decide(rule: &RefreshRule, t_es: TesEstimate) -> Result<RefreshDecision, ExperimentError> {
-    let spec = rule;
-    let rule = |err: burn_balanced_adam::RefreshError| ExperimentError::Other(err.to_string());
-    let beta_target = beta_for_refresh(t_es.t_es as f64, spec.r0).map_err(rule)?;
-    let warning = (beta_target == 0.0).then(|| {
+    let decided = rule
+        .from_estimate(t_es, 0, t_es.best_update)
+        .map_err(|err| ExperimentError::Other(err.to_string()))?;
+    // The library's warning, worded with this crate's config key.
+    let warning = decided.warning.as_ref().map(|_| {
         format!(
             "R₀ = {} ≥ T_ES = {} updates, so β = 1 − R₀/T_ES ≤ 0 is clamped to 0 (no moment \
              memory: sign-like Adam); lower `optimizer.r0` or train longer if that is not \
              intended",
-            spec.r0, t_es.t_es
+            rule.r0, t_es.t_es
         )
     });
     if let Some(w) = &warning {
         eprintln!("warning: {w}");
     }
-    let beta = if spec.snap_to_grid {
-        snap_to_grid(beta_target).map_err(rule)?
-    } else {
-        beta_target
-    };
     Ok(RefreshDecision {
-        r0: spec.r0,
-        pilot_beta: spec.pilot_beta,
+        r0: decided.r0,
+        pilot_beta: rule.pilot_beta,
         t_es,
-        beta_target,
-        beta,
-        memory_horizon: memory_horizon(beta).map_err(rule)?,
-        refresh_count: refresh_count(beta, t_es.t_es as f64).map_err(rule)?,
+        beta_target: decided.beta_target,
+        beta: decided.beta,
+        memory_horizon: decided.memory_horizon,
+        refresh_count: decided.refresh_count,
         warning,
     })
 }

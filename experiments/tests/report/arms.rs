@@ -62,6 +62,25 @@ fn report_groups_seeds_into_arms_with_mean_and_spread() {
     );
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(md.contains("experiments report") && md.contains("curves.svg"));
+
+    // The same tree given twice, and once more through a symbolic link, is still these 4 runs.
+    let link = tmp.path().join("link-to-sweep");
+    std::os::unix::fs::symlink(&root, &link).unwrap();
+    let again = tmp.path().join("report-again");
+    let root_arg = root.to_str().unwrap();
+    let printed = run(&[
+        "report",
+        root_arg,
+        root_arg,
+        link.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(printed.contains("4 runs in 2 arms"), "{printed}");
+    let arms_again = json(&again.join("summary.json"));
+    for arm in arms_again.as_array().unwrap() {
+        assert_eq!(arm["seeds"].as_array().unwrap().len(), 2, "{arm}");
+    }
     assert!(
         std::fs::read_to_string(out.join("curves.svg"))
             .unwrap()
@@ -104,5 +123,10 @@ fn report_without_runs_is_an_error() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no run directory"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no run directory"), "{stderr}");
+    assert!(
+        stderr.contains(tmp.path().to_str().unwrap()),
+        "names the path: {stderr}"
+    );
 }

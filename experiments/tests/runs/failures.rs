@@ -4,22 +4,33 @@ use super::*;
 
 #[test]
 fn a_diverging_run_stops_and_says_so() {
-    // 1e9: the loss overflows; 1e6: it runs away (~1e33) but may stay finite. Both diverge.
-    for lr in ["1e9", "1e6"] {
+    // 1e9: the loss overflows; 1e6: it runs away (~1e33) but may stay finite. Both diverge,
+    // in a run of 20 updates too (the runaway window shrinks with the run: 5 steps there).
+    for (lr, updates) in [("1e9", 40), ("1e6", 40), ("1e6", 20)] {
         let tmp = tempfile::tempdir().unwrap();
         let config = configs().join("quick-cnn.toml");
         let out = experiments(
             &["run", config.to_str().unwrap()],
             tmp.path(),
-            &[&format!("schedule.lr={lr}")],
+            &[
+                &format!("schedule.lr={lr}"),
+                &format!("training.updates={updates}"),
+                "training.eval_every=10",
+            ],
         )
         .output()
         .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success(), "lr {lr}: {stderr}");
-        assert!(stderr.contains("Diverged"), "lr {lr}: {stderr}");
+        assert!(
+            !out.status.success(),
+            "lr {lr}, {updates} updates: {stderr}"
+        );
+        assert!(
+            stderr.contains("Diverged"),
+            "lr {lr}, {updates} updates: {stderr}"
+        );
         let s = summary(&tmp.path().join("quick-cnn"));
-        assert_eq!(s["status"], "diverged", "lr {lr}");
+        assert_eq!(s["status"], "diverged", "lr {lr}, {updates} updates");
         let message = s["message"].as_str().unwrap();
         assert!(
             message.contains("non-finite") || message.contains("diverged"),
@@ -122,4 +133,49 @@ fn bad_input_fails_before_training_with_a_clear_error() {
         .unwrap();
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--resume"));
+}
+
+#[test]
+fn a_second_process_on_a_running_run_is_refused_naming_the_holder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = configs().join("quick-cnn.toml");
+    let config = config.to_str().unwrap();
+    let long = ["training.updates=100000"];
+    let mut first = experiments(&["run", config], tmp.path(), &long)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // It writes config.toml once it holds the directory.
+    let dir = tmp.path().join("quick-cnn");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !dir.join("config.toml").is_file() {
+        assert!(Instant::now() < deadline, "the first run never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The same config with --resume passes the first look (the run is not complete) and must
+    // then be refused by the lock instead of training beside the first.
+    let out = experiments(&["run", config, "--resume"], tmp.path(), &long)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("in use by process {}", first.id())),
+        "{stderr}"
+    );
+    // A killed holder leaves its lock file but no lock: the resume goes ahead.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(dir.join(".lock").is_file());
+    let out = experiments(
+        &["run", config, "--resume", "--stop-after", "5"],
+        tmp.path(),
+        &long,
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("in use"), "{stderr}");
+    assert_eq!(summary(&dir)["status"], "interrupted", "{stderr}");
 }

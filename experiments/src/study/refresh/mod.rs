@@ -3,9 +3,10 @@
 //! land where the grid's best β is?
 //!
 //! [`definition`] (study file) → [`runner`] (a shard's runs, resumable) → [`analysis`] (L(β),
-//! the rule, gaps) → [`report`] (noise floors, claims with verdicts, plots, summary JSON).
+//! the rule, gaps; [`budget`]: the budget rule beside it) → [`report`] (noise floors, claims with verdicts, plots, summary JSON).
 
 pub mod analysis;
+pub mod budget;
 pub mod definition;
 pub mod report;
 pub mod runner;

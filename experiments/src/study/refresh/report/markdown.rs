@@ -166,6 +166,53 @@ fn gap_rows(md: &mut String, rows: &[MethodRow]) {
     }
 }
 
+/// The budget rule (T = planned updates, no pilot) beside the pilot rule, on the same L(β).
+fn budget_section(md: &mut String, s: &StudySummary) {
+    let Some(b) = &s.budget_rule else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "\n## The budget rule (no pilot)\n\n\
+         β = 1 − R₀/T with T the run's planned number of updates instead of the pilot's T_ES \
+         (`RefreshRule::from_budget` in the library), read off the same L(β) table: no new runs. \
+         T_ES is the run's last update on {} of {} workloads (within 5% of it on {}), and the two \
+         rules choose the same grid β on {} of {}. Point estimates, no interval: where the two \
+         choose the same β their gaps are the same number, and elsewhere the difference carries \
+         the workload's seed noise (Noise floor, above).\n\n\
+         | workload | updates | T_ES | pilot rule β | gap % | budget rule β | gap % |\n\
+         |---|---:|---:|---:|---:|---:|---:|",
+        b.t_es_at_end,
+        b.lines.len(),
+        b.t_es_within_5pct,
+        b.same_beta,
+        b.lines.len(),
+    );
+    for l in &b.lines {
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {:.3} | {} | {:.3} |",
+            l.name, l.updates, l.t_es, l.rule.0, l.rule.1, l.budget.0, l.budget.1
+        );
+    }
+    let _ = writeln!(
+        md,
+        "\n| rule | mean gap % | max gap % | CVaR % | runs < 1% |\n|---|---:|---:|---:|---:|\n\
+         | pilot (T_ES) | {:.3} | {:.3} | {:.3} | {}/{} |\n\
+         | budget (planned updates) | {:.3} | {:.3} | {:.3} | {}/{} |",
+        b.rule.mean,
+        b.rule.max,
+        b.rule.cvar,
+        b.rule.under_1pct,
+        b.rule.n,
+        b.budget.mean,
+        b.budget.max,
+        b.budget.cvar,
+        b.budget.under_1pct,
+        b.budget.n,
+    );
+}
+
 pub(super) fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) -> String {
     let mut md = String::new();
     let _ = writeln!(
@@ -232,6 +279,7 @@ pub(super) fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) ->
             gap(s.pilot_beta),
         );
     }
+    budget_section(&mut md, s);
     md.push_str("\nL(β) per workload (x axis evenly spaced in log(1 − β)); green ring: the oracle, red: the \
          rule's β, grey: β = 0.94377.\n\n![validation loss vs β](loss-vs-beta.svg)\n\n## Gap vs R₀\n\n| R₀ | mean gap % | max gap % | CVaR % | runs < 1% |\n|---:|---:|---:|---:|---:|\n");
     for (r0, a) in &s.r0_sweep {

@@ -8,6 +8,7 @@ use crate::study::refresh::analysis::{
     Aggregate, MethodRow, NoiseRow, WorkloadLosses, gap_table, noise_sensitivity, r0_sensitivity,
     rule_beta,
 };
+use crate::study::refresh::budget::{self, BudgetComparison};
 use crate::study::refresh::definition::RefreshStudy;
 use crate::study::refresh::runner::WorkloadRuns;
 
@@ -83,6 +84,8 @@ pub struct StudySummary {
     pub noise: Vec<NoiseRow>,
     /// The gap table over the workloads whose T_ES lies in the paper's range.
     pub table_in_regime: Vec<MethodRow>,
+    /// The budget rule (T = planned updates, no pilot) beside the pilot rule.
+    pub budget_rule: Option<BudgetComparison>,
     /// Noise floors, paired differences with intervals, the claims' verdicts, R*, the trend.
     pub evidence: Option<Evidence>,
     /// Commits, devices, summed run time and count of the finished runs.
@@ -173,6 +176,10 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
     } else {
         gap_table(&in_regime, study.r0, study.pilot_beta)
     };
+    let budget_rule = (!workloads.is_empty()).then(|| {
+        let updates: Vec<u64> = workloads.iter().map(|w| w.updates).collect();
+        budget::compare(&losses, &updates, study.r0)
+    });
     let evidence = (!workloads.is_empty()).then(|| {
         let runs: Vec<Vec<Vec<(u64, f64)>>> =
             workloads.iter().map(|w| w.seed_losses.clone()).collect();
@@ -202,6 +209,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
         r0_sweep,
         noise,
         table_in_regime,
+        budget_rule,
         evidence,
         provenance: tally,
         invocations: Invocation::read_all(&study.root)?,
