@@ -4,9 +4,8 @@
 //! ([`OptimizerConfig`]); [`config_builders!`] puts them on each config as inherent methods.
 
 use burn::grad_clipping::GradientClippingConfig;
-use burn::module::{Module, ModuleVisitor, Param, ParamGroup};
+use burn::module::{Module, ParamGroup};
 use burn::optim::{ModuleOptimizer, Optimizer};
-use burn::tensor::Tensor;
 
 use crate::error::ConfigError;
 use crate::record::{OptimizerKind, StateError};
@@ -136,27 +135,12 @@ pub(crate) trait OptimizerConfig {
 /// assert!(burn_balanced_adam::rank_one_params(&layer).is_some()); // its bias
 /// ```
 pub fn rank_one_params<M: Module>(module: &M) -> Option<ParamGroup> {
-    #[derive(Default)]
-    struct Vectors {
-        path: Vec<String>,
-        found: Vec<String>,
-    }
-    impl ModuleVisitor for Vectors {
-        fn enter_module(&mut self, name: &str, _container_type: &str) {
-            self.path.push(name.to_string());
-        }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
-        }
-        fn visit_float<const D: usize>(&mut self, _param: &Param<Tensor<D>>) {
-            if D <= 1 {
-                self.found.push(self.path.join("."));
-            }
-        }
-    }
-    let mut vectors = Vectors::default();
-    module.visit(&mut vectors);
-    (!vectors.found.is_empty()).then(|| ParamGroup::from_paths(vectors.found))
+    let found: Vec<String> = crate::record::float_params(module, None)
+        .into_iter()
+        .filter(|param| param.shape.len() <= 1)
+        .map(|param| param.path)
+        .collect();
+    (!found.is_empty()).then(|| ParamGroup::from_paths(found))
 }
 
 /// The public builders of a config that implements [`OptimizerConfig`]: `try_build`,

@@ -84,15 +84,20 @@ fn unknown_keys_are_errors_that_name_the_key() {
 
 #[test]
 fn an_unknown_step_implementation_is_an_error_that_names_it() {
-    for text in [r#"implementation = "fast""#, r#"implementation = "fused""#] {
+    for text in [r#"implementation = "fast""#, r#"implementation = "Fused""#] {
         let err = toml::from_str::<DualAdamConfig>(text)
             .unwrap_err()
             .to_string();
         assert!(err.contains("implementation"), "{err}");
-        assert!(err.contains("auto") && err.contains("reference"), "{err}");
+        assert!(
+            err.contains("auto") && err.contains("reference") && err.contains("fused"),
+            "{err}"
+        );
     }
     let config: FAdamConfig = toml::from_str(r#"implementation = "reference""#).unwrap();
     assert_eq!(config.implementation, StepImplementation::Reference);
+    let config: FAdamConfig = toml::from_str(r#"implementation = "fused""#).unwrap();
+    assert_eq!(config.implementation, StepImplementation::Fused);
 }
 
 fn rejects(result: Result<(), ConfigError>, field: &str) -> ConfigError {

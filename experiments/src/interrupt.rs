@@ -1,6 +1,8 @@
-//! Ctrl-C, once for the whole binary: the first press stops the run in progress after its step
-//! (its last checkpoint kept, so it resumes) and tells sweeps and studies to start nothing new;
-//! the second exits at once (the checkpoints on disk are whole either way).
+//! Ctrl-C, SIGTERM and SIGHUP, once for the whole binary: the first stops the run in progress
+//! after its step (its last checkpoint kept and its status written `interrupted`, so it
+//! resumes) and tells sweeps and studies to start nothing new; the second exits at once (the
+//! checkpoints on disk are whole either way). Schedulers such as Slurm send SIGTERM before they
+//! kill a job, so a preempted run is recorded like a Ctrl-C.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,9 +25,11 @@ pub fn install_handler() {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             std::process::exit(130);
         }
-        eprintln!("\ninterrupt: stopping after the current step (Ctrl-C again to exit now)");
+        eprintln!(
+            "\ninterrupt: stopping after the current step (Ctrl-C or the signal again to exit now)"
+        );
         if let Some(interrupter) = ACTIVE_RUN.lock().ok().and_then(|g| g.clone()) {
-            interrupter.stop(Some("interrupted by Ctrl-C"));
+            interrupter.stop(Some("interrupted by Ctrl-C or SIGTERM"));
         }
     });
 }

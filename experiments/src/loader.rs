@@ -132,6 +132,9 @@ pub fn pass_permutation(seed: u64, pass: u64, len: usize) -> Vec<usize> {
     order
 }
 
+/// How a stop asked for by `--stop-after` is worded in the run's status message.
+pub const STOP_AFTER_REASON: &str = "(--stop-after)";
+
 impl<I, O> DataLoader<Weighted<O>> for ChunkLoader<I, O>
 where
     I: Send + Sync + 'static,
@@ -144,7 +147,7 @@ where
         {
             let update = chunk * self.updates_per_chunk;
             interrupter.stop(Some(&format!(
-                "stopped after update {update} (--stop-after)"
+                "stopped after update {update} {STOP_AFTER_REASON}"
             )));
         }
         self.device.seed(chunk_seed(self.seed, chunk));

@@ -190,6 +190,37 @@ pub fn find_dirs(
     find_dirs_from(path, is_match, &mut visited)
 }
 
+/// The directories matching `is_match` at or below each of `inputs` (a match, or a tree searched
+/// for them), each once (by canonical path: an input given twice, a symbolic link to a tree
+/// already given, a match inside another input), in the order first found. An input that is not
+/// a directory, or inputs holding no match, are errors naming them; `what` names a match in
+/// that message (e.g. "run directory (with a summary.json)").
+pub fn collect_dirs(
+    inputs: &[PathBuf],
+    is_match: &dyn Fn(&Path) -> bool,
+    what: &str,
+) -> Result<Vec<PathBuf>, ExperimentError> {
+    let mut found = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            return Err(ExperimentError::Other(format!(
+                "{}: no such directory",
+                input.display()
+            )));
+        }
+        found.extend(find_dirs(input, is_match)?);
+    }
+    let found = unique_dirs(found)?;
+    if found.is_empty() {
+        let named: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+        return Err(ExperimentError::Other(format!(
+            "no {what} under {}",
+            named.join(", ")
+        )));
+    }
+    Ok(found)
+}
+
 /// `dirs` with each directory once (compared by canonical path: the same directory reached
 /// through two inputs, or through a symbolic link, counts once), in their order.
 pub fn unique_dirs(dirs: Vec<PathBuf>) -> Result<Vec<PathBuf>, ExperimentError> {

@@ -318,24 +318,11 @@ fn is_run(dir: &Path) -> bool {
 /// atomically, under a fixed name, so converting again replaces it); returns how many. Run
 /// names must be unique across the inputs.
 pub fn export(inputs: &[PathBuf], out: &Path) -> Result<usize, ExperimentError> {
-    let mut runs = Vec::new();
-    for input in inputs {
-        if !input.is_dir() {
-            return Err(ExperimentError::Other(format!(
-                "{}: not a directory of runs",
-                input.display()
-            )));
-        }
-        runs.extend(super::find_dirs(input, &is_run)?);
-    }
-    let runs = super::unique_dirs(runs)?;
-    if runs.is_empty() {
-        let named: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-        return Err(ExperimentError::Other(format!(
-            "no run directory (config.toml + summary.json) under {}",
-            named.join(", ")
-        )));
-    }
+    let runs = super::collect_dirs(
+        inputs,
+        &is_run,
+        "run directory (config.toml + summary.json)",
+    )?;
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     let mut converted = Vec::with_capacity(runs.len());
     for path in runs {

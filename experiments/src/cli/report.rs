@@ -7,7 +7,7 @@ use clap::Args;
 use crate::error::ExperimentError;
 use crate::report::arms::group_arms;
 use crate::report::document::write_report;
-use crate::report::{collect_runs, load_run};
+use crate::report::{collect_runs, load_run, shell_line};
 
 /// Options of `report`.
 #[derive(Debug, Args)]
@@ -32,13 +32,11 @@ pub fn report(args: &ReportArgs) -> Result<(), ExperimentError> {
         .map(|dir| load_run(dir))
         .collect::<Result<Vec<_>, _>>()?;
     let arms = group_arms(&runs);
-    let paths: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    let command = format!(
-        "experiments report {} --out {} --title {:?}",
-        paths.join(" "),
-        args.out.display(),
-        args.title
-    );
+    let mut words: Vec<String> = vec!["experiments".into(), "report".into()];
+    words.extend(args.paths.iter().map(|p| p.display().to_string()));
+    words.extend(["--out".into(), args.out.display().to_string()]);
+    words.extend(["--title".into(), args.title.clone()]);
+    let command = shell_line(&words);
     write_report(&args.title, &arms, &args.out, &command)?;
     println!(
         "{}: {} runs in {} arms",

@@ -115,11 +115,35 @@ pub fn run(args: &RunArgs) -> Result<(), ExperimentError> {
     let status = run_config(&config, &config.run_dir(), &config.name, &args.options())?;
     match status {
         RunStatus::Complete => Ok(()),
+        // A stop the user asked for is no failure: say where it stopped and how to go on.
+        RunStatus::Interrupted if stopped_as_asked(&config.run_dir()) => {
+            println!(
+                "{}: stopped as asked (--stop-after); continue with `experiments run <config> \
+                 --resume`",
+                config.name
+            );
+            Ok(())
+        }
         other => Err(ExperimentError::Training {
             dir: config.run_dir(),
             message: format!("{other:?}; see summary.json"),
         }),
     }
+}
+
+/// Whether the (main) run in `dir` stopped at its `--stop-after` point, not for another reason.
+fn stopped_as_asked(dir: &Path) -> bool {
+    let main = dir.join("main");
+    let dir = if main.join("summary.json").is_file() {
+        main
+    } else {
+        dir.to_path_buf()
+    };
+    RunDir::new(dir).read_summary().is_ok_and(|s| {
+        s.message
+            .as_deref()
+            .is_some_and(|m| m.contains(crate::loader::STOP_AFTER_REASON))
+    })
 }
 
 /// Runs `config` into `dir`; the status of the (main) run.

@@ -9,8 +9,10 @@ use crate::artifacts::RunSummary;
 use crate::error::ExperimentError;
 use crate::report::surge::SurgeSummary;
 use crate::report::surge::report::write_report;
-use crate::report::surge::{SurgeRun, TargetFit, fit_target, plot_surge, smooth, window_blocks};
-use crate::report::{collect_runs, load_run};
+use crate::report::surge::{
+    SurgeRun, TargetFit, check_poolable, fit_target, plot_surge, smooth, window_blocks,
+};
+use crate::report::{collect_runs, load_run, shell_line};
 use crate::study::provenance::Tally;
 
 /// Options of `surge`.
@@ -55,7 +57,9 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
     }
     let mut runs = Vec::new();
     let mut tally = Tally::default();
-    for dir in collect_runs(&args.paths)? {
+    let dirs = collect_runs(&args.paths)?;
+    let setup = check_poolable(&dirs).map_err(ExperimentError::Other)?;
+    for dir in dirs {
         let s = load_run(&dir)?.summary;
         tally.add(&s);
         runs.push(surge_run(&s));
@@ -87,7 +91,7 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
             Some(path) => std::fs::read_to_string(path).map_err(ExperimentError::io(path))?,
             None => String::new(),
         };
-        let summary = SurgeSummary::new(&args.title, &runs, fits, tally);
+        let summary = SurgeSummary::new(&args.title, &setup, &runs, fits, tally);
         let path = write_report(&runs, &summary, out, &command(args), &notes)?;
         println!("{}", path.display());
     }
@@ -134,21 +138,19 @@ fn surge_run(s: &RunSummary) -> SurgeRun {
 
 /// The command line that regenerates the report.
 fn command(args: &SurgeArgs) -> String {
-    let mut c = String::from("experiments surge");
-    for p in &args.paths {
-        let _ = write!(c, " {}", p.display());
-    }
+    let mut words: Vec<String> = vec!["experiments".into(), "surge".into()];
+    words.extend(args.paths.iter().map(|p| p.display().to_string()));
     for t in &args.targets {
-        let _ = write!(c, " --target {t}");
+        words.extend(["--target".into(), t.to_string()]);
     }
-    let _ = write!(c, " --title {:?}", args.title);
+    words.extend(["--title".into(), args.title.clone()]);
     if let Some(n) = &args.notes {
-        let _ = write!(c, " --notes {}", n.display());
+        words.extend(["--notes".into(), n.display().to_string()]);
     }
     if let Some(o) = &args.out {
-        let _ = write!(c, " --out {}", o.display());
+        words.extend(["--out".into(), o.display().to_string()]);
     }
-    c
+    shell_line(&words)
 }
 
 fn table(fits: &[TargetFit]) -> String {

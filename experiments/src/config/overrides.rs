@@ -116,7 +116,11 @@ pub fn axes_from_table(table: &toml::Table) -> Result<Vec<(String, Vec<toml::Val
     table
         .iter()
         .map(|(key, value)| match value {
-            toml::Value::Array(values) if !values.is_empty() => Ok((key.clone(), values.clone())),
+            toml::Value::Array(values) if !values.is_empty() => {
+                no_repeats(values)
+                    .map_err(|v| format!("`sweep.\"{key}\"`: the value {v} is repeated"))?;
+                Ok((key.clone(), values.clone()))
+            }
             _ => Err(format!(
                 "`sweep.\"{key}\"`: must be a non-empty list of values"
             )),
@@ -137,12 +141,39 @@ pub fn parse_axis(text: &str) -> Result<(String, Vec<toml::Value>), String> {
     if values.is_empty() || key.trim().is_empty() {
         return Err(format!("`{text}`: expected KEY=V1,V2,..."));
     }
+    no_repeats(&values).map_err(|v| format!("`{text}`: the value {v} is repeated"))?;
     Ok((key.trim().to_string(), values))
+}
+
+/// An axis lists each value once (`x=1,1` would be one point twice); `Err` holds the repeat.
+fn no_repeats(values: &[toml::Value]) -> Result<(), String> {
+    let mut seen = std::collections::HashSet::new();
+    match values
+        .iter()
+        .map(toml::Value::to_string)
+        .find(|v| !seen.insert(v.clone()))
+    {
+        Some(repeated) => Err(repeated),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_repeated_grid_value_is_named() {
+        let err = parse_axis("optimizer.beta=0.9,0.99,0.9").unwrap_err();
+        assert!(err.contains("the value 0.9 is repeated"), "{err}");
+        let table: toml::Table = toml::from_str("\"seed\" = [1, 2, 1]").unwrap();
+        let err = axes_from_table(&table).unwrap_err();
+        assert!(
+            err.contains("sweep.\"seed\"") && err.contains("1 is repeated"),
+            "{err}"
+        );
+        assert!(parse_axis("seed=1,2").is_ok());
+    }
 
     #[test]
     fn values_parse_as_toml_or_fall_back_to_strings() {

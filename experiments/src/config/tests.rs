@@ -138,7 +138,7 @@ fn balanced_adam_takes_the_step_implementation_and_records_it_only_when_set() {
     );
     assert!(config.to_toml().contains("implementation = \"reference\""));
     let err = error_for("optimizer.implementation=fast");
-    assert!(err.contains("`auto` or `reference`"), "{err}");
+    assert!(err.contains("`auto`, `reference`, `fused`"), "{err}");
 }
 
 #[test]

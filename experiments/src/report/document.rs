@@ -49,7 +49,8 @@ pub fn row(arm: &Arm) -> [String; 9] {
 /// The Markdown report.
 pub fn markdown(title: &str, arms: &[Arm], command: &str) -> String {
     let mut md = format!(
-        "# {title}\n\nMean ± sample standard deviation over seeds. Regenerate with `{command}`.\n\n"
+        "# {}\n\nMean ± sample standard deviation over seeds. Regenerate with `{command}`.\n\n",
+        super::markdown_text(title)
     );
     md.push_str(&format!(
         "| {} |\n|{}\n",

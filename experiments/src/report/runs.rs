@@ -124,36 +124,15 @@ pub fn comparison_table(runs: &[RunView]) -> String {
     out
 }
 
-/// The run directories at or below `path`: `path` itself if it holds a `summary.json`, else every
-/// such directory beneath it (not descending into a run directory; following symbolic links,
-/// each directory once), in name order.
-pub fn find_runs(path: &Path) -> Result<Vec<PathBuf>, ExperimentError> {
-    crate::artifacts::find_dirs(path, &|dir| dir.join("summary.json").is_file())
-}
-
 /// The run directories under `paths` (each a run, or a tree searched for runs), each once, in
 /// the order first found: a path given twice, a symbolic link to a tree already given, or a run
 /// inside another given tree counts once (compared by canonical path). A path that is not a
 /// directory, or paths that hold no run, are errors naming them. The one collector of every
 /// command that reads runs.
 pub fn collect_runs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExperimentError> {
-    let mut runs = Vec::new();
-    for path in paths {
-        if !path.is_dir() {
-            return Err(ExperimentError::Other(format!(
-                "{}: no such directory",
-                path.display()
-            )));
-        }
-        runs.extend(find_runs(path)?);
-    }
-    let runs = crate::artifacts::unique_dirs(runs)?;
-    if runs.is_empty() {
-        let named: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(ExperimentError::Other(format!(
-            "no run directory (with a summary.json) under {}",
-            named.join(", ")
-        )));
-    }
-    Ok(runs)
+    crate::artifacts::collect_dirs(
+        paths,
+        &|dir| dir.join("summary.json").is_file(),
+        "run directory (with a summary.json)",
+    )
 }

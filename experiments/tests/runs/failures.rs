@@ -179,3 +179,40 @@ fn a_second_process_on_a_running_run_is_refused_naming_the_holder() {
     assert!(!stderr.contains("in use"), "{stderr}");
     assert_eq!(summary(&dir)["status"], "interrupted", "{stderr}");
 }
+
+#[test]
+fn sigterm_stops_a_run_like_ctrl_c_and_records_it_interrupted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = configs().join("quick-cnn.toml");
+    let child = experiments(
+        &["run", config.to_str().unwrap()],
+        tmp.path(),
+        &["training.updates=100000"],
+    )
+    .stdout(std::process::Stdio::null())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .unwrap();
+    // Wait until it trains (its first evaluation's checkpoint is on disk).
+    let dir = tmp.path().join("quick-cnn");
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !dir.join("checkpoint/scheduler-1.bpk").is_file() {
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached its first checkpoint"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: kill(2) on our own child's pid; no memory is involved.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let s = summary(&dir);
+    assert_eq!(s["status"], "interrupted", "{stderr}");
+    assert!(
+        s["message"].as_str().unwrap().contains("SIGTERM"),
+        "{}",
+        s["message"]
+    );
+}

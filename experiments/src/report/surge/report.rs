@@ -58,7 +58,7 @@ fn markdown(s: &SurgeSummary, command: &str) -> String {
             .to_string()
     };
     let mut md = format!(
-        "# {}\n\nAdam with a constant learning rate over {} batch sizes ({}) × {} learning rates \
+        "# {}\n\n{} with a {} learning rate over {} batch sizes ({}) × {} learning rates \
          ({:.3e} … {:.3e}), up to {} seed(s) per cell (seeds {}). {method}. lr* is the rate with the fewest \
          updates to the target, averaged over the seeds that all reached it; its near-tie set \
          holds every rate not resolvably slower: per seed (all rates of a seed share its \
@@ -68,7 +68,9 @@ fn markdown(s: &SurgeSummary, command: &str) -> String {
          with 80% power. B_noise \
          is eq. 22's least-squares line 1/S = −B_noise/E + 1/S_min through the optima; ε_max is \
          eq. 23 at that B_noise. Regenerate with `{command}`.\n",
-        s.title,
+        crate::report::markdown_text(&s.title),
+        optimizer_words(&s.optimizer),
+        s.schedule.replace('_', " + "),
         s.batches.len(),
         s.batches
             .iter()
@@ -178,6 +180,19 @@ pub fn write_report(
     bundle.write(out)
 }
 
+/// An optimizer kind as the report's prose names it.
+fn optimizer_words(kind: &str) -> String {
+    match kind {
+        "adam" => "Adam".into(),
+        "adamw" => "AdamW".into(),
+        "balanced_adam" => "Balanced Adam".into(),
+        "inv_adam" => "InvAdam".into(),
+        "dual_adam" => "DualAdam".into(),
+        "fadam" => "FAdam".into(),
+        other => format!("`{other}`"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -218,6 +233,8 @@ mod tests {
     fn summary(fits: Vec<TargetFit>) -> SurgeSummary {
         SurgeSummary {
             title: "t".into(),
+            optimizer: "adam".into(),
+            schedule: "constant".into(),
             batches: vec![8.0, 64.0, 512.0],
             lrs: vec![1e-3, 2e-3],
             seeds: 3,

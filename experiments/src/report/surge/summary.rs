@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::poolable::Setup;
+
 use super::claims::{Shape, SurgeClaims, claims, shape};
 use super::fit::{SurgeRun, TargetFit};
 use crate::study::provenance::Tally;
@@ -12,6 +14,10 @@ use crate::study::provenance::Tally;
 pub struct SurgeSummary {
     /// The report's title.
     pub title: String,
+    /// The runs' optimizer (`optimizer.kind`) and schedule (`schedule.kind`), which they share.
+    pub optimizer: String,
+    /// See `optimizer`.
+    pub schedule: String,
     /// Batch sizes of the grid, ascending.
     pub batches: Vec<f64>,
     /// Learning rates of the grid, ascending.
@@ -42,7 +48,13 @@ fn distinct(mut values: Vec<f64>) -> Vec<f64> {
 
 impl SurgeSummary {
     /// The summary of `runs` (with their run records' provenance) for the given fits.
-    pub fn new(title: &str, runs: &[SurgeRun], fits: Vec<TargetFit>, provenance: Tally) -> Self {
+    pub fn new(
+        title: &str,
+        setup: &Setup,
+        runs: &[SurgeRun],
+        fits: Vec<TargetFit>,
+        provenance: Tally,
+    ) -> Self {
         let seeds = runs
             .iter()
             .map(|r| {
@@ -57,6 +69,8 @@ impl SurgeSummary {
         seed_values.dedup();
         Self {
             title: title.into(),
+            optimizer: setup.optimizer.clone(),
+            schedule: setup.schedule.clone(),
             seed_values,
             batches: distinct(runs.iter().map(|r| r.batch).collect()),
             lrs: distinct(runs.iter().map(|r| r.lr).collect()),
