@@ -1,8 +1,13 @@
 //! Checkpoints that survive a kill and show damage: each file is written to a temporary name,
-//! its SHA-256 written beside it (`{name}-{epoch}.bpk.sha256`), then renamed, so a checkpoint on
-//! disk is whole and checkable. Resume picks the newest evaluation whose model, optimizer and
-//! scheduler files are all present and match their checksums; a damaged (truncated, emptied,
-//! overwritten, bit-flipped) or unverifiable set is reported and the previous good one used.
+//! its integrity record written beside it (`{name}-{epoch}.bpk.sha256`: the file's SHA-256, its
+//! role and evaluation `{name}-{epoch}`, and the identity of its run), then renamed, so a
+//! checkpoint on disk is whole, checkable and bound to its place: a file and record copied from
+//! another evaluation or another run do not pass as this one. The run's identity is the SHA-256
+//! of its resolved `config.toml` (which names the run and its seed), so it survives moving and
+//! merging run directories. Resume picks the newest evaluation whose model, optimizer and
+//! scheduler files are all present and match their records; a damaged (truncated, emptied,
+//! overwritten, bit-flipped), swapped or unverifiable set is reported and the previous good one
+//! used. Records of the older form (the hash alone) are checked by their hash.
 
 use std::path::{Path, PathBuf};
 
@@ -16,15 +21,23 @@ const PARTS: [&str; 3] = ["model", "optim", "scheduler"];
 pub struct AtomicFileCheckpointer {
     directory: PathBuf,
     name: &'static str,
+    run: String,
+}
+
+/// The identity checkpoints are bound to: the SHA-256 of the run's resolved config, shortened.
+pub fn run_identity(resolved_config: &str) -> String {
+    format!("{:x}", Sha256::digest(resolved_config.as_bytes()))[..16].to_string()
 }
 
 impl AtomicFileCheckpointer {
-    /// Checkpoints named `name` in `directory` (created if missing).
-    pub fn new(directory: &Path, name: &'static str) -> Self {
+    /// Checkpoints named `name` in `directory` (created if missing), bound to run `run`
+    /// ([`run_identity`]).
+    pub fn new(directory: &Path, name: &'static str, run: &str) -> Self {
         std::fs::create_dir_all(directory).ok();
         Self {
             directory: directory.to_path_buf(),
             name,
+            run: run.to_string(),
         }
     }
 
@@ -44,7 +57,7 @@ impl<R: Checkpoint> Checkpointer<R> for AtomicFileCheckpointer {
         let partial = path.with_extension("bpk.partial");
         record.save(partial.clone())?;
         let bytes = std::fs::read(&partial).map_err(CheckpointerError::IOError)?;
-        let digest = format!("{:x}\n", Sha256::digest(&bytes));
+        let digest = record_line(&bytes, self.name, epoch, &self.run);
         crate::artifacts::write_atomic(&checksum_path(&path), digest.as_bytes())
             .map_err(|e| CheckpointerError::IOError(std::io::Error::other(e.to_string())))?;
         std::fs::rename(&partial, &path).map_err(CheckpointerError::IOError)
@@ -68,13 +81,20 @@ impl<R: Checkpoint> Checkpointer<R> for AtomicFileCheckpointer {
     }
 }
 
+/// The integrity record of a checkpoint file: `{sha256} {name}-{epoch} run={identity}`.
+fn record_line(bytes: &[u8], name: &str, epoch: usize, run: &str) -> String {
+    format!("{:x} {name}-{epoch} run={run}\n", Sha256::digest(bytes))
+}
+
 /// The checksum file beside a checkpoint file.
 fn checksum_path(path: &Path) -> PathBuf {
     path.with_extension("bpk.sha256")
 }
 
-/// Why checkpoint file `path` cannot be used, if it cannot.
-fn damage(path: &Path) -> Option<String> {
+/// Why checkpoint part `name` of evaluation `epoch` in `directory` cannot be used by run `run`,
+/// if it cannot.
+fn damage(directory: &Path, name: &str, epoch: usize, run: &str) -> Option<String> {
+    let path = &checkpoint_path(directory, name, epoch);
     let Ok(bytes) = std::fs::read(path) else {
         return Some(format!("{}: missing or unreadable", path.display()));
     };
@@ -87,18 +107,41 @@ fn damage(path: &Path) -> Option<String> {
         ));
     };
     let found = format!("{:x}", Sha256::digest(&bytes));
-    (found != expected.trim()).then(|| {
-        format!(
+    let fields: Vec<&str> = expected.split_whitespace().collect();
+    let (hash, place) = match fields.as_slice() {
+        [hash] => (*hash, None),
+        [hash, label, identity] => (*hash, Some((*label, *identity))),
+        _ => {
+            return Some(format!(
+                "{}: its integrity record {} is malformed",
+                path.display(),
+                sidecar.display()
+            ));
+        }
+    };
+    if found != hash {
+        return Some(format!(
             "{}: damaged ({} bytes; its SHA-256 does not match the one written with it)",
             path.display(),
             bytes.len()
-        )
-    })
+        ));
+    }
+    let here = format!("{name}-{epoch}");
+    let this_run = format!("run={run}");
+    match place {
+        Some((label, identity)) if label != here || identity != this_run => Some(format!(
+            "{}: its record says it is {label} of {identity}, not {here} of this run ({this_run}): \
+             a file copied or swapped from elsewhere",
+            path.display()
+        )),
+        _ => None,
+    }
 }
 
 /// The newest epoch whose checkpoint (model, optimizer and scheduler) in `directory` is whole
-/// and matches its checksums; each newer set that is damaged is reported through `warn`.
-pub fn latest_good(directory: &Path, warn: &dyn Fn(&str)) -> Option<usize> {
+/// and matches its records for run `run`; each newer set that does not is reported through
+/// `warn`.
+pub fn latest_good(directory: &Path, run: &str, warn: &dyn Fn(&str)) -> Option<usize> {
     let entries = std::fs::read_dir(directory).ok()?;
     let mut epochs: Vec<usize> = entries
         .filter_map(|entry| {
@@ -113,7 +156,7 @@ pub fn latest_good(directory: &Path, warn: &dyn Fn(&str)) -> Option<usize> {
     for epoch in epochs {
         let problems: Vec<String> = PARTS
             .iter()
-            .filter_map(|part| damage(&checkpoint_path(directory, part, epoch)))
+            .filter_map(|part| damage(directory, part, epoch, run))
             .collect();
         if problems.is_empty() {
             return Some(epoch);
@@ -130,18 +173,74 @@ pub fn latest_good(directory: &Path, warn: &dyn Fn(&str)) -> Option<usize> {
 mod tests {
     use super::*;
 
-    /// Writes checkpoint file `name` with its checksum, as `save` does.
+    const RUN: &str = "0123456789abcdef";
+
+    /// Writes checkpoint file `name` (`{part}-{epoch}.bpk`) with its record, as `save` does.
     fn write(dir: &Path, name: &str, bytes: &[u8]) {
+        write_for(dir, name, bytes, RUN);
+    }
+
+    fn write_for(dir: &Path, name: &str, bytes: &[u8], run: &str) {
         let path = dir.join(name);
         std::fs::write(&path, bytes).unwrap();
-        let digest = format!("{:x}\n", Sha256::digest(bytes));
-        std::fs::write(checksum_path(&path), digest).unwrap();
+        let (part, epoch) = name.strip_suffix(".bpk").unwrap().split_once('-').unwrap();
+        let record = record_line(bytes, part, epoch.parse().unwrap(), run);
+        std::fs::write(checksum_path(&path), record).unwrap();
     }
 
     fn latest(dir: &Path) -> (Option<usize>, Vec<String>) {
         let warnings = std::cell::RefCell::new(Vec::new());
-        let epoch = latest_good(dir, &|w| warnings.borrow_mut().push(w.to_string()));
+        let epoch = latest_good(dir, RUN, &|w| warnings.borrow_mut().push(w.to_string()));
         (epoch, warnings.into_inner())
+    }
+
+    #[test]
+    fn a_checkpoint_swapped_with_its_record_is_refused() {
+        for swap in ["an earlier evaluation", "another run"] {
+            let dir = tempfile::tempdir().unwrap();
+            for epoch in [1, 2] {
+                for part in PARTS {
+                    let bytes = format!("{part} weights at {epoch}");
+                    write(dir.path(), &format!("{part}-{epoch}.bpk"), bytes.as_bytes());
+                }
+            }
+            let model_2 = checkpoint_path(dir.path(), "model", 2);
+            match swap {
+                // Evaluation 1's model and its record, copied over evaluation 2's.
+                "an earlier evaluation" => {
+                    let model_1 = checkpoint_path(dir.path(), "model", 1);
+                    std::fs::copy(&model_1, &model_2).unwrap();
+                    std::fs::copy(checksum_path(&model_1), checksum_path(&model_2)).unwrap();
+                }
+                // Another run's model-2 pair, whole and with a matching hash.
+                _ => write_for(
+                    dir.path(),
+                    "model-2.bpk",
+                    b"other weights",
+                    "fedcba9876543210",
+                ),
+            }
+            let (epoch, warnings) = latest(dir.path());
+            assert_eq!(epoch, Some(1), "{swap}: {warnings:?}");
+            assert!(
+                warnings.len() == 1 && warnings[0].contains("swapped"),
+                "{swap}: {warnings:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn records_of_the_older_form_are_checked_by_their_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        for part in PARTS {
+            let path = dir.path().join(format!("{part}-1.bpk"));
+            std::fs::write(&path, b"old").unwrap();
+            let digest = format!("{:x}\n", Sha256::digest(b"old"));
+            std::fs::write(checksum_path(&path), digest).unwrap();
+        }
+        assert_eq!(latest(dir.path()), (Some(1), vec![]));
+        std::fs::write(dir.path().join("optim-1.bpk"), b"new").unwrap();
+        assert_eq!(latest(dir.path()).0, None);
     }
 
     #[test]

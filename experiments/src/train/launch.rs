@@ -144,15 +144,19 @@ pub fn launch<M: Trainable>(
     setup: Launch,
 ) -> Launched {
     let checkpoints = setup.dir.checkpoint_dir();
+    // Checkpoints are bound to the run's resolved config, written (under the run's lock) before
+    // training starts.
+    let config = std::fs::read_to_string(setup.dir.config_path()).unwrap_or_default();
+    let run = super::checkpoint::run_identity(&config);
     let mut training = SupervisedTraining::new(&setup.dir.path, train, valid)
         .num_epochs(setup.evaluations)
         .label(&setup.label)
         .renderer(setup.renderer)
         .with_interrupter(setup.interrupter.clone())
         .with_custom_checkpointers(
-            AtomicFileCheckpointer::new(&checkpoints, "model"),
-            AtomicFileCheckpointer::new(&checkpoints, "optim"),
-            AtomicFileCheckpointer::new(&checkpoints, "scheduler"),
+            AtomicFileCheckpointer::new(&checkpoints, "model", &run),
+            AtomicFileCheckpointer::new(&checkpoints, "optim", &run),
+            AtomicFileCheckpointer::new(&checkpoints, "scheduler", &run),
         );
     if setup.micro_batches > 1 {
         training = training.grads_accumulation(setup.micro_batches);

@@ -120,7 +120,11 @@ pub fn run_single(
     crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
     let every = config.training.eval_every.min(total);
     let resume_from = if options.resume {
-        latest_good(&dir.checkpoint_dir(), &|w| eprintln!("{label}: {w}"))
+        latest_good(
+            &dir.checkpoint_dir(),
+            &checkpoint::run_identity(&resolved),
+            &|w| eprintln!("{label}: {w}"),
+        )
     } else {
         None
     };
