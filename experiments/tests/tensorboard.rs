@@ -137,6 +137,21 @@ fn a_run_writes_tensorboard_events_and_the_converter_reproduces_its_record() {
     let refused = convert(&artifacts, &artifacts.join("tb"));
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("lies inside"));
+    // Nor above it (`<out>/<run name>/` would be the run directory itself), nor into a file.
+    let refused = convert(&run, &artifacts);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && stderr.contains("holds"),
+        "{stderr}"
+    );
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let refused = convert(&artifacts, &file);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        !refused.status.success() && stderr.contains("must be a directory"),
+        "{stderr}"
+    );
     let converted = tmp.path().join("tb");
     assert_ok(&convert(&artifacts, &converted));
 

@@ -190,6 +190,18 @@ pub fn find_dirs(
     find_dirs_from(path, is_match, &mut visited)
 }
 
+/// Whether `dir` is a report bundle (`report.md` beside `report.html`, which a run directory never
+/// has): readers looking for runs skip its `summary.json` and look beneath it, so a report
+/// written into a run tree neither fails a reader nor hides the runs below it.
+pub fn is_report_bundle(dir: &Path) -> bool {
+    dir.join("report.html").is_file() && dir.join("report.md").is_file()
+}
+
+/// Whether `dir` holds a run's records (a `summary.json` that is not a report bundle's).
+pub fn is_run_dir(dir: &Path) -> bool {
+    dir.join("summary.json").is_file() && !is_report_bundle(dir)
+}
+
 /// The directories matching `is_match` at or below each of `inputs` (a match, or a tree searched
 /// for them), each once (by canonical path: an input given twice, a symbolic link to a tree
 /// already given, a match inside another input), in the order first found. An input that is not

@@ -311,7 +311,7 @@ pub fn convert(summary: &RunSummary) -> Result<Vec<u8>, tfrecord::Error> {
 /// A run directory: `config.toml` and `summary.json` (study reports, which hold only a
 /// `summary.json`, are searched, not taken).
 fn is_run(dir: &Path) -> bool {
-    dir.join("config.toml").is_file() && dir.join("summary.json").is_file()
+    dir.join("config.toml").is_file() && super::is_run_dir(dir)
 }
 
 /// Converts every run at or below `inputs` into `out/<run name>/`, one event file each (written

@@ -97,6 +97,35 @@ pub(crate) fn check_out_dir(out: &Path, inputs: &[&Path]) -> Result<(), Experime
     Ok(())
 }
 
+/// [`check_out_dir`], and `out` must not be above an input either (a command whose output
+/// directories are named after its inputs, or a report asked to land in the tree it reads):
+/// `flag` names the option in the message.
+pub(crate) fn check_out_not_above(
+    flag: &str,
+    out: &Path,
+    inputs: &[&Path],
+) -> Result<(), ExperimentError> {
+    if out.exists() && !out.is_dir() {
+        return Err(ExperimentError::Other(format!(
+            "{flag} {}: is a file; it must be a directory (created if missing)",
+            out.display()
+        )));
+    }
+    let out_abs = absolute(out);
+    for input in inputs {
+        let input_abs = absolute(input);
+        if out_abs.starts_with(&input_abs) || input_abs.starts_with(&out_abs) {
+            return Err(ExperimentError::Other(format!(
+                "{flag} {}: it is, lies inside or holds {}, which this command reads; write \
+                 elsewhere (e.g. next to it)",
+                out.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `path` made absolute with symbolic links resolved as far as it exists.
 fn absolute(path: &Path) -> PathBuf {
     let mut existing = path.to_path_buf();

@@ -26,7 +26,7 @@ pub struct ReportArgs {
 /// Writes the report.
 pub fn report(args: &ReportArgs) -> Result<(), ExperimentError> {
     let inputs: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
-    super::check_out_dir(&args.out, &inputs)?;
+    super::check_out_not_above("--out", &args.out, &inputs)?;
     let runs = collect_runs(&args.paths)?
         .iter()
         .map(|dir| load_run(dir))

@@ -304,7 +304,8 @@ fn export(args: &ExportArgs) -> Result<(), ExperimentError> {
             ));
         }
     };
-    super::check_out_dir(&args.to, &[&from])?;
+    super::check_out_not_above("--to", &args.to, &[&from])
+        .map_err(|err| ExperimentError::Other(format!("study export: {err}")))?;
     let r = export_records(&from, &args.to)?;
     println!(
         "{}: records of {} runs exported ({} unfinished left out)",

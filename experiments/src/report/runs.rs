@@ -132,7 +132,7 @@ pub fn comparison_table(runs: &[RunView]) -> String {
 pub fn collect_runs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExperimentError> {
     crate::artifacts::collect_dirs(
         paths,
-        &|dir| dir.join("summary.json").is_file(),
+        &crate::artifacts::is_run_dir,
         "run directory (with a summary.json)",
     )
 }

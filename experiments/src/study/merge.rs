@@ -161,7 +161,8 @@ const RECORDS: [&str; 3] = ["config.toml", "refresh.json", "summary.json"];
 
 fn finished(dir: &Path) -> Option<bool> {
     let run = RunDir::new(dir);
-    if !run.summary_path().is_file() {
+    // A report bundle's summary.json is no run's: look beneath it.
+    if !crate::artifacts::is_run_dir(dir) {
         return None;
     }
     Some(

@@ -83,6 +83,8 @@ fn a_report_never_writes_into_the_runs_it_reads() {
             vec!["surge", sweep.to_str().unwrap(), "--target", "1"],
             run_dir.clone(),
         ),
+        // Above its input: the bundle's summary.json would sit over the run.
+        (vec!["report", run_dir.to_str().unwrap()], sweep.clone()),
     ] {
         let mut args = args.clone();
         args.extend(["--out", out.to_str().unwrap()]);
@@ -105,6 +107,31 @@ fn a_report_never_writes_into_the_runs_it_reads() {
         beside.to_str().unwrap(),
     ]);
     assert!(beside.join("report.md").is_file());
+
+    // A report bundle that lands inside a run tree anyway (moved there by hand, or a surge or
+    // study report beside its `runs/`) is skipped by every reader, not read as a run.
+    for name in ["report.md", "report.html", "summary.json"] {
+        std::fs::copy(beside.join(name), sweep.join(name)).unwrap();
+    }
+    let again = tmp.path().join("report-again");
+    let printed = run(&[
+        "report",
+        sweep.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(printed.contains("1 runs in 1 arms"), "{printed}");
+    let exported = tmp.path().join("exported");
+    let printed = run(&[
+        "study",
+        "export",
+        "--from",
+        sweep.to_str().unwrap(),
+        "--to",
+        exported.to_str().unwrap(),
+    ]);
+    assert!(printed.contains("records of 1 runs exported"), "{printed}");
+    assert!(exported.join("run/summary.json").is_file());
 }
 
 #[test]
