@@ -186,7 +186,7 @@ fn run(args: &RunArgs, plan: bool) -> Result<(), ExperimentError> {
     if let Some(root) = &args.root {
         study.set_root(root.clone());
     }
-    let jobs = shards.jobs as usize;
+    let jobs = capped_jobs(study.as_ref(), shards.jobs as usize)?;
     if plan {
         let count = shards.shard.map_or(jobs, |s| s.count);
         for index in 1..=count {
@@ -212,6 +212,18 @@ fn run(args: &RunArgs, plan: bool) -> Result<(), ExperimentError> {
         );
     }
     study::train_and_record(study.as_ref(), shards.shard.unwrap_or(Shard::ALL), progress)
+}
+
+/// `--jobs N`, at most one job per workload (the unit a shard takes): more would sit idle.
+fn capped_jobs(study: &dyn study::Study, jobs: usize) -> Result<usize, ExperimentError> {
+    let units = study.plan(Shard::ALL)?.len().max(1);
+    if jobs > units {
+        eprintln!(
+            "note: --jobs {jobs} capped at {units}: the study has {units} workloads to share out"
+        );
+        return Ok(units);
+    }
+    Ok(jobs)
 }
 
 /// `study refresh` and `study compare`, the old spellings of `study run` and `study plan`.

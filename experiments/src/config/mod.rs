@@ -172,6 +172,10 @@ impl ExperimentConfig {
 
     /// Parses and validates an already-read TOML table (`origin` names it in errors).
     pub fn from_table(table: toml::Table, origin: &Path) -> Result<Self, ExperimentError> {
+        check_grad_clipping(&table).map_err(|message| ExperimentError::Config {
+            path: origin.to_path_buf(),
+            message,
+        })?;
         let config: Self =
             toml::Value::Table(table)
                 .try_into()
@@ -319,3 +323,29 @@ impl ExperimentConfig {
 
 #[cfg(test)]
 mod tests;
+
+/// `optimizer.grad_clipping` is Burn's clipping config, one of two one-key tables; serde's
+/// wording for anything else ("expected map with a single key") names neither the key nor the
+/// forms, so the shape is checked here first.
+fn check_grad_clipping(table: &toml::Table) -> Result<(), String> {
+    let Some(value) = table
+        .get("optimizer")
+        .and_then(toml::Value::as_table)
+        .and_then(|optimizer| optimizer.get("grad_clipping"))
+    else {
+        return Ok(());
+    };
+    let ok = value.as_table().is_some_and(|clip| {
+        clip.len() == 1
+            && clip.iter().all(|(key, v)| {
+                matches!(key.as_str(), "Norm" | "Value") && (v.is_float() || v.is_integer())
+            })
+    });
+    if ok {
+        return Ok(());
+    }
+    Err(format!(
+        "`optimizer.grad_clipping` = {value}: must be one of `{{ Norm = <largest L2 norm> }}` or \
+         `{{ Value = <largest |g|> }}` (per tensor, as Burn clips)"
+    ))
+}

@@ -367,3 +367,28 @@ fn adam_baselines_run_the_fused_drop_in_and_switch_back_to_burns_own() {
         .to_string();
     assert!(err.contains("fused") && err.contains("burn"), "{err}");
 }
+
+#[test]
+fn grad_clipping_of_the_wrong_shape_names_the_key_and_the_two_forms() {
+    for bad in [
+        "{}",
+        "1.0",
+        "\"Norm\"",
+        "{ Norm = 1.0, Value = 2.0 }",
+        "{ Max = 1.0 }",
+    ] {
+        let err = error_for(&format!("optimizer.grad_clipping={bad}"));
+        assert!(
+            err.contains("`optimizer.grad_clipping`")
+                && err.contains("{ Norm = ")
+                && err.contains("{ Value = "),
+            "{bad}: {err}"
+        );
+    }
+    let mut table = quick_table();
+    overrides::Override::parse("optimizer.grad_clipping={ Norm = 1.0 }")
+        .unwrap()
+        .apply(&mut table)
+        .unwrap();
+    assert!(ExperimentConfig::from_table(table, Path::new("t")).is_ok());
+}

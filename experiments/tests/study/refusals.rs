@@ -82,6 +82,18 @@ fn a_study_file_must_declare_its_kind_and_a_report_needs_finished_runs() {
     assert!(plan.status.success(), "{stdout}");
     assert_eq!(stdout.matches(": 0 of ").count(), 2, "{stdout}");
     assert!(stdout.contains("shard 1/2") && stdout.contains("shard 2/2"));
+    // More jobs than workloads: capped, with a note, instead of idle processes.
+    let plan = Command::new(BIN)
+        .args(["study", "plan", file, "--profile", "tiny", "--jobs", "99"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&plan.stdout),
+        String::from_utf8_lossy(&plan.stderr),
+    );
+    assert!(plan.status.success(), "{stderr}");
+    assert!(stderr.contains("--jobs 99 capped at 2"), "{stderr}");
+    assert!(!stdout.contains("/99"), "{stdout}");
     // `--jobs 0` is refused by clap, naming the flag, not a `--shard` nobody gave.
     fail(
         &["study", "run", file, "--profile", "tiny", "--jobs", "0"],
