@@ -132,6 +132,19 @@ fn a_report_never_writes_into_the_runs_it_reads() {
     ]);
     assert!(printed.contains("records of 1 runs exported"), "{printed}");
     assert!(exported.join("run/summary.json").is_file());
+    // Exporting into the tree it reads is refused, naming the export's own flag.
+    let inside = sweep.join("exported");
+    let refused = Command::new(BIN)
+        .args(["study", "export", "--from", sweep.to_str().unwrap()])
+        .args(["--to", inside.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("study export: --to") && !stderr.contains("--out"),
+        "{stderr}"
+    );
 }
 
 #[test]
