@@ -84,8 +84,8 @@ impl BalancedSpec {
     }
 }
 
-/// The refresh rule, resolved from a `beta = "refresh"` table: the library's own
-/// ([`burn_balanced_adam::refresh::RefreshRule`]), so a config and a user's code decide alike.
+// The refresh rule, resolved from a `beta = "refresh"` table, is the library's own
+// `RefreshRule`, so a config and a user's code decide alike.
 pub use burn_balanced_adam::refresh::RefreshRule;
 
 /// Balanced Adam's β: a number, or the refresh rule.
