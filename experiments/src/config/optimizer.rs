@@ -74,8 +74,15 @@ impl<'de> Deserialize<'de> for OptimizerConfig {
                 )));
             }
         };
-        let spec =
-            OptimizerSpec::deserialize(toml::Value::Table(table)).map_err(de::Error::custom)?;
+        // `no_decay` is read here, beside the spec, so serde's list of the spec's keys lacks it.
+        let spec = OptimizerSpec::deserialize(toml::Value::Table(table)).map_err(|err| {
+            let text = err.to_string();
+            de::Error::custom(if text.contains("unknown field") {
+                format!("{text}; `no_decay` (true or false) is accepted too")
+            } else {
+                text
+            })
+        })?;
         Ok(Self { spec, no_decay })
     }
 }

@@ -392,3 +392,24 @@ fn grad_clipping_of_the_wrong_shape_names_the_key_and_the_two_forms() {
         .unwrap();
     assert!(ExperimentConfig::from_table(table, Path::new("t")).is_ok());
 }
+
+#[test]
+fn an_unknown_optimizer_key_lists_no_decay_among_the_accepted() {
+    let mut table = quick_table();
+    for change in ["optimizer.kind=\"adamw\"", "optimizer.lr_decay=1"] {
+        overrides::Override::parse(change)
+            .unwrap()
+            .apply(&mut table)
+            .unwrap();
+    }
+    if let Some(toml::Value::Table(optimizer)) = table.get_mut("optimizer") {
+        optimizer.remove("beta");
+    }
+    let err = ExperimentConfig::from_table(table, Path::new("t"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("unknown field `lr_decay`") && err.contains("`no_decay`"),
+        "{err}"
+    );
+}
