@@ -81,6 +81,33 @@ fn report_groups_seeds_into_arms_with_mean_and_spread() {
     for arm in arms_again.as_array().unwrap() {
         assert_eq!(arm["seeds"].as_array().unwrap().len(), 2, "{arm}");
     }
+
+    // A title with HTML and quotes shows as written, never as markup, and the "Regenerate with"
+    // line splits back into the same words in a shell.
+    let titled = tmp.path().join("report-titled");
+    let title = "<b>bold</b> & 'quoted'";
+    run(&[
+        "report",
+        root_arg,
+        "--out",
+        titled.to_str().unwrap(),
+        "--title",
+        title,
+    ]);
+    let html = std::fs::read_to_string(titled.join("report.html")).unwrap();
+    assert!(!html.contains("<b>bold</b>"), "raw HTML in the page");
+    assert!(
+        html.contains("&lt;b&gt;bold&lt;/b&gt;"),
+        "the title shown as written"
+    );
+    let md = std::fs::read_to_string(titled.join("report.md")).unwrap();
+    let line = md
+        .split("Regenerate with `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+        .expect("a Regenerate line");
+    let words = shlex::split(line).expect("a shell line");
+    assert_eq!(words.last().map(String::as_str), Some(title), "{line}");
     assert!(
         std::fs::read_to_string(out.join("curves.svg"))
             .unwrap()
