@@ -6,8 +6,8 @@
 //! cargo run -p burn-balanced-adam --features train --example refresh_rule -- [UPDATES]
 //! ```
 //!
-//! `UPDATES` is the pilot's budget in optimizer updates (default 20 000; the main run gets the
-//! same). The model (a small MLP) and the data (points inside or outside a circle, 15% of the
+//! `UPDATES` is the pilot's budget in optimizer updates (default 20 000, rounded down to whole
+//! epochs of 16 updates; the main run gets the same). The model (a small MLP) and the data (points inside or outside a circle, 15% of the
 //! training labels flipped, so that the model overfits and its validation loss has a minimum)
 //! are made here; nothing is downloaded. Both runs and the decision (`decision.json`) land in
 //! `runs/refresh_rule/`.
