@@ -112,8 +112,8 @@ pub fn run(args: &RunArgs) -> Result<(), ExperimentError> {
     if !config.sweep.is_empty() {
         eprintln!("note: the config's [sweep] table is ignored by `run`; `sweep` runs the grid");
     }
-    let status = run_config(&config, &config.run_dir(), &config.name, &args.options())?;
-    match status {
+    let summary = run_config(&config, &config.run_dir(), &config.name, &args.options())?;
+    match summary.status {
         RunStatus::Complete => Ok(()),
         // A stop the user asked for is no failure: say where it stopped and how to go on.
         RunStatus::Interrupted if stopped_as_asked(&config.run_dir()) => {
@@ -124,9 +124,13 @@ pub fn run(args: &RunArgs) -> Result<(), ExperimentError> {
             );
             Ok(())
         }
+        // The cause (a full disk, a Burn error, the divergence) is printed, not only recorded.
         other => Err(ExperimentError::Training {
             dir: config.run_dir(),
-            message: format!("{other:?}; see summary.json"),
+            message: match &summary.message {
+                Some(why) => format!("{other:?}: {why} (recorded in summary.json)"),
+                None => format!("{other:?}; see summary.json"),
+            },
         }),
     }
 }
@@ -146,13 +150,13 @@ fn stopped_as_asked(dir: &Path) -> bool {
     })
 }
 
-/// Runs `config` into `dir`; the status of the (main) run.
+/// Runs `config` into `dir`; the summary of the (main) run.
 fn run_config(
     config: &ExperimentConfig,
     dir: &Path,
     label: &str,
     options: &RunOptions,
-) -> Result<RunStatus, ExperimentError> {
+) -> Result<crate::artifacts::RunSummary, ExperimentError> {
     let dir = RunDir::new(dir);
     let summary = match &config.optimizer.spec {
         OptimizerSpec::BalancedAdam(spec) => match spec.refresh_rule() {
@@ -162,7 +166,7 @@ fn run_config(
         _ => run_single(config, &dir, label, options)?,
     };
     report_line(label, &summary);
-    Ok(summary.status)
+    Ok(summary)
 }
 
 fn report_line(label: &str, s: &crate::artifacts::RunSummary) {
@@ -268,7 +272,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), ExperimentError> {
         );
         let label = format!("{}/{name}", base.name);
         let was_finished = finished(name);
-        match run_config(config, &sweep_dir.join(name), &label, &options) {
+        match run_config(config, &sweep_dir.join(name), &label, &options).map(|s| s.status) {
             Ok(RunStatus::Complete) => {}
             Ok(status) => failed.push(format!("{name}: {status:?}")),
             Err(err) => failed.push(format!("{name}: {err}")),

@@ -36,6 +36,8 @@ fn a_diverging_run_stops_and_says_so() {
             message.contains("non-finite") || message.contains("diverged"),
             "lr {lr}: {message}"
         );
+        // The cause is printed, not only recorded.
+        assert!(stderr.contains(message), "lr {lr}: {stderr}");
     }
 }
 
