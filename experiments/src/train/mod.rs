@@ -73,6 +73,7 @@ pub fn run_single(
         && summary.status == RunStatus::Complete
     {
         eprintln!("{label}: already complete in {}", dir.path.display());
+        complete_records(dir, summary)?;
         return Ok(summary.clone());
     }
     // Data, devices and schedule first: a missing dataset, an absent device or a warmup longer
@@ -115,6 +116,7 @@ pub fn run_single(
         && summary.status == RunStatus::Complete
     {
         eprintln!("{label}: already complete in {}", dir.path.display());
+        complete_records(dir, summary)?;
         return Ok(summary.clone());
     }
     crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
@@ -184,12 +186,27 @@ pub fn run_single(
         earlier + started.elapsed().as_secs_f64(),
         &devices,
     )?;
-    dir.write_json("summary.json", &summary)?;
+    // summary.json last: its status says the run is complete only once the other records are
+    // on disk (a full disk fails the run before it is marked complete).
     write_trajectory_csv(dir, &summary)?;
+    dir.write_json("summary.json", &summary)?;
     if let Err(err) = crate::artifacts::tensorboard::write_test(dir, &summary) {
         eprintln!("warning: {label}: test scalars not written for TensorBoard: {err}");
     }
     Ok(summary)
+}
+
+/// Writes the records a complete run lacks (`trajectory.csv`, from its summary), e.g. after a
+/// run was marked complete by an older binary and then lost a file.
+fn complete_records(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentError> {
+    if !dir.path.join("trajectory.csv").is_file() {
+        write_trajectory_csv(dir, summary)?;
+        eprintln!(
+            "{}: trajectory.csv was missing; written again from summary.json",
+            dir.path.display()
+        );
+    }
+    Ok(())
 }
 
 /// Checks that the run directory is new, or (with `--resume`) holds a run of this same config;

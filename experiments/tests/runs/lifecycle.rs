@@ -88,6 +88,20 @@ fn stop_after_then_resume_matches_and_resume_refuses_a_changed_config() {
         tmp.path(),
         &["name=\"whole\""],
     ));
+    // A complete run that lost a record (a full disk, a hand) gets it back on --resume.
+    let csv = tmp.path().join("whole/trajectory.csv");
+    let written = std::fs::read(&csv).unwrap();
+    std::fs::remove_file(&csv).unwrap();
+    run_ok(experiments(
+        &["run", config, "--resume"],
+        tmp.path(),
+        &["name=\"whole\""],
+    ));
+    assert_eq!(
+        std::fs::read(&csv).unwrap(),
+        written,
+        "trajectory.csv restored as it was"
+    );
     let stopped = experiments(
         &["run", config, "--stop-after", "20"],
         tmp.path(),
