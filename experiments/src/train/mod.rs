@@ -69,12 +69,8 @@ pub fn run_single(
 ) -> Result<RunSummary, ExperimentError> {
     let resolved = config.to_toml();
     let previous = check_dir(dir, &resolved, options.resume)?;
-    if let Some(summary) = &previous
-        && summary.status == RunStatus::Complete
-    {
-        eprintln!("{label}: already complete in {}", dir.path.display());
-        complete_records(dir, summary)?;
-        return Ok(summary.clone());
+    if let Some(done) = already_complete(dir, label, &previous)? {
+        return Ok(done);
     }
     // Data, devices and schedule first: a missing dataset, an absent device or a warmup longer
     // than the run is reported before anything is written.
@@ -112,12 +108,8 @@ pub fn run_single(
     // another process may have trained into it since the first look.
     let _lock = crate::artifacts::lock::RunLock::acquire(&dir.path)?;
     let previous = check_dir(dir, &resolved, options.resume)?;
-    if let Some(summary) = &previous
-        && summary.status == RunStatus::Complete
-    {
-        eprintln!("{label}: already complete in {}", dir.path.display());
-        complete_records(dir, summary)?;
-        return Ok(summary.clone());
+    if let Some(done) = already_complete(dir, label, &previous)? {
+        return Ok(done);
     }
     crate::artifacts::write_atomic(&dir.config_path(), resolved.as_bytes())?;
     let every = config.training.eval_every.min(total);
@@ -194,6 +186,22 @@ pub fn run_single(
         eprintln!("warning: {label}: test scalars not written for TensorBoard: {err}");
     }
     Ok(summary)
+}
+
+/// The summary of a run `previous` shows complete (its missing records written again), if it is.
+fn already_complete(
+    dir: &RunDir,
+    label: &str,
+    previous: &Option<RunSummary>,
+) -> Result<Option<RunSummary>, ExperimentError> {
+    match previous {
+        Some(summary) if summary.status == RunStatus::Complete => {
+            eprintln!("{label}: already complete in {}", dir.path.display());
+            complete_records(dir, summary)?;
+            Ok(Some(summary.clone()))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Writes the records a complete run lacks (`trajectory.csv`, from its summary), e.g. after a
