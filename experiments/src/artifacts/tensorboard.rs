@@ -64,8 +64,11 @@ fn create(
     suffix: &str,
 ) -> Result<(EventWriter<BufWriter<File>>, PathBuf), ExperimentError> {
     std::fs::create_dir_all(dir).map_err(ExperimentError::io(dir))?;
+    // A count per process: two files made in one second by one process stay two files.
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let made = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = format!(
-        "events.out.tfevents.{:.0}.{}.{suffix}",
+        "events.out.tfevents.{:.0}.{}.{made}.{suffix}",
         now(),
         std::process::id()
     );
@@ -97,7 +100,44 @@ pub struct TensorBoardLogger {
     pending: (u64, Vec<(String, f64)>),
     /// The validation pass's latest epoch means, by metric name.
     valid: HashMap<String, f64>,
+    /// Per tag, the last step the run's earlier event files hold: a resumed run does not write
+    /// those steps again (its checkpoint is older than where the interrupted run had logged to,
+    /// and it takes the same steps).
+    written: HashMap<String, u64>,
     failed: bool,
+}
+
+/// Per tag, the highest step of the scalars in the event files already in `dir` (an interrupted
+/// segment's); a file whose last record is torn (a kill) counts up to it.
+fn steps_written(dir: &Path) -> HashMap<String, u64> {
+    let mut written = HashMap::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return written;
+    };
+    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+        let is_events = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("events.out.tfevents"));
+        let Ok(events) = (if is_events {
+            tfrecord::EventIter::open(&path, Default::default())
+        } else {
+            continue;
+        }) else {
+            continue;
+        };
+        for event in events.map_while(Result::ok) {
+            let Some(What::Summary(summary)) = event.what else {
+                continue;
+            };
+            let step = u64::try_from(event.step).unwrap_or(0);
+            for value in summary.value {
+                let last = written.entry(value.tag).or_insert(0);
+                *last = (*last).max(step);
+            }
+        }
+    }
+    written
 }
 
 impl TensorBoardLogger {
@@ -109,6 +149,7 @@ impl TensorBoardLogger {
         total: u64,
         entries_per_update: u64,
     ) -> Result<Self, ExperimentError> {
+        let written = steps_written(&dir.path.join(DIR));
         let (writer, path) = create(&dir.path.join(DIR), "train")?;
         Ok(Self {
             writer,
@@ -121,11 +162,15 @@ impl TensorBoardLogger {
             train_updates: 0,
             pending: (0, Vec::new()),
             valid: HashMap::new(),
+            written,
             failed: false,
         })
     }
 
     fn scalar(&mut self, tag: &str, step: u64, value: f64) {
+        if self.written.get(tag).is_some_and(|&last| step <= last) {
+            return;
+        }
         let written =
             self.writer
                 .write_scalar(tag, EventMeta::new(step as i64, now()), value as f32);
@@ -348,7 +393,51 @@ pub fn export(inputs: &[PathBuf], out: &Path) -> Result<usize, ExperimentError> 
 
 #[cfg(test)]
 mod tests {
-    use super::tag;
+    use super::*;
+
+    /// Every (tag, step) of the scalars in the event files of `dir`.
+    fn scalars(dir: &Path) -> Vec<(String, u64)> {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let events = tfrecord::EventIter::open(entry.unwrap().path(), Default::default());
+            for event in events.unwrap().map(Result::unwrap) {
+                if let Some(What::Summary(summary)) = event.what {
+                    for value in summary.value {
+                        all.push((value.tag, event.step as u64));
+                    }
+                }
+            }
+        }
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn a_resumed_run_does_not_write_the_steps_its_interrupted_segment_wrote() {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = RunDir::new(tmp.path());
+        // The interrupted segment logged training steps 1..=30 (its checkpoint was at 20).
+        let mut first = TensorBoardLogger::new(&run, 20, 100, 1).unwrap();
+        (1..=30).for_each(|step| first.scalar("train/loss", step, 1.0 / step as f64));
+        first.writer.flush().unwrap();
+        drop(first);
+        // The resumed one takes steps 21.. again: only 31.. are new.
+        let mut resumed = TensorBoardLogger::new(&run, 20, 100, 1).unwrap();
+        (21..=40).for_each(|step| resumed.scalar("train/loss", step, 1.0 / step as f64));
+        resumed.scalar("valid/loss", 20, 0.5);
+        resumed.writer.flush().unwrap();
+        let logged = scalars(&tmp.path().join(DIR));
+        let train: Vec<u64> = logged
+            .iter()
+            .filter(|(t, _)| t == "train/loss")
+            .map(|&(_, s)| s)
+            .collect();
+        assert_eq!(train, (1..=40).collect::<Vec<u64>>(), "each step once");
+        assert!(
+            logged.contains(&("valid/loss".into(), 20)),
+            "other tags unaffected"
+        );
+    }
 
     #[test]
     fn burn_metric_names_become_snake_case_tags() {
