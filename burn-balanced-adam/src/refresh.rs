@@ -322,8 +322,20 @@ impl RefreshRule {
     /// stopping, the validation minimum usually sits at the last evaluation, so a pilot's T_ES
     /// is the budget (the repository's refresh v2 study: at the last update on 6 of 10
     /// workloads, within 5% of it on 7; the two rules chose the same grid β on 8).
+    ///
+    /// ```
+    /// use burn_balanced_adam::refresh::RefreshRule;
+    /// let err = RefreshRule::default().from_budget(0).unwrap_err();
+    /// assert!(err.to_string().contains("planned_updates"));
+    /// ```
     pub fn from_budget(&self, planned_updates: u64) -> Result<RefreshDecision, RefreshError> {
         self.validate()?;
+        check(
+            "planned_updates",
+            planned_updates as f64,
+            planned_updates > 0,
+            "≥ 1 optimizer update",
+        )?;
         self.decide(HorizonSource::Budget { planned_updates }, planned_updates)
     }
 
