@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU check in one call (README, Performance): on a machine with an NVIDIA GPU, for each
+# The GPU check in one call (docs/performance.md): on a machine with an NVIDIA GPU, for each
 # backend (wgpu, and CUDA where it could be built),
 #   1. the library's conformance, fused-vs-reference, Burn-parity and resume suites on that
 #      backend (BBA_TEST_BACKEND; a missing device fails, it does not skip),

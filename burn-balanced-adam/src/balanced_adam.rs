@@ -1,4 +1,4 @@
-//! Balanced Adam: Adam with one β for both moments (spec §1.1), ε outside the square root.
+//! Balanced Adam: Adam with one β for both moments (`docs/algorithms.md` §1.1), ε outside the square root.
 
 use burn::config::Config;
 use burn::grad_clipping::GradientClippingConfig;

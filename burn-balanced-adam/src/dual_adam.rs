@@ -1,4 +1,4 @@
-//! InvAdam and DualAdam (spec §2): Adam's division by `d = sqrt(v̂) + ε` replaced by a
+//! InvAdam and DualAdam (`docs/algorithms.md` §2): Adam's division by `d = sqrt(v̂) + ε` replaced by a
 //! multiplication, blended with Adam by a weight `r_t = max(0, 1 − t·ξ)` that decays linearly.
 //!
 //! Step counters are per parameter (Burn has no global step); the reference keeps one global

@@ -1,4 +1,4 @@
-//! FAdam (spec §3): Adam as a natural-gradient method with the diagonal empirical Fisher,
+//! FAdam (`docs/algorithms.md` §3): Adam as a natural-gradient method with the diagonal empirical Fisher,
 //! adaptive ε, per-tensor RMS clipping and Fisher-preconditioned weight decay.
 
 use burn::config::Config;

@@ -1,4 +1,4 @@
-//! Estimating T_ES, the effective learning horizon, from a validation trajectory (spec §1.3).
+//! Estimating T_ES, the effective learning horizon, from a validation trajectory (`docs/algorithms.md` §1.3).
 //!
 //! T_ES is the optimizer-update index at which validation loss reaches its minimum: the
 //! early-stopping point. The paper does not publish its exact extraction, so every convention

@@ -22,8 +22,8 @@ pub enum Backend {
     /// Burn's ndarray CPU backend (the `ndarray` cargo feature; `openblas` adds a BLAS).
     /// Deprecated by Burn 0.22 in favour of Flex; kept as a measured alternative.
     NdArray,
-    /// LibTorch's CPU device through `tch` (the `tch` cargo feature and a libtorch; see the
-    /// README). Deprecated by Burn 0.22; kept as a measured alternative.
+    /// LibTorch's CPU device through `tch` (the `tch` cargo feature and a libtorch; see
+    /// docs/performance.md). Deprecated by Burn 0.22; kept as a measured alternative.
     Tch,
 }
 
@@ -169,7 +169,7 @@ fn open_new(name: &DeviceName) -> Result<Device, ExperimentError> {
 
 #[cfg(feature = "ndarray")]
 fn open_ndarray() -> Result<Device, String> {
-    #[allow(deprecated)] // measured against Flex on purpose (README, Performance)
+    #[allow(deprecated)] // measured against Flex on purpose (docs/performance.md)
     Ok(Device::ndarray())
 }
 
@@ -183,13 +183,13 @@ fn open_ndarray() -> Result<Device, String> {
 
 #[cfg(feature = "tch")]
 fn open_tch() -> Result<Device, String> {
-    #[allow(deprecated)] // measured against Flex on purpose (README, Performance)
+    #[allow(deprecated)] // measured against Flex on purpose (docs/performance.md)
     Ok(Device::libtorch())
 }
 
 #[cfg(not(feature = "tch"))]
 fn open_tch() -> Result<Device, String> {
-    Err("this binary was built without LibTorch: rebuild with `--features tch` (README, Performance)".into())
+    Err("this binary was built without LibTorch: rebuild with `--features tch` (docs/performance.md)".into())
 }
 
 #[cfg(feature = "cuda")]

@@ -5,6 +5,7 @@
 mod artifacts;
 mod cli;
 mod config;
+pub mod dashboard;
 mod data;
 mod device;
 mod error;

@@ -1,9 +1,13 @@
 //! Run directories: the resolved config, provenance (versions, commit, device, seed), Burn's
 //! metric logs and checkpoints, and `summary.json` with the results every report is built from.
 
+pub mod burn_logs;
 pub mod curve;
 pub mod lock;
 pub mod logs;
+pub mod provenance;
+pub mod refresh;
+pub mod segments;
 pub mod tensorboard;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +31,14 @@ pub enum RunStatus {
     Diverged,
     /// Burn reported an error.
     Failed,
+}
+
+impl RunStatus {
+    /// Whether a run with this status is finished: trained to its end, or diverged (a result,
+    /// not a failure); interrupted and failed runs are resumed or retried.
+    pub fn is_finished(self) -> bool {
+        matches!(self, RunStatus::Complete | RunStatus::Diverged)
+    }
 }
 
 /// One evaluation of the validation trajectory.
@@ -132,6 +144,10 @@ pub struct RunSummary {
     pub test: Option<TestResult>,
     /// Every evaluation.
     pub trajectory: Vec<Evaluation>,
+    /// Each invocation that trained the run, with its wall time (`wall_time_s` is their sum);
+    /// empty in runs recorded before segments were kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<segments::Segment>,
     /// The training loss at fine resolution, when the config asks for it
     /// (`training.train_loss_every`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -139,6 +155,11 @@ pub struct RunSummary {
     /// Versions, commit, devices, command.
     pub provenance: Provenance,
 }
+
+/// A run's `summary.json` as written before `build_commit` existed (a copy of a committed
+/// record, frozen here so that regenerating `results/` cannot change what the tests read).
+#[cfg(test)]
+pub(crate) const FIXTURE_SUMMARY: &str = include_str!("fixtures/summary-before-build-commit.json");
 
 /// The files of a run directory.
 #[derive(Debug, Clone)]
@@ -354,11 +375,7 @@ mod tests {
     #[test]
     fn a_diverged_runs_summary_reads_back() {
         // A committed record, made diverged: NaN validation and test losses.
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../results/comparison/full/runs/cnn-fashion/adam/lr=0.01,seed=42/summary.json"
-        ))
-        .unwrap();
+        let text = crate::artifacts::FIXTURE_SUMMARY.to_string();
         let mut summary: RunSummary = serde_json::from_str(&text).unwrap();
         summary.status = RunStatus::Diverged;
         summary.trajectory.last_mut().unwrap().valid_loss = f64::NAN;
@@ -401,11 +418,7 @@ mod tests {
             None => assert_eq!((p.build_commit, p.build_dirty), (None, None)),
         }
         // Records written before the field existed read back without it.
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../results/comparison/full/runs/cnn-fashion/adam/lr=0.01,seed=42/summary.json"
-        ))
-        .unwrap();
+        let text = crate::artifacts::FIXTURE_SUMMARY.to_string();
         let old: RunSummary = serde_json::from_str(&text).unwrap();
         assert_eq!(old.provenance.build_commit, None);
     }

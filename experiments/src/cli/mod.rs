@@ -1,6 +1,7 @@
 //! Command-line surface: one sub-module per command group.
 
 mod compare;
+mod dashboard;
 mod data;
 mod report;
 mod run;
@@ -46,6 +47,13 @@ enum Command {
     /// `merge`, `export`.
     #[command(subcommand)]
     Study(study::StudyCommand),
+    /// Compare many runs live in the terminal: one metric per arm (mean, min–max band over
+    /// seeds) and a table of every arm's numbers, following runs as they train.
+    ///
+    /// Reads `experiments` run directories and plain Burn artifact directories from any Burn
+    /// project. `q` quits; ←/→ switch metric, ↑/↓ arm, `s` sorts, `l` log scale, `g` arms/runs.
+    /// `--once` prints the table as Markdown, `--svg FILE` writes the plot (no terminal needed).
+    Dashboard(dashboard::DashboardArgs),
     /// Convert recorded runs into TensorBoard event files (`--out DIR`), to overlay any set.
     Tensorboard(tensorboard::TensorBoardArgs),
     /// Fetch and inspect the real datasets (MNIST, Fashion-MNIST, Shakespeare, Moby Dick).
@@ -64,6 +72,7 @@ impl Cli {
             Command::Study(command) => command.run(),
             Command::Surge(args) => surge::surge(&args),
             Command::Tensorboard(args) => tensorboard::tensorboard(&args),
+            Command::Dashboard(args) => dashboard::dashboard(&args),
             Command::Data(command) => command
                 .run()
                 .map_err(|e| crate::error::ExperimentError::Other(e.to_string())),

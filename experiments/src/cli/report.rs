@@ -7,7 +7,7 @@ use clap::Args;
 use crate::error::ExperimentError;
 use crate::report::arms::group_arms;
 use crate::report::document::write_report;
-use crate::report::{collect_runs, load_run, shell_line};
+use crate::report::{load_runs, shell_line};
 
 /// Options of `report`.
 #[derive(Debug, Args)]
@@ -27,10 +27,7 @@ pub struct ReportArgs {
 pub fn report(args: &ReportArgs) -> Result<(), ExperimentError> {
     let inputs: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
     super::check_out_not_above("--out", &args.out, &inputs)?;
-    let runs = collect_runs(&args.paths)?
-        .iter()
-        .map(|dir| load_run(dir))
-        .collect::<Result<Vec<_>, _>>()?;
+    let runs = load_runs(&args.paths)?;
     let arms = group_arms(&runs);
     let mut words: Vec<String> = vec!["experiments".into(), "report".into()];
     words.extend(args.paths.iter().map(|p| p.display().to_string()));

@@ -5,12 +5,11 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 
 use crate::artifacts::{RunDir, RunStatus};
+use crate::config::ExperimentConfig;
 use crate::config::overrides::{Override, axes_from_table, grid_points, parse_axis};
-use crate::config::{ExperimentConfig, OptimizerSpec};
 use crate::error::ExperimentError;
-use crate::progress::{RunProgress, Tally};
-use crate::train::refresh::run_refresh;
-use crate::train::{RunOptions, run_single};
+use crate::train::RunOptions;
+use crate::train::sweep::{run_config, run_points};
 
 /// Options shared by `run` and `sweep`.
 #[derive(Debug, Args)]
@@ -150,45 +149,6 @@ fn stopped_as_asked(dir: &Path) -> bool {
     })
 }
 
-/// Runs `config` into `dir`; the summary of the (main) run.
-fn run_config(
-    config: &ExperimentConfig,
-    dir: &Path,
-    label: &str,
-    options: &RunOptions,
-) -> Result<crate::artifacts::RunSummary, ExperimentError> {
-    let dir = RunDir::new(dir);
-    let summary = match &config.optimizer.spec {
-        OptimizerSpec::BalancedAdam(spec) => match spec.refresh_rule() {
-            Some(rule) => run_refresh(config, spec, &rule, &dir, label, options)?.main,
-            None => run_single(config, &dir, label, options)?,
-        },
-        _ => run_single(config, &dir, label, options)?,
-    };
-    report_line(label, &summary);
-    Ok(summary)
-}
-
-fn report_line(label: &str, s: &crate::artifacts::RunSummary) {
-    let test = s.test.as_ref().map_or(String::new(), |t| {
-        let acc = t
-            .accuracy
-            .map_or(String::new(), |a| format!(", test accuracy {a:.2}%"));
-        let ppl = t
-            .perplexity
-            .map_or(String::new(), |p| format!(", test perplexity {p:.3}"));
-        format!(", test loss {:.4}{acc}{ppl}", t.loss)
-    });
-    let best = match (s.best_valid_loss, s.best_update) {
-        (Some(loss), Some(update)) => format!(", best valid loss {loss:.4} at update {update}"),
-        _ => String::new(),
-    };
-    println!(
-        "{label}: {:?} after {}/{} updates in {:.1} s{best}{test}",
-        s.status, s.updates_done, s.updates_planned, s.wall_time_s
-    );
-}
-
 /// Extra options of `sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
@@ -243,64 +203,7 @@ pub fn sweep(args: &SweepArgs) -> Result<(), ExperimentError> {
         )?;
         configs.push((name, config));
     }
-    let sweep_dir = base.run_dir();
     let mut options = args.run.options();
     options.resume = true;
-    let mut failed = Vec::new();
-    let updates = |c: &ExperimentConfig| c.training.length.updates().unwrap_or(0);
-    let finished = |name: &str| {
-        RunDir::new(sweep_dir.join(name))
-            .read_summary()
-            .is_ok_and(|s| matches!(s.status, RunStatus::Complete | RunStatus::Diverged))
-    };
-    let mut tally = Tally::default();
-    for (name, config) in &configs {
-        tally = tally.plus(Tally::of_runs(
-            usize::from(finished(name)),
-            1,
-            updates(config),
-        ));
-    }
-    // Burn's TUI dashboard owns the terminal while a run trains: a bar only beside plain logs.
-    let progress = RunProgress::new(&format!("sweep {}", base.name), tally, options.no_tui);
-    for (i, (name, config)) in configs.iter().enumerate() {
-        eprintln!(
-            "sweep {}: point {}/{}: {name}",
-            base.name,
-            i + 1,
-            configs.len()
-        );
-        let label = format!("{}/{name}", base.name);
-        let was_finished = finished(name);
-        match run_config(config, &sweep_dir.join(name), &label, &options).map(|s| s.status) {
-            Ok(RunStatus::Complete) => {}
-            Ok(status) => failed.push(format!("{name}: {status:?}")),
-            Err(err) => failed.push(format!("{name}: {err}")),
-        }
-        if finished(name) && !was_finished {
-            tally = tally.with_run_done(updates(config));
-            progress.set(tally);
-        }
-        if crate::interrupt::interrupted() {
-            break;
-        }
-    }
-    progress.finish();
-    println!(
-        "sweep {}: {} points in {}; compare with: experiments compare {}/*",
-        base.name,
-        configs.len(),
-        sweep_dir.display(),
-        sweep_dir.display()
-    );
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(ExperimentError::Other(format!(
-            "{} of {} points did not complete:\n  {}",
-            failed.len(),
-            configs.len(),
-            failed.join("\n  ")
-        )))
-    }
+    run_points(&base.name, &base.run_dir(), &configs, &options)
 }

@@ -5,15 +5,12 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::artifacts::RunSummary;
+use crate::artifacts::provenance::Tally;
 use crate::error::ExperimentError;
 use crate::report::surge::SurgeSummary;
 use crate::report::surge::report::write_report;
-use crate::report::surge::{
-    SurgeRun, TargetFit, check_poolable, fit_target, plot_surge, smooth, window_blocks,
-};
-use crate::report::{collect_runs, load_run, shell_line};
-use crate::study::provenance::Tally;
+use crate::report::surge::{SurgeRun, TargetFit, check_poolable, fit_target, plot_surge};
+use crate::report::{load_runs, shell_line};
 
 /// Options of `surge`.
 #[derive(Debug, Args)]
@@ -55,14 +52,14 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
         let inputs: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
         super::check_out_dir(out, &inputs)?;
     }
-    let mut runs = Vec::new();
-    let mut tally = Tally::default();
-    let dirs = collect_runs(&args.paths)?;
+    let views = load_runs(&args.paths)?;
+    let dirs: Vec<PathBuf> = views.iter().map(|v| v.dir.clone()).collect();
     let setup = check_poolable(&dirs).map_err(ExperimentError::Other)?;
-    for dir in dirs {
-        let s = load_run(&dir)?.summary;
-        tally.add(&s);
-        runs.push(surge_run(&s));
+    let mut tally = Tally::default();
+    let mut runs = Vec::new();
+    for view in &views {
+        tally.add(&view.summary);
+        runs.push(SurgeRun::from_summary(&view.summary));
     }
     let fits: Vec<TargetFit> = args.targets.iter().map(|&t| fit_target(&runs, t)).collect();
     print!("{}", table(&fits));
@@ -105,35 +102,6 @@ pub fn surge(args: &SurgeArgs) -> Result<(), ExperimentError> {
         )));
     }
     Ok(())
-}
-
-/// A run's training-loss curve for the analysis: the fine curve smoothed over
-/// [`window_blocks`] blocks when the run recorded one, else the per-evaluation means.
-fn surge_run(s: &RunSummary) -> SurgeRun {
-    let batch = s.batch_size as f64;
-    let (curve, fine, resolution) = match &s.train_curve {
-        Some(c) => (
-            smooth(&c.points(s.updates_done), window_blocks(batch, c.every)),
-            true,
-            c.every as f64,
-        ),
-        None => (
-            s.trajectory
-                .iter()
-                .filter_map(|e| Some((e.update as f64, e.train_loss?)))
-                .collect(),
-            false,
-            s.eval_every as f64,
-        ),
-    };
-    SurgeRun {
-        batch,
-        lr: s.lr,
-        seed: s.seed,
-        curve,
-        fine,
-        resolution,
-    }
 }
 
 /// The command line that regenerates the report.

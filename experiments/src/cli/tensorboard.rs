@@ -10,7 +10,8 @@ use crate::error::ExperimentError;
 /// Options of `tensorboard`.
 #[derive(Debug, Args)]
 pub struct TensorBoardArgs {
-    /// Run directories, or directories searched for them (a sweep, a study, `results/…/runs`).
+    /// Run directories, or directories searched for them (a sweep, a study, `results/…/runs`),
+    /// and plain Burn artifact directories (Burn's `FileMetricLogger` logs) from any project.
     #[arg(required = true)]
     pub runs: Vec<PathBuf>,
     /// Where to write `<run name>/events.out.tfevents.0.experiments`; not inside an input.

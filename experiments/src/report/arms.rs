@@ -87,11 +87,17 @@ fn config_identity(run: &RunView) -> String {
     ]
     .into_iter()
     .find(|p| p.is_file());
-    let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) else {
-        return String::new();
-    };
+    match path.and_then(|p| std::fs::read_to_string(p).ok()) {
+        Some(text) => identity_of(&text),
+        None => String::new(),
+    }
+}
+
+/// A `config.toml` text without the keys that differ between seeds of one arm (`seed`, `name`,
+/// `artifact_dir`): runs with equal identities form one arm (the text itself if it is not TOML).
+pub fn identity_of(text: &str) -> String {
     let Ok(mut table) = text.parse::<toml::Table>() else {
-        return text;
+        return text.to_string();
     };
     for key in ["seed", "name", "artifact_dir"] {
         table.remove(key);
@@ -101,17 +107,24 @@ fn config_identity(run: &RunView) -> String {
 
 fn arm_key(run: &RunView) -> (String, String) {
     let s = &run.summary;
-    let beta = match (&run.refresh, s.beta) {
-        (Some(_), _) => " β=rule".to_string(),
-        (None, Some(b)) => format!(" β={b}"),
-        (None, None) => String::new(),
+    (
+        format!("{}/{}", s.model, s.dataset),
+        arm_label(s, run.refresh.is_some()),
+    )
+}
+
+/// An arm's label from one of its runs' summary: `optimizer β=… lr=… (model/dataset, batch …,
+/// … updates)` (`β=rule` for a refresh-rule run).
+pub fn arm_label(s: &crate::artifacts::RunSummary, refresh: bool) -> String {
+    let beta = match (refresh, s.beta) {
+        (true, _) => " β=rule".to_string(),
+        (false, Some(b)) => format!(" β={b}"),
+        (false, None) => String::new(),
     };
-    let workload = format!("{}/{}", s.model, s.dataset);
-    let label = format!(
-        "{}{beta} lr={} ({workload}, batch {}, {} updates)",
-        s.optimizer, s.lr, s.batch_size, s.updates_planned
-    );
-    (workload, label)
+    format!(
+        "{}{beta} lr={} ({}/{}, batch {}, {} updates)",
+        s.optimizer, s.lr, s.model, s.dataset, s.batch_size, s.updates_planned
+    )
 }
 
 /// Groups `runs` into arms (the same resolved config up to the seed), in order of first

@@ -15,6 +15,7 @@ type LossChart<'a, 'b> = ChartContext<
 fn loss_chart<'a, 'b>(
     root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
     caption: &str,
+    y_desc: &str,
     x_max: f64,
     (y_min, y_max): (f64, f64),
 ) -> Result<LossChart<'a, 'b>, String> {
@@ -30,7 +31,7 @@ fn loss_chart<'a, 'b>(
     chart
         .configure_mesh()
         .x_desc("optimizer updates")
-        .y_desc("validation loss")
+        .y_desc(y_desc)
         .draw()
         .map_err(|e| e.to_string())?;
     Ok(chart)
@@ -81,8 +82,14 @@ pub fn plot_validation_curves(runs: &[RunView]) -> Result<String, ExperimentErro
     let draw_err = |err: String| ExperimentError::Other(format!("plotting the curves: {err}"));
     let mut svg = String::new();
     let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
-    let mut chart =
-        loss_chart(&root, "Validation loss", x_max, (y_min, y_max)).map_err(draw_err)?;
+    let mut chart = loss_chart(
+        &root,
+        "Validation loss",
+        "validation loss",
+        x_max,
+        (y_min, y_max),
+    )
+    .map_err(draw_err)?;
     for (i, (name, line)) in points.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         chart
@@ -103,22 +110,54 @@ pub fn plot_validation_curves(runs: &[RunView]) -> Result<String, ExperimentErro
 
 /// Plots each arm's mean validation loss over seeds, with its min–max band: the SVG text.
 pub fn plot_arm_curves(arms: &[super::arms::Arm]) -> Result<String, ExperimentError> {
-    let all: Vec<(u64, f64, f64, f64)> =
-        arms.iter().flat_map(|a| a.curve.iter().copied()).collect();
+    let series: Vec<BandSeries> = arms
+        .iter()
+        .map(|a| BandSeries {
+            label: format!("{} (n = {})", a.label, a.seeds.len()),
+            curve: a.curve.clone(),
+        })
+        .collect();
+    plot_bands(
+        "Validation loss: mean over seeds, band = min…max",
+        "validation loss",
+        &series,
+    )
+}
+
+/// One line of [`plot_bands`]: its legend and `(update, mean, min, max)` points.
+#[derive(Debug, Clone)]
+pub struct BandSeries {
+    /// The legend entry.
+    pub label: String,
+    /// `(update, mean, min, max)`.
+    pub curve: Vec<(u64, f64, f64, f64)>,
+}
+
+/// Plots each series' mean against optimizer updates with its min–max band, `y_desc` on the y
+/// axis: the SVG text.
+pub fn plot_bands(
+    caption: &str,
+    y_desc: &str,
+    series: &[BandSeries],
+) -> Result<String, ExperimentError> {
+    let all: Vec<(u64, f64, f64, f64)> = series
+        .iter()
+        .flat_map(|a| a.curve.iter().copied())
+        .collect();
     let finite: Vec<&(u64, f64, f64, f64)> = all
         .iter()
         .filter(|p| p.2.is_finite() && p.3.is_finite())
         .collect();
     if finite.is_empty() {
-        return Err(ExperimentError::Other(
-            "no finite validation loss to plot".into(),
-        ));
+        return Err(ExperimentError::Other(format!(
+            "no finite {y_desc} to plot"
+        )));
     }
     let x_max = finite.iter().map(|p| p.0 as f64).fold(1.0, f64::max);
     let y_min = finite.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
-    // An arm that blows up would flatten the others: the axis stops at twice the worst final
+    // A series that blows up would flatten the others: the axis stops at twice the worst final
     // mean (lines above it are clipped).
-    let worst_final = arms
+    let worst_final = series
         .iter()
         .filter_map(|a| a.curve.last().map(|p| p.1))
         .filter(|v| v.is_finite())
@@ -135,9 +174,8 @@ pub fn plot_arm_curves(arms: &[super::arms::Arm]) -> Result<String, ExperimentEr
     let draw_err = |err: String| ExperimentError::Other(format!("plotting the curves: {err}"));
     let mut svg = String::new();
     let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
-    let caption = "Validation loss: mean over seeds, band = min…max";
-    let mut chart = loss_chart(&root, caption, x_max, (y_min, y_max)).map_err(draw_err)?;
-    for (i, arm) in arms.iter().enumerate() {
+    let mut chart = loss_chart(&root, caption, y_desc, x_max, (y_min, y_max)).map_err(draw_err)?;
+    for (i, arm) in series.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         let points: Vec<&(u64, f64, f64, f64)> = arm
             .curve
@@ -159,7 +197,7 @@ pub fn plot_arm_curves(arms: &[super::arms::Arm]) -> Result<String, ExperimentEr
         chart
             .draw_series(LineSeries::new(mean, color.stroke_width(2)))
             .map_err(|e| draw_err(e.to_string()))?
-            .label(format!("{} (n = {})", arm.label, arm.seeds.len()))
+            .label(arm.label.clone())
             .legend(move |(x, y)| {
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
             });

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::artifacts::refresh::{RefreshDecision, RefreshSummary};
 use crate::artifacts::{RunSummary, read_json};
 use crate::error::ExperimentError;
-use crate::train::refresh::{RefreshDecision, RefreshSummary};
 
 /// A run directory's results, as a report reads them.
 #[derive(Debug, Clone)]
@@ -122,6 +122,14 @@ pub fn comparison_table(runs: &[RunView]) -> String {
         out += &(line(row) + "\n");
     }
     out
+}
+
+/// Every run under `paths` ([`collect_runs`]), read: the one loader of the reports' inputs.
+pub fn load_runs(paths: &[PathBuf]) -> Result<Vec<RunView>, ExperimentError> {
+    collect_runs(paths)?
+        .iter()
+        .map(|dir| load_run(dir))
+        .collect()
 }
 
 /// The run directories under `paths` (each a run, or a tree searched for runs), each once, in

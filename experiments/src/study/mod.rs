@@ -8,8 +8,8 @@
 //! finished runs a study reads back), [`provenance`].
 
 pub mod compare;
+pub mod jobs;
 pub mod merge;
-pub mod provenance;
 pub mod refresh;
 pub mod runs;
 pub mod shard;
@@ -22,11 +22,11 @@ use serde::Deserialize;
 
 pub use shard::Shard;
 
+use crate::artifacts::provenance::Invocation;
 use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
 use crate::progress::{RunProgress, Tally};
 use crate::train::RunOptions;
-use provenance::Invocation;
 
 /// The kinds of study, as a study file names them (`kind = "refresh"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

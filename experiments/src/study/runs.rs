@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::artifacts::{RunDir, RunStatus, RunSummary};
+use crate::artifacts::{RunDir, RunSummary};
 use crate::config::{BetaSetting, ExperimentConfig, OptimizerSpec};
 use crate::error::ExperimentError;
 
@@ -19,7 +19,7 @@ pub fn finished_run(
         return Ok(None);
     }
     let summary = run.read_summary()?;
-    if !matches!(summary.status, RunStatus::Complete | RunStatus::Diverged) {
+    if !summary.status.is_finished() {
         return Ok(None);
     }
     check_member(dir, expected)?;

@@ -22,6 +22,9 @@ pub struct AtomicFileCheckpointer {
     directory: PathBuf,
     name: &'static str,
     run: String,
+    /// Told of every checkpoint file written (Burn may save the parts concurrently), so a
+    /// killed segment's time is known up to its last checkpoint.
+    ledger: Option<std::sync::Arc<crate::artifacts::segments::SegmentLedger>>,
 }
 
 /// The identity checkpoints are bound to: the SHA-256 of the run's resolved config, shortened.
@@ -38,7 +41,17 @@ impl AtomicFileCheckpointer {
             directory: directory.to_path_buf(),
             name,
             run: run.to_string(),
+            ledger: None,
         }
+    }
+
+    /// Tells `ledger` of every checkpoint this checkpointer writes.
+    pub fn with_ledger(
+        mut self,
+        ledger: std::sync::Arc<crate::artifacts::segments::SegmentLedger>,
+    ) -> Self {
+        self.ledger = Some(ledger);
+        self
     }
 
     fn path(&self, epoch: usize) -> PathBuf {
@@ -60,7 +73,14 @@ impl<R: Checkpoint> Checkpointer<R> for AtomicFileCheckpointer {
         let digest = record_line(&bytes, self.name, epoch, &self.run);
         crate::artifacts::write_atomic(&checksum_path(&path), digest.as_bytes())
             .map_err(|e| CheckpointerError::IOError(std::io::Error::other(e.to_string())))?;
-        std::fs::rename(&partial, &path).map_err(CheckpointerError::IOError)
+        std::fs::rename(&partial, &path).map_err(CheckpointerError::IOError)?;
+        prune(&self.directory, self.name, epoch).map_err(CheckpointerError::IOError)?;
+        if let Some(ledger) = &self.ledger {
+            ledger
+                .checkpointed(epoch)
+                .map_err(|e| CheckpointerError::IOError(std::io::Error::other(e.to_string())))?;
+        }
+        Ok(())
     }
 
     fn delete(&self, epoch: usize) -> Result<(), CheckpointerError> {
@@ -79,6 +99,42 @@ impl<R: Checkpoint> Checkpointer<R> for AtomicFileCheckpointer {
     fn restore(&self, epoch: usize) -> Result<R, CheckpointerError> {
         R::load(self.path(epoch))
     }
+}
+
+/// How many evaluations' checkpoints a run keeps: the newest, which `--resume` uses, and the one
+/// before, its fallback when the newest is damaged.
+pub const KEPT: usize = 2;
+
+/// Removes `name`'s checkpoints (and their records) older than the [`KEPT`] newest up to
+/// `newest`. Burn's strategy deletes only what it saved in this process, so without this a
+/// resumed run would keep every checkpoint of its earlier segments (and Burn's best-epoch one,
+/// which nothing here reads).
+pub fn prune(directory: &Path, name: &str, newest: usize) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return Ok(());
+    };
+    let prefix = format!("{name}-");
+    for entry in entries.filter_map(Result::ok) {
+        let file = entry.file_name();
+        let Some(epoch) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|f| {
+                f.strip_suffix(".bpk")
+                    .or_else(|| f.strip_suffix(".bpk.sha256"))
+            })
+            .and_then(|e| e.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        if epoch + KEPT <= newest {
+            match std::fs::remove_file(entry.path()) {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(err),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The integrity record of a checkpoint file: `{sha256} {name}-{epoch} run={identity}`.
@@ -192,6 +248,36 @@ mod tests {
         let warnings = std::cell::RefCell::new(Vec::new());
         let epoch = latest_good(dir, RUN, &|w| warnings.borrow_mut().push(w.to_string()));
         (epoch, warnings.into_inner())
+    }
+
+    #[test]
+    fn only_the_two_newest_evaluations_are_kept_whatever_an_earlier_segment_left() {
+        let dir = tempfile::tempdir().unwrap();
+        // An earlier segment left evaluations 1..=5 (Burn's strategy of that process is gone).
+        for epoch in 1..=5 {
+            for part in PARTS {
+                write(dir.path(), &format!("{part}-{epoch}.bpk"), b"x");
+            }
+        }
+        std::fs::write(dir.path().join("model-4.bpk.partial"), b"half").unwrap();
+        prune(dir.path(), "model", 6).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("model-"))
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            ["model-4.bpk.partial", "model-5.bpk", "model-5.bpk.sha256"]
+        );
+        assert!(
+            dir.path().join("optim-1.bpk").is_file(),
+            "other parts are theirs to prune"
+        );
+        // Nothing to prune is no error, and an absent directory neither.
+        prune(dir.path(), "model", 1).unwrap();
+        prune(&dir.path().join("missing"), "model", 9).unwrap();
     }
 
     #[test]

@@ -117,6 +117,8 @@ pub struct Launch {
     pub micro_batches: usize,
     /// Resume after this evaluation's checkpoint.
     pub resume_from: Option<usize>,
+    /// The run's segments, told of every checkpoint.
+    pub ledger: Arc<crate::artifacts::segments::SegmentLedger>,
     /// Early-stopping patience in evaluations (0: off).
     pub patience: usize,
     /// Stops the run (Ctrl-C, `--stop-after`, the NaN guard).
@@ -154,9 +156,12 @@ pub fn launch<M: Trainable>(
         .renderer(setup.renderer)
         .with_interrupter(setup.interrupter.clone())
         .with_custom_checkpointers(
-            AtomicFileCheckpointer::new(&checkpoints, "model", &run),
-            AtomicFileCheckpointer::new(&checkpoints, "optim", &run),
-            AtomicFileCheckpointer::new(&checkpoints, "scheduler", &run),
+            AtomicFileCheckpointer::new(&checkpoints, "model", &run)
+                .with_ledger(setup.ledger.clone()),
+            AtomicFileCheckpointer::new(&checkpoints, "optim", &run)
+                .with_ledger(setup.ledger.clone()),
+            AtomicFileCheckpointer::new(&checkpoints, "scheduler", &run)
+                .with_ledger(setup.ledger.clone()),
         );
     if setup.micro_batches > 1 {
         training = training.grads_accumulation(setup.micro_batches);

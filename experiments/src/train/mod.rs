@@ -10,6 +10,7 @@ mod plan;
 pub mod refresh;
 mod renderer;
 mod summary;
+pub mod sweep;
 
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use burn::train::renderer::{MetricsRenderer, default_renderer};
 use burn::train::{InferenceStep, Interrupter, TrainStep};
 use burn_balanced_adam::schedule::WarmupCosine;
 
+use crate::artifacts::segments::SegmentLedger;
 use crate::artifacts::{RunDir, RunStatus, RunSummary};
 use crate::config::{ExperimentConfig, ModelConfig, RunLength, ScheduleConfig};
 use crate::data::{Workload, prepare};
@@ -129,6 +131,12 @@ pub fn run_single(
         resume_from,
     };
     let started = Instant::now();
+    let ledger = Arc::new(SegmentLedger::start(
+        dir,
+        plan.resume_from.unwrap_or(0) as u64 * every,
+        every,
+        previous.as_ref().map_or(0.0, |s| s.wall_time_s),
+    )?);
     let device = devices[0].clone().autodiff();
     device.seed(config.seed);
     let run = RunContext {
@@ -140,6 +148,7 @@ pub fn run_single(
         options,
         optimizer,
         schedule,
+        ledger: ledger.clone(),
     };
     let (launched, parameters) = match (workload, &config.model) {
         (Workload::Images(data), ModelConfig::Cnn(c)) => {
@@ -167,17 +176,22 @@ pub fn run_single(
         }
         _ => unreachable!("validated: cnn/vit take images, gpt takes text"),
     };
-    let earlier = previous.map_or(0.0, |s| s.wall_time_s);
-    let summary = summarize(
+    let mut summary = summarize(
         config,
         dir,
         label,
         &plan,
         &launched,
         parameters,
-        earlier + started.elapsed().as_secs_f64(),
+        started.elapsed().as_secs_f64(),
         &devices,
     )?;
+    // The run's wall time is every segment's: earlier ones (a killed one up to its last
+    // checkpoint) and this one.
+    let status = format!("{:?}", summary.status).to_lowercase();
+    let (segments, wall) = ledger.end(summary.updates_done, &status)?;
+    summary.wall_time_s = wall;
+    summary.segments = segments;
     // summary.json last: its status says the run is complete only once the other records are
     // on disk (a full disk fails the run before it is marked complete).
     write_trajectory_csv(dir, &summary)?;
@@ -267,6 +281,7 @@ struct RunContext<'a> {
     options: &'a RunOptions,
     optimizer: ModuleOptimizer,
     schedule: ModuleLrScheduler,
+    ledger: Arc<SegmentLedger>,
 }
 
 fn fit<M, I, B>(
@@ -293,6 +308,7 @@ where
         options,
         optimizer,
         schedule,
+        ledger,
     } = run;
     let parameters = model.num_params();
     // `no_decay` groups the model's own parameters, so that build waits for the model; its
@@ -357,6 +373,7 @@ where
             total: plan.total,
             micro_batches: config.training.grad_accumulation,
             resume_from: plan.resume_from,
+            ledger,
             patience: config.training.patience,
             interrupter,
             renderer,

@@ -135,6 +135,7 @@ pub(super) fn summarize(
         test,
         trajectory,
         train_curve,
+        segments: Vec::new(),
         provenance: provenance(
             config
                 .device_names()

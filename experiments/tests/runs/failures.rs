@@ -218,3 +218,51 @@ fn sigterm_stops_a_run_like_ctrl_c_and_records_it_interrupted() {
         s["message"]
     );
 }
+
+#[test]
+fn a_record_that_cannot_be_written_leaves_the_run_unfinished_and_resume_completes_it() {
+    // A full disk at the end of a run, reproduced without one: the run's `trajectory.csv` is a
+    // directory, so writing it fails. The run must not be recorded `complete` (its summary is
+    // written last), the cause must reach the terminal, and a `--resume` once the path is free
+    // must finish it with every record.
+    let tmp = tempfile::tempdir().unwrap();
+    let config = configs().join("quick-gpt.toml");
+    let config = config.to_str().unwrap();
+    let extra = [
+        "name=\"blocked\"",
+        "training.updates=40",
+        "training.eval_every=20",
+    ];
+    run_ok(experiments(
+        &["run", config, "--stop-after", "20"],
+        tmp.path(),
+        &extra,
+    ));
+    let run = tmp.path().join("blocked");
+    let csv = run.join("trajectory.csv");
+    std::fs::remove_file(&csv).unwrap();
+    std::fs::create_dir(&csv).unwrap();
+    std::fs::write(csv.join("keep"), b"x").unwrap();
+    let out = experiments(&["run", config, "--resume"], tmp.path(), &extra)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("trajectory.csv"),
+        "the cause is printed: {stderr}"
+    );
+    assert_ne!(
+        summary(&run)["status"],
+        "complete",
+        "not complete without its records"
+    );
+    std::fs::remove_dir_all(&csv).unwrap();
+    run_ok(experiments(
+        &["run", config, "--resume"],
+        tmp.path(),
+        &extra,
+    ));
+    assert_eq!(summary(&run)["status"], "complete");
+    assert!(csv.is_file());
+}

@@ -76,6 +76,27 @@ fn a_killed_run_resumes_to_the_uninterrupted_result() {
     assert_eq!(resumed["status"], "complete");
     assert_eq!(valid_losses(&whole), valid_losses(&resumed));
     assert_eq!(whole["test"], resumed["test"]);
+    // The killed segment's time counts (up to its last checkpoint), beside the resumed one's.
+    let segments = resumed["segments"].as_array().expect("segments");
+    assert_eq!(segments.len(), 2, "{segments:?}");
+    assert_eq!(segments[0]["ended"], "killed");
+    assert!(
+        segments[0]["wall_s"].as_f64().unwrap() > 0.0,
+        "{segments:?}"
+    );
+    assert!(
+        segments[0]["to_update"].as_u64().unwrap() > 0,
+        "its checkpoint's update"
+    );
+    assert_eq!(segments[1]["ended"], "complete");
+    assert_eq!(
+        segments[1]["from_update"], segments[0]["to_update"],
+        "resumed from it"
+    );
+    let sum: f64 = segments.iter().map(|s| s["wall_s"].as_f64().unwrap()).sum();
+    let wall = resumed["wall_time_s"].as_f64().unwrap();
+    assert!((wall - sum).abs() < 1e-9, "{wall} vs {sum}");
+    assert_eq!(whole["segments"].as_array().map(Vec::len), Some(1));
 }
 
 #[test]
@@ -144,6 +165,17 @@ fn stop_after_then_resume_matches_and_resume_refuses_a_changed_config() {
     );
     assert_eq!(valid_losses(&whole), valid_losses(&part));
     assert_eq!(whole["test"], part["test"]);
+    // The resumed run keeps what a resume needs (its two newest evaluations), not the
+    // checkpoints its first segment left behind.
+    for run in ["whole", "part"] {
+        let mut kept: Vec<String> = std::fs::read_dir(tmp.path().join(run).join("checkpoint"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with("model-") && n.ends_with(".bpk"))
+            .collect();
+        kept.sort();
+        assert!(kept.len() <= 2, "{run}: {kept:?}");
+    }
 
     // A damaged checkpoint (one flipped byte in the model) is reported, never resumed from: with
     // no earlier good one, the run starts over and still reaches the uninterrupted result.

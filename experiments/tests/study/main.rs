@@ -29,6 +29,7 @@ pilot_beta = {pilot_beta}
 betas = [0.5, 0.9, 0.94377]
 seeds = [1, 2]
 seed_window = 1
+rule_lrs = [0.001, 0.003]
 r0_sweep = [1.5, 3.0, 6.0]
 noise_sigmas = [0.1]
 noise_draws = 50

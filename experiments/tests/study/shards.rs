@@ -29,9 +29,26 @@ fn shards_merge_into_one_study_and_the_report_regenerates_from_the_run_directori
     );
     for runs in [&runs_a, &runs_b] {
         // 3 grid runs with seed 1, and seed 2 for a window of the best, pilot and rule β.
-        assert_eq!(runs.iter().filter(|r| r.ends_with("seed=1")).count(), 3);
-        let second = runs.iter().filter(|r| r.ends_with("seed=2")).count();
+        let grid = |r: &&String| !r.contains("lr=");
+        assert_eq!(
+            runs.iter()
+                .filter(grid)
+                .filter(|r| r.ends_with("seed=1"))
+                .count(),
+            3
+        );
+        let second = runs
+            .iter()
+            .filter(grid)
+            .filter(|r| r.ends_with("seed=2"))
+            .count();
         assert!((1..=3).contains(&second), "{runs:?}");
+        // The rate check: the rule's β at the `rule_lrs` other than the workload's own rate
+        // (the GPT's is 3e-3, which its grid runs already are), first seed.
+        let rates: Vec<&String> = runs.iter().filter(|r| r.contains("lr=")).collect();
+        let own_rate_listed = runs[0].starts_with("gpt");
+        assert_eq!(rates.len(), if own_rate_listed { 1 } else { 2 }, "{runs:?}");
+        assert!(rates.iter().all(|r| r.ends_with("seed=1")), "{rates:?}");
     }
 
     // A run that is not this study's (another study's config at one of its paths) is refused

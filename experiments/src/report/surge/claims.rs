@@ -1,16 +1,12 @@
 //! What the surge grid can resolve, and the paper's claims with computed verdicts: lr* rises
-//! with the batch below the peak; beyond B_noise it falls (the surge); B_noise grows as the
-//! target loss falls. A change of lr* counts only when the near-tie sets do not overlap.
+//! with the batch below the peak; beyond B_noise it falls as fast as eq. 13 predicts (the
+//! surge); B_noise grows as the target loss falls. A change of lr* counts only when the near-tie sets do not overlap.
 
 use burn_balanced_adam::surge::surge_lr;
-use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use super::fit::{Cell, SurgeRun, TargetFit, cells, fit_optima, optima};
-use crate::stats::{Interval, RESAMPLES, Verdict, percentile_interval};
-
-/// Seed of the bootstrap over seeds (fixed, so reports regenerate identically).
-const BOOTSTRAP_SEED: u64 = 2024;
+use crate::stats::{Interval, TTest, Verdict};
 
 /// The shape of lr* against batch size that one target's near-tie sets resolve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,7 +83,8 @@ pub struct SurgeClaims {
     /// otherwise, and when targets disagree.
     pub fall: Verdict,
     /// "B_noise grows as the target loss falls": B_noise(lowest target) − B_noise(highest
-    /// target), with a bootstrap interval over seeds (`None` with one seed per cell).
+    /// target), with the t interval over per-seed fits (`None` with one seed per cell, or a
+    /// seed whose fit fails).
     pub b_noise_growth: Option<(f64, Interval)>,
     /// Its verdict (inconclusive without an interval).
     pub growth: Verdict,
@@ -120,8 +117,10 @@ pub fn claims(runs: &[SurgeRun], fits: &[TargetFit]) -> SurgeClaims {
     }
 }
 
-/// B_noise(lowest target) − B_noise(highest target) and its percentile-bootstrap interval, the
-/// seeds of every cell resampled with replacement.
+/// B_noise(lowest target) − B_noise(highest target) from the pooled fits, and the 95% t
+/// interval of the same difference fitted on each seed alone (every run of a seed shares its
+/// batch order, so a seed is one replicate of the whole sweep). A percentile bootstrap over 3
+/// seeds has only 10 distinct resamples: too few for a 95% interval.
 fn growth(runs: &[SurgeRun], fits: &[TargetFit]) -> Option<(f64, Interval)> {
     let b = |f: &TargetFit| f.noise_scale.map(|n| n.0);
     let high = fits.iter().max_by(|x, y| x.target.total_cmp(&y.target))?;
@@ -137,41 +136,26 @@ fn growth(runs: &[SurgeRun], fits: &[TargetFit]) -> Option<(f64, Interval)> {
         .collect();
     seeds.sort_unstable();
     seeds.dedup();
-    if seeds.len() < 2 {
+    let one_seed = |cs: &[Cell], seed: u64| -> Vec<Cell> {
+        cs.iter()
+            .map(|c| Cell {
+                steps: c.steps.iter().filter(|s| s.0 == seed).copied().collect(),
+                ..c.clone()
+            })
+            .collect()
+    };
+    let fit = |cs: &[Cell], target| fit_optima(target, optima(cs)).noise_scale.map(|n| n.0);
+    let per_seed: Vec<f64> = seeds
+        .iter()
+        .filter_map(|&seed| {
+            let l = fit(&one_seed(&lo_cells, seed), low.target)?;
+            let h = fit(&one_seed(&hi_cells, seed), high.target)?;
+            Some(l - h)
+        })
+        .collect();
+    // Every seed must give both fits: a seed left out would bias the interval.
+    if per_seed.len() < 2 || per_seed.len() < seeds.len() {
         return None;
     }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(BOOTSTRAP_SEED);
-    let mut draws = Vec::with_capacity(RESAMPLES);
-    for _ in 0..RESAMPLES {
-        // Resample whole seeds (each with all its runs), so that the pairing by seed and the
-        // two targets' shared runs are kept; a seed drawn twice counts twice (renamed apart).
-        let picks: Vec<(u64, u64)> = (0..seeds.len() as u64)
-            .map(|k| (k, seeds[rng.random_range(0..seeds.len())]))
-            .collect();
-        let resample = |cs: &[Cell]| -> Vec<Cell> {
-            cs.iter()
-                .map(|c| Cell {
-                    steps: picks
-                        .iter()
-                        .filter_map(|&(k, seed)| {
-                            c.steps.iter().find(|s| s.0 == seed).map(|s| (k, s.1))
-                        })
-                        .collect(),
-                    ..c.clone()
-                })
-                .collect()
-        };
-        let fit = |cs: &[Cell], target| {
-            fit_optima(target, optima(&resample(cs)))
-                .noise_scale
-                .map(|n| n.0)
-        };
-        if let (Some(l), Some(h)) = (fit(&lo_cells, low.target), fit(&hi_cells, high.target)) {
-            draws.push(l - h);
-        }
-    }
-    if draws.len() < RESAMPLES / 2 {
-        return None; // most resamples cannot be fitted: no interval worth the name
-    }
-    Some((estimate, percentile_interval(draws)?))
+    Some((estimate, TTest::of(&per_seed)?.ci))
 }

@@ -2,6 +2,7 @@
 //! training loss (interpolated on the smoothed fine curve), the optimal learning rate per batch
 //! size with its near-tie set, and the library's fits through those optima.
 
+use crate::artifacts::RunSummary;
 use burn_balanced_adam::surge::{
     NoiseScaleFit, fit_eps_max, fit_noise_scale, fit_power_law_eps_max,
 };
@@ -31,6 +32,37 @@ pub struct SurgeRun {
     /// Updates between the curve's points: crossings closer than this cannot be told apart
     /// (the evaluation spacing, or the fine curve's block length).
     pub resolution: f64,
+}
+
+impl SurgeRun {
+    /// A run's training-loss curve for the analysis: the fine curve smoothed over
+    /// [`window_blocks`] blocks when the run recorded one, else the per-evaluation means.
+    pub fn from_summary(s: &RunSummary) -> SurgeRun {
+        let batch = s.batch_size as f64;
+        let (curve, fine, resolution) = match &s.train_curve {
+            Some(c) => (
+                smooth(&c.points(s.updates_done), window_blocks(batch, c.every)),
+                true,
+                c.every as f64,
+            ),
+            None => (
+                s.trajectory
+                    .iter()
+                    .filter_map(|e| Some((e.update as f64, e.train_loss?)))
+                    .collect(),
+                false,
+                s.eval_every as f64,
+            ),
+        };
+        SurgeRun {
+            batch,
+            lr: s.lr,
+            seed: s.seed,
+            curve,
+            fine,
+            resolution,
+        }
+    }
 }
 
 /// Centred moving average over `window` points (odd; shrinking at the ends).

@@ -14,7 +14,7 @@ pub mod report;
 mod sections;
 mod summary;
 
-pub use fit::{SurgeRun, TargetFit, fit_target, smooth, window_blocks};
+pub use fit::{SurgeRun, TargetFit, fit_target};
 pub use plot::plot_surge;
 pub use poolable::check_poolable;
 pub use summary::SurgeSummary;

@@ -196,9 +196,9 @@ fn optimizer_words(kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::artifacts::provenance::Tally;
     use crate::report::surge::claims::{claims, shape};
     use crate::stats::Verdict;
-    use crate::study::provenance::Tally;
 
     fn optimum(batch: f64, lr: f64, steps: f64, ties: Vec<f64>) -> Optimum {
         Optimum {

@@ -119,7 +119,12 @@ pub fn claims_section(md: &mut String, s: &SurgeSummary) {
     let c = &s.claims;
     let growth = c.b_noise_growth.map_or_else(
         || "no interval (one seed per cell, or no fit at both ends)".to_string(),
-        |(est, i)| format!("{est:+.1}, 95% bootstrap interval over seeds {}", i.show(1)),
+        |(est, i)| {
+            format!(
+                "{est:+.1} (pooled fits); 95% t interval of the per-seed fits {}",
+                i.show(1)
+            )
+        },
     );
     let _ = writeln!(
         md,
@@ -127,10 +132,12 @@ pub fn claims_section(md: &mut String, s: &SurgeSummary) {
          Verdicts are computed: a change of lr* counts only where the near-tie sets do not \
          overlap (so evaluation-grid ties or seed noise cannot make one) and every optimum rests \
          on at least two seeds (with one, the run-to-run noise is unknown); B_noise's growth \
-         needs a bootstrap interval over seeds that excludes zero.\n\n\
+         needs a t interval over the per-seed fits (each seed fitted alone) that excludes zero. \
+         The fall tests eq. 13's predicted *size* of fall: *contradicted* means the near-tie \
+         sets exclude a fall that large, not that lr* cannot fall at all.\n\n\
          | claim | evidence | verdict |\n|---|---|---|\n\
          | below the peak, lr* rises with the batch size | a rise resolved at {} of {} targets | **{}** |\n\
-         | beyond B_noise, lr* falls (the surge) | a fall resolved at {} of {} targets; at ≥ 4·B_noise, the near-tie set excludes eq. 13's fall from the peak (more than a grid step) and holds no fall at {} of {} targets | **{}** |\n\
+         | beyond B_noise, lr* falls as eq. 13 predicts (the surge) | a fall resolved at {} of {} targets; at ≥ 4·B_noise, the near-tie set excludes eq. 13's fall from the peak (more than a grid step) and holds no fall at {} of {} targets | **{}** |\n\
          | B_noise grows as the target loss falls | B_noise(lowest target) − B_noise(highest): {growth} | **{}** |",
         s.shapes
             .iter()

@@ -7,7 +7,7 @@ use super::poolable::Setup;
 
 use super::claims::{Shape, SurgeClaims, claims, shape};
 use super::fit::{SurgeRun, TargetFit};
-use crate::study::provenance::Tally;
+use crate::artifacts::provenance::Tally;
 
 /// What the report shows (`summary.json`).
 #[derive(Debug, Clone, Serialize)]

@@ -6,11 +6,11 @@ use serde::Serialize;
 
 use super::definition::CompareStudy;
 use super::runner::{read_decision, search};
+use crate::artifacts::provenance::{Invocation, Tally};
 use crate::error::ExperimentError;
 use crate::report::RunView;
 use crate::report::arms::{Arm, Spread, arm};
 use crate::stats::{ALPHA, ClaimCheck, Interval, TTest, Verdict, holm};
-use crate::study::provenance::{Invocation, Tally};
 use crate::study::runs::finished_run;
 
 /// Per-seed differences `optimizer − baseline` of one metric, with an exact paired t-test.

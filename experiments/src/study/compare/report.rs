@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 
 use super::analysis::{CompareSummary, OptimizerLine, Paired, WorkloadLine};
 use super::definition::CompareStudy;
+use crate::artifacts::provenance::provenance_markdown;
 use crate::error::ExperimentError;
 use crate::report::arms::{Arm, Spread};
 use crate::report::bundle::ReportBundle;
 use crate::report::document::{COLUMNS, row};
 use crate::report::plot_arm_curves;
 use crate::stats::{ALPHA, ClaimCheck, format_p};
-use crate::study::provenance::provenance_markdown;
 
 fn paired_cell(p: &Option<Paired>, digits: usize) -> String {
     match p {

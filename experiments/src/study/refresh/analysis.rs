@@ -14,7 +14,9 @@ pub struct WorkloadLosses {
     pub name: String,
     /// The β grid, ascending.
     pub betas: Vec<f64>,
-    /// L(β): the minimum validation loss of each run, averaged over its seeds.
+    /// L(β): the minimum validation loss of each run, averaged over its seeds after each extra
+    /// seed's offset from the first is removed ([`seed_adjusted_losses`]; the report's other
+    /// conventions are in `report::robustness`).
     pub loss: Vec<f64>,
     /// T_ES from the pilot trajectory.
     pub t_es: f64,

@@ -30,6 +30,10 @@ struct StudyFile {
     seeds: Vec<u64>,
     #[serde(default = "default_window")]
     seed_window: usize,
+    #[serde(default)]
+    rule_lrs: Vec<f64>,
+    #[serde(default)]
+    retuned_lrs: BTreeMap<String, f64>,
     r0_sweep: Vec<f64>,
     noise_sigmas: Vec<f64>,
     #[serde(default = "default_draws")]
@@ -91,6 +95,14 @@ pub struct RefreshStudy {
     pub seeds: Vec<u64>,
     /// How many of the first seed's best β values get the other seeds.
     pub seed_window: usize,
+    /// The rate check: learning rates at which the rule's β is also trained with the first seed
+    /// (a workload's own rate is its grid run), so a rate tuned at the pilot's β can be re-tuned
+    /// at the rule's. Empty: no rate check.
+    pub rule_lrs: Vec<f64>,
+    /// Per model family (`cnn`, `vit`, `gpt`): the rate the rate check chose at the rule's β
+    /// where it differs from the family's rate; the rule's β and the pilot's train at it with
+    /// every seed, so both comparisons are reported at both rates.
+    pub retuned_lrs: BTreeMap<String, f64>,
     /// R₀ values of the sensitivity analysis, scaled with the run lengths.
     pub r0_sweep: Vec<f64>,
     /// Relative standard deviations of the T_ES perturbation.
@@ -124,6 +136,8 @@ impl RefreshStudy {
             betas,
             seeds,
             seed_window: file.seed_window,
+            rule_lrs: file.rule_lrs,
+            retuned_lrs: file.retuned_lrs,
             r0_sweep: file.r0_sweep.iter().map(|r| r * scale).collect(),
             noise_sigmas: file.noise_sigmas,
             noise_draws: file.noise_draws,
@@ -162,6 +176,22 @@ impl RefreshStudy {
         }
         check_seeds(&self.seeds)?;
         let positive = |v: f64| v.is_finite() && v > 0.0;
+        for (family, &lr) in &self.retuned_lrs {
+            if !["cnn", "vit", "gpt"].contains(&family.as_str()) || !self.rule_lrs.contains(&lr) {
+                return Err(format!(
+                    "`retuned_lrs.{family}` = {lr}: a model family (cnn, vit, gpt) and one of \
+                     `rule_lrs` (the rate check chose it)"
+                ));
+            }
+        }
+        let mut rates = self.rule_lrs.clone();
+        rates.sort_by(f64::total_cmp);
+        if !rates.iter().all(|&r| positive(r)) || rates.windows(2).any(|w| w[0] == w[1]) {
+            return Err(format!(
+                "`rule_lrs` = {:?}: rates > 0, none repeated",
+                self.rule_lrs
+            ));
+        }
         if !(positive(self.r0) && self.r0_sweep.iter().all(|&r| positive(r))) {
             return Err("`r0` and `r0_sweep`: finite numbers > 0".into());
         }
@@ -186,6 +216,68 @@ impl RefreshStudy {
         self.root
             .join(workload)
             .join(format!("beta={beta},seed={seed}"))
+    }
+
+    /// The rate check's rates for `workload`: `rule_lrs` less the workload's own rate.
+    pub fn rate_check_lrs(&self, workload: &StudyWorkload) -> Vec<f64> {
+        let own = workload.config.schedule.peak_lr();
+        self.rule_lrs
+            .iter()
+            .copied()
+            .filter(|&r| r != own)
+            .collect()
+    }
+
+    /// The rate `workload`'s family was re-tuned to at the rule's β, if it differs from the
+    /// workload's own rate.
+    pub fn retuned_lr(&self, workload: &StudyWorkload) -> Option<f64> {
+        let lr = *self.retuned_lrs.get(workload.config.model.kind())?;
+        (lr != workload.config.schedule.peak_lr()).then_some(lr)
+    }
+
+    /// The runs at other rates once the rule's β is known, as `(β, lr, seed)`: the rate check
+    /// (the rule's β at every `rule_lrs` rate, first seed), then at a re-tuned rate the rule's
+    /// and the pilot's β with every seed (each run once).
+    pub fn rate_points(&self, workload: &StudyWorkload, rule: f64) -> Vec<(f64, f64, u64)> {
+        let first = self.seeds[0];
+        let mut points: Vec<(f64, f64, u64)> = self
+            .rate_check_lrs(workload)
+            .into_iter()
+            .map(|lr| (rule, lr, first))
+            .collect();
+        if let Some(lr) = self.retuned_lr(workload) {
+            let mut betas = vec![rule, self.pilot_beta];
+            betas.dedup();
+            for beta in betas {
+                for &seed in &self.seeds {
+                    if !points.contains(&(beta, lr, seed)) {
+                        points.push((beta, lr, seed));
+                    }
+                }
+            }
+        }
+        points
+    }
+
+    /// The config of a rate-check run: [`Self::run_config`] at peak rate `lr` (the schedule's
+    /// shape kept, as the rate study's runs do).
+    pub fn rate_run_config(
+        &self,
+        workload: &StudyWorkload,
+        beta: f64,
+        lr: f64,
+        seed: u64,
+    ) -> ExperimentConfig {
+        let mut config = self.run_config(workload, beta, seed);
+        config.schedule.set_peak_lr(lr);
+        config
+    }
+
+    /// The run directory of a rate-check run.
+    pub fn rate_run_dir(&self, workload: &str, beta: f64, lr: f64, seed: u64) -> PathBuf {
+        self.root
+            .join(workload)
+            .join(format!("lr={lr},beta={beta},seed={seed}"))
     }
 }
 
@@ -272,7 +364,7 @@ mod tests {
     #[test]
     fn bad_study_files_are_errors_that_name_the_problem() {
         assert!(load_variant(|t| t.to_string()).is_ok());
-        let cases: [(&str, &str, &str); 7] = [
+        let cases: [(&str, &str, &str); 10] = [
             ("seeds = [42, 43]", "seeds = [42, 42]", "a seed repeats"),
             (
                 "name = \"cnn-mnist-1.5k\"",
@@ -286,6 +378,21 @@ mod tests {
                 "unknown field `speed`",
             ),
             ("seeds = [42, 43]", "seeds = []", "seeds"),
+            (
+                "seed_window = 3",
+                "seed_window = 3\nrule_lrs = [0.01, 0.01]",
+                "rule_lrs",
+            ),
+            (
+                "seed_window = 3",
+                "seed_window = 3\nrule_lrs = [0.01]\nretuned_lrs = { vit = 0.1 }",
+                "`retuned_lrs.vit` = 0.1",
+            ),
+            (
+                "seed_window = 3",
+                "seed_window = 3\nrule_lrs = [0.01]\nretuned_lrs = { mlp = 0.01 }",
+                "a model family",
+            ),
             (
                 "\"training.updates\" = 1500,",
                 "\"training.epochs\" = 2, \"training.updates\" = 1500,",

@@ -47,7 +47,7 @@ impl Study for RefreshStudy {
                         self.betas.len()
                     ),
                     updates_per_run: w.updates(),
-                    runs_done: runs.runs.iter().map(Vec::len).sum(),
+                    runs_done: runs.runs_done(),
                     runs_planned: runs.planned_runs(self),
                 })
             })
@@ -70,6 +70,21 @@ impl Study for RefreshStudy {
                     let dir = self.run_dir(&w.name, beta, seed);
                     let relative = dir.strip_prefix(&self.root).unwrap_or(&dir).to_path_buf();
                     members.push((relative, self.run_config(w, beta, seed)));
+                }
+                // The rate check trains the rule's β, known once the pilot has run: any β; at a
+                // re-tuned rate, with every seed.
+                let retuned = self.retuned_lr(w);
+                for lr in self.rate_check_lrs(w) {
+                    let seeds = if retuned == Some(lr) {
+                        &self.seeds[..]
+                    } else {
+                        &self.seeds[..1]
+                    };
+                    for &seed in seeds {
+                        let dir = self.rate_run_dir(&w.name, beta, lr, seed);
+                        let relative = dir.strip_prefix(&self.root).unwrap_or(&dir).to_path_buf();
+                        members.push((relative, self.rate_run_config(w, beta, lr, seed)));
+                    }
                 }
             }
         }

@@ -257,6 +257,12 @@ pub(super) fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) ->
          | fixed β = 0.94377 | 0.290 | 1.328 | 1.059 | 9/11 |\n| refresh R₀ = 1000 | 0.307 | 0.885 | 0.713 | 11/11 |\n",
     );
     md.push_str(&reading(s));
+    if let Some(r) = &s.robustness {
+        super::robust_markdown::robustness_section(&mut md, r, study.seeds.len());
+    }
+    if let Some(r) = &s.rate_confound {
+        super::robust_markdown::rates_section(&mut md, r, s.pilot_beta);
+    }
     evidence_tables(&mut md, s);
     md.push_str("\n## Workloads\n\n| workload | model | data | params | updates | batch | updates/s | T_ES | rule β | oracle β | L* | gap rule % | gap 0.94377 % |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for w in &s.workloads {

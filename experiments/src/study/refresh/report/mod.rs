@@ -5,6 +5,9 @@
 mod evidence;
 mod markdown;
 mod plots;
+mod rates;
+mod robust_markdown;
+mod robustness;
 mod summary;
 mod verdicts;
 
@@ -12,9 +15,9 @@ use std::path::{Path, PathBuf};
 
 pub use summary::{StudySummary, summarize};
 
+use crate::artifacts::provenance::provenance_markdown;
 use crate::error::ExperimentError;
 use crate::report::bundle::ReportBundle;
-use crate::study::provenance::provenance_markdown;
 use crate::study::refresh::definition::RefreshStudy;
 
 /// Writes the report bundle (`summary.json`, the plots, `report.md` with `notes` before the

@@ -14,7 +14,7 @@ use crate::study::refresh::runner::WorkloadRuns;
 
 use super::evidence::{self, Evidence};
 use super::verdicts;
-use crate::study::provenance::{Invocation, Tally};
+use crate::artifacts::provenance::{Invocation, Tally};
 
 /// Seed of the T_ES-noise draws (fixed, so the report regenerates identically).
 pub(super) const NOISE_SEED: u64 = 2024;
@@ -88,6 +88,10 @@ pub struct StudySummary {
     pub budget_rule: Option<BudgetComparison>,
     /// Noise floors, paired differences with intervals, the claims' verdicts, R*, the trend.
     pub evidence: Option<Evidence>,
+    /// The claims under every averaging convention and a cross-fitted oracle.
+    pub robustness: Option<super::robustness::Robustness>,
+    /// The rate check: the family rates re-tuned at the rule's β, and the comparisons at both.
+    pub rate_confound: Option<super::rates::RateConfound>,
     /// Commits, devices, summed run time and count of the finished runs.
     #[serde(flatten)]
     pub provenance: Tally,
@@ -109,6 +113,17 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             updates += s.updates_done;
             parameters = s.parameters;
             tally.add(s);
+        }
+        // The rate check's runs are the study's too (the rule's β at the first seed and a
+        // re-tuned rate is one run, counted once).
+        let rule = runs.rule_beta(study);
+        for (_, s) in &runs.rate_runs {
+            tally.add(s);
+        }
+        for (beta, seed, s) in &runs.retuned_runs {
+            if !(Some(*beta) == rule && *seed == study.seeds[0]) {
+                tally.add(s);
+            }
         }
         let Some((losses, seed_offsets)) = runs.losses(study) else {
             incomplete.push(workload.name.clone());
@@ -196,6 +211,17 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             study.pilot_beta,
         )
     });
+    let robustness = evidence.as_ref().map(|e| {
+        super::robustness::robustness(
+            &workloads,
+            &e.workloads,
+            study.pilot_beta,
+            &study.seeds,
+            &study.r0_sweep,
+        )
+        .with_main(&e.claims)
+    });
+    let rate_confound = super::rates::rate_confound(study);
     Ok(StudySummary {
         study: study.name.clone(),
         profile: study.profile.clone(),
@@ -211,6 +237,8 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
         table_in_regime,
         budget_rule,
         evidence,
+        robustness,
+        rate_confound,
         provenance: tally,
         invocations: Invocation::read_all(&study.root)?,
     })

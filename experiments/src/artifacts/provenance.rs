@@ -279,11 +279,7 @@ mod tests {
 
     #[test]
     fn the_tally_names_the_binaries_apart_from_the_checkouts() {
-        let text = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../results/comparison/full/runs/cnn-fashion/adam/lr=0.01,seed=42/summary.json"
-        ))
-        .unwrap();
+        let text = crate::artifacts::FIXTURE_SUMMARY.to_string();
         let old: RunSummary = serde_json::from_str(&text).unwrap();
         let mut tally = Tally::default();
         tally.add(&old);

@@ -1,7 +1,7 @@
 //! TensorBoard event files, so `tensorboard --logdir DIR` overlays any set of runs: the live
 //! [`TensorBoardLogger`] a run registers beside Burn's file logger (`<run>/tensorboard/`), the
-//! test scalars written when a run ends, and [`convert`]: a recorded run's `summary.json` as an
-//! event file (what `experiments tensorboard` does for existing and committed runs).
+//! test scalars written when a run ends, and [`convert`]: recorded runs (`summary.json`) and
+//! plain Burn artifact directories as event files (what `experiments tensorboard` does).
 //!
 //! Steps are optimizer updates. Tags are `<split>/<metric>` with the metric in snake case
 //! (`train/loss`, `valid/accuracy`, `test/perplexity`, `train/learning_rate`); accuracies are in
@@ -36,7 +36,7 @@ pub fn tag(split: &str, metric: &str) -> String {
     format!("{split}/{}", words.join("_"))
 }
 
-fn tf_error(path: &Path) -> impl Fn(tfrecord::Error) -> ExperimentError + '_ {
+pub(super) fn tf_error(path: &Path) -> impl Fn(tfrecord::Error) -> ExperimentError + '_ {
     move |err| {
         ExperimentError::Other(format!(
             "{}: writing TensorBoard events: {err}",
@@ -52,7 +52,7 @@ fn now() -> f64 {
 }
 
 /// The first event of every file: the format version TensorBoard checks.
-fn file_version(wall_time: f64) -> tfrecord::Event {
+pub(super) fn file_version(wall_time: f64) -> tfrecord::Event {
     let mut event = EventMeta::new(0, wall_time).build_empty();
     event.what = Some(What::FileVersion("brain.Event:2".into()));
     event
@@ -295,101 +295,15 @@ pub fn write_test(dir: &RunDir, summary: &RunSummary) -> Result<(), ExperimentEr
     writer.flush().map_err(tf_error(&path))
 }
 
-fn test_scalars(test: &super::TestResult) -> Vec<(&'static str, f64)> {
+pub(super) fn test_scalars(test: &super::TestResult) -> Vec<(&'static str, f64)> {
     let mut scalars = vec![("loss", test.loss)];
     scalars.extend(test.accuracy.map(|a| ("accuracy", a)));
     scalars.extend(test.perplexity.map(|p| ("perplexity", p)));
     scalars
 }
 
-/// A recorded run as one event file's bytes: validation loss and accuracy and the training
-/// loss at each evaluation (the fine training-loss curve where the run kept one), and the test
-/// scalars at the last update. The record keeps only the run's total wall time, so event times
-/// are that time spread evenly over the updates, from 0.
-pub fn convert(summary: &RunSummary) -> Result<Vec<u8>, tfrecord::Error> {
-    let mut bytes = Vec::new();
-    {
-        let mut writer = EventWriter::from_writer(&mut bytes, EventWriterConfig::default())?;
-        let seconds_per_update = match summary.updates_done {
-            0 => 0.0,
-            n => summary.wall_time_s / n as f64,
-        };
-        let at = |update: u64| EventMeta::new(update as i64, update as f64 * seconds_per_update);
-        writer.write_event(file_version(0.0))?;
-        for point in &summary.trajectory {
-            writer.write_scalar("valid/loss", at(point.update), point.valid_loss as f32)?;
-            if let Some(accuracy) = point.valid_accuracy {
-                writer.write_scalar("valid/accuracy", at(point.update), accuracy as f32)?;
-            }
-        }
-        match &summary.train_curve {
-            Some(curve) => {
-                for (i, loss) in curve.loss.iter().enumerate() {
-                    if let Some(loss) = loss {
-                        writer.write_scalar(
-                            "train/loss",
-                            at((i as u64 + 1) * curve.every),
-                            *loss,
-                        )?;
-                    }
-                }
-            }
-            None => {
-                for point in &summary.trajectory {
-                    if let Some(loss) = point.train_loss {
-                        writer.write_scalar("train/loss", at(point.update), loss as f32)?;
-                    }
-                }
-            }
-        }
-        if let Some(test) = &summary.test {
-            for (name, value) in test_scalars(test) {
-                let tag = tag("test", name);
-                writer.write_scalar(tag, at(summary.updates_done), value as f32)?;
-            }
-        }
-        writer.flush()?;
-    }
-    Ok(bytes)
-}
-
-/// A run directory: `config.toml` and `summary.json` (study reports, which hold only a
-/// `summary.json`, are searched, not taken).
-fn is_run(dir: &Path) -> bool {
-    dir.join("config.toml").is_file() && super::is_run_dir(dir)
-}
-
-/// Converts every run at or below `inputs` into `out/<run name>/`, one event file each (written
-/// atomically, under a fixed name, so converting again replaces it); returns how many. Run
-/// names must be unique across the inputs.
-pub fn export(inputs: &[PathBuf], out: &Path) -> Result<usize, ExperimentError> {
-    let runs = super::collect_dirs(
-        inputs,
-        &is_run,
-        "run directory (config.toml + summary.json)",
-    )?;
-    let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    let mut converted = Vec::with_capacity(runs.len());
-    for path in runs {
-        let summary = RunDir { path: path.clone() }.read_summary()?;
-        if let Some(earlier) = seen.insert(summary.name.clone(), path.clone()) {
-            return Err(ExperimentError::Other(format!(
-                "two runs are named {:?}: {} and {}; convert them separately",
-                summary.name,
-                earlier.display(),
-                path.display()
-            )));
-        }
-        let bytes = convert(&summary).map_err(tf_error(&path))?;
-        converted.push((summary.name, bytes));
-    }
-    for (name, bytes) in &converted {
-        let dir = out.join(name);
-        std::fs::create_dir_all(&dir).map_err(ExperimentError::io(&dir))?;
-        super::write_atomic(&dir.join("events.out.tfevents.0.experiments"), bytes)?;
-    }
-    Ok(converted.len())
-}
+pub mod convert;
+pub use convert::export;
 
 #[cfg(test)]
 mod tests {
