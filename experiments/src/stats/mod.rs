@@ -256,6 +256,20 @@ impl Verdict {
         }
     }
 
+    /// Supported or contradicted if all `expected` analyses (conventions, tests) say so,
+    /// inconclusive otherwise: a verdict that depends on an analysis choice is not one. An
+    /// analysis that could not be computed counts against a verdict.
+    pub fn unanimous(verdicts: &[Verdict], expected: usize) -> Verdict {
+        let all = |v: Verdict| verdicts.len() == expected && verdicts.iter().all(|&x| x == v);
+        if all(Verdict::Supported) {
+            Verdict::Supported
+        } else if all(Verdict::Contradicted) {
+            Verdict::Contradicted
+        } else {
+            Verdict::Inconclusive
+        }
+    }
+
     /// The word a report prints.
     pub fn word(self) -> &'static str {
         match self {

@@ -125,3 +125,23 @@ fn verdicts_follow_the_interval() {
     // An interval that holds the paper's value is never "contradicted".
     assert_eq!(Verdict::of(i(-3.0, 1.5), Some(1.0)), Verdict::Inconclusive);
 }
+
+#[test]
+fn a_verdict_holds_only_if_every_analysis_gives_it() {
+    use Verdict::*;
+    assert_eq!(Verdict::unanimous(&[Supported; 4], 4), Supported);
+    assert_eq!(Verdict::unanimous(&[Contradicted; 4], 4), Contradicted);
+    assert_eq!(
+        Verdict::unanimous(&[Supported, Supported, Inconclusive, Supported], 4),
+        Inconclusive
+    );
+    assert_eq!(
+        Verdict::unanimous(&[Supported, Contradicted, Supported, Supported], 4),
+        Inconclusive
+    );
+    assert_eq!(
+        Verdict::unanimous(&[Supported; 3], 4),
+        Inconclusive,
+        "a missing convention"
+    );
+}

@@ -1,11 +1,13 @@
 //! What the surge grid can resolve, and the paper's claims with computed verdicts: lr* rises
 //! with the batch below the peak; beyond B_noise it falls as fast as eq. 13 predicts (the
-//! surge); B_noise grows as the target loss falls. A change of lr* counts only when the near-tie sets do not overlap.
+//! surge); B_noise grows as the target loss falls. A change of lr* counts only when the near-tie
+//! sets do not overlap, and a verdict on the shape of lr* stands only if the near-tie sets of
+//! both tie tests ([`TieTest`]: pooled SD, per-rate) give it.
 
 use burn_balanced_adam::surge::surge_lr;
 use serde::Serialize;
 
-use super::fit::{Cell, SurgeRun, TargetFit, cells, fit_optima, optima};
+use super::fit::{Cell, SurgeRun, TargetFit, TieTest, cells, fit_optima, optima};
 use crate::stats::{Interval, TTest, Verdict};
 
 /// The shape of lr* against batch size that one target's near-tie sets resolve.
@@ -70,18 +72,51 @@ pub fn shape(fit: &TargetFit) -> Option<Shape> {
     })
 }
 
+/// A claim's verdict under each tie test, and the one that stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ByTieTest {
+    /// With the paired SD pooled over each batch size's rates.
+    pub pooled: Verdict,
+    /// With each rate's own paired SD.
+    pub per_rate: Verdict,
+    /// What both say ([`Verdict::unanimous`]).
+    pub verdict: Verdict,
+}
+
+impl ByTieTest {
+    fn of(verdict_under: impl Fn(TieTest) -> Verdict) -> ByTieTest {
+        let (pooled, per_rate) = (
+            verdict_under(TieTest::Pooled),
+            verdict_under(TieTest::PerRate),
+        );
+        ByTieTest {
+            pooled,
+            per_rate,
+            verdict: Verdict::unanimous(&[pooled, per_rate], TieTest::ALL.len()),
+        }
+    }
+
+    /// The verdict under `test`.
+    pub fn under(&self, test: TieTest) -> Verdict {
+        match test {
+            TieTest::Pooled => self.pooled,
+            TieTest::PerRate => self.per_rate,
+        }
+    }
+}
+
 /// The paper's claims over all targets.
 #[derive(Debug, Clone, Serialize)]
 pub struct SurgeClaims {
     /// "lr* rises with the batch size below the peak": supported where a target resolves a
     /// rise, otherwise inconclusive (a flat optimum cannot contradict a rise the grid may not
     /// resolve). Like `fall`, inconclusive whenever an optimum rests on a single seed.
-    pub rise: Verdict,
+    pub rise: ByTieTest,
     /// "Beyond B_noise, lr* falls": supported where a target resolves a fall beyond the peak;
     /// contradicted where, at ≥ 4·B_noise, the near-tie set excludes eq. 13's predicted fall
     /// (anchored at the peak's lr*, more than a grid step) and includes no fall; inconclusive
     /// otherwise, and when targets disagree.
-    pub fall: Verdict,
+    pub fall: ByTieTest,
     /// "B_noise grows as the target loss falls": B_noise(lowest target) − B_noise(highest
     /// target), with the t interval over per-seed fits (`None` with one seed per cell, or a
     /// seed whose fit fails).
@@ -92,22 +127,29 @@ pub struct SurgeClaims {
 
 /// The claims from the fits of every target (`fits` in any order) and the runs behind them.
 pub fn claims(runs: &[SurgeRun], fits: &[TargetFit]) -> SurgeClaims {
-    let shapes: Vec<Shape> = fits.iter().filter_map(shape).collect();
     // One seed says nothing of the run-to-run noise: no change of lr* is resolved then.
     let replicated = fits.iter().flat_map(|f| &f.optima).all(|o| o.seeds >= 2);
-    let rise = if replicated && shapes.iter().any(|s| s.resolved_rise) {
-        Verdict::Supported
-    } else {
-        Verdict::Inconclusive
+    let shapes = |test: TieTest| -> Vec<Shape> {
+        fits.iter().filter_map(|f| shape(&f.under(test))).collect()
     };
-    // Targets that disagree (one resolves the fall, another excludes it) decide nothing.
-    let falls = shapes.iter().any(|s| !s.resolved_fall.is_empty());
-    let holds = shapes.iter().any(|s| !s.no_fall_where_predicted.is_empty());
-    let fall = match (replicated, falls, holds) {
-        (true, true, false) => Verdict::Supported,
-        (true, false, true) => Verdict::Contradicted,
-        _ => Verdict::Inconclusive,
-    };
+    let rise = ByTieTest::of(|test| {
+        if replicated && shapes(test).iter().any(|s| s.resolved_rise) {
+            Verdict::Supported
+        } else {
+            Verdict::Inconclusive
+        }
+    });
+    let fall = ByTieTest::of(|test| {
+        let shapes = shapes(test);
+        // Targets that disagree (one resolves the fall, another excludes it) decide nothing.
+        let falls = shapes.iter().any(|s| !s.resolved_fall.is_empty());
+        let holds = shapes.iter().any(|s| !s.no_fall_where_predicted.is_empty());
+        match (replicated, falls, holds) {
+            (true, true, false) => Verdict::Supported,
+            (true, false, true) => Verdict::Contradicted,
+            _ => Verdict::Inconclusive,
+        }
+    });
     let b_noise_growth = growth(runs, fits);
     SurgeClaims {
         rise,

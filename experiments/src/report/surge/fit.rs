@@ -8,7 +8,7 @@ use burn_balanced_adam::surge::{
 };
 use serde::Serialize;
 
-use crate::stats::{detectable_difference, pooled_sd, t_quantile};
+use crate::stats::{TTest, detectable_difference, pooled_sd, t_quantile};
 
 /// Examples a smoothing window of the fine training-loss curve spans (at least one block): 32
 /// updates at B = 4, one update from B = 128 on, so the window stays well inside the crossing
@@ -124,6 +124,10 @@ pub struct Optimum {
     /// bound, with the SD pooled over this batch size's rates (needs two seeds); or its mean
     /// is closer to the best's than the curves' resolution.
     pub ties: Vec<f64>,
+    /// The near-tie set under per-rate paired tests: the same rule with each rate's own SD of
+    /// its paired excess (n − 1 degrees of freedom) instead of the pooled one. Free of the
+    /// pooled SD's assumption that every rate is equally noisy; with 3 seeds, much wider.
+    pub ties_per_rate: Vec<f64>,
     /// The grid's resolution at this batch size: the smallest step between the rates run, in
     /// decades.
     pub grid_step: f64,
@@ -133,12 +137,49 @@ pub struct Optimum {
     /// Whether a rate below / above the near-tie set was run and found resolvably slower: if
     /// not, the set runs into the grid's edge there and lr* may lie beyond it.
     pub bounded: (bool, bool),
+    /// `bounded` of `ties_per_rate`.
+    pub bounded_per_rate: (bool, bool),
+}
+
+/// How a rate is tested against the best rate of its batch size for the near-tie set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TieTest {
+    /// The paired SD pooled over the batch size's rates ([`Optimum::ties`]).
+    Pooled,
+    /// Each rate's own paired SD ([`Optimum::ties_per_rate`]).
+    PerRate,
+}
+
+impl TieTest {
+    /// Both tests, in the order the reports show them.
+    pub const ALL: [TieTest; 2] = [TieTest::Pooled, TieTest::PerRate];
+
+    /// The words a report prints.
+    pub fn name(self) -> &'static str {
+        match self {
+            TieTest::Pooled => "pooled SD",
+            TieTest::PerRate => "per-rate tests",
+        }
+    }
 }
 
 impl Optimum {
     /// The smallest and largest rate of the near-tie set.
     pub fn tie_range(&self) -> (f64, f64) {
         (self.ties[0], self.ties[self.ties.len() - 1])
+    }
+
+    /// This optimum with the near-tie set of `test` as its `ties` and `bounded`.
+    pub fn under(&self, test: TieTest) -> Optimum {
+        match test {
+            TieTest::Pooled => self.clone(),
+            TieTest::PerRate => Optimum {
+                ties: self.ties_per_rate.clone(),
+                bounded: self.bounded_per_rate,
+                ..self.clone()
+            },
+        }
     }
 }
 
@@ -157,6 +198,17 @@ pub struct TargetFit {
     pub power_law_eps_max: Option<f64>,
     /// Why a fit is missing.
     pub error: Option<String>,
+}
+
+impl TargetFit {
+    /// These fits with every optimum's near-tie set taken from `test` (the fits themselves
+    /// rest on the best rates, which the test does not change).
+    pub fn under(&self, test: TieTest) -> TargetFit {
+        TargetFit {
+            optima: self.optima.iter().map(|o| o.under(test)).collect(),
+            ..self.clone()
+        }
+    }
 }
 
 /// One `(batch, lr)` cell: the updates to the target of each seed (`None`: not reached) and the
@@ -242,21 +294,29 @@ pub fn optima(cells: &[Cell]) -> Vec<Optimum> {
                 let log = detectable_difference(sd, best.len(), df)?;
                 Some(100.0 * log.exp_m1())
             });
-            let ties = reached
-                .iter()
-                .filter(|(cell, steps)| {
-                    let gap = mean(steps) - mean(best);
-                    let resolution = cell.resolution.max(best_cell.resolution);
-                    let d = paired(steps);
-                    let within_noise = noise.is_some_and(|(sd, df)| {
-                        let m = d.iter().sum::<f64>() / d.len().max(1) as f64;
-                        !d.is_empty()
-                            && m <= t_quantile(0.975, df as f64) * sd / (d.len() as f64).sqrt()
-                    });
-                    gap == 0.0 || gap < resolution || within_noise
+            // A rate ties when its mean is within the curves' resolution of the best's, or its
+            // paired excess is not resolvably above zero under the test's SD.
+            let pooled_tie = |d: &[f64]| {
+                noise.is_some_and(|(sd, df)| {
+                    let m = d.iter().sum::<f64>() / d.len().max(1) as f64;
+                    !d.is_empty()
+                        && m <= t_quantile(0.975, df as f64) * sd / (d.len() as f64).sqrt()
                 })
-                .map(|r| r.0.lr)
-                .collect::<Vec<f64>>();
+            };
+            let own_tie = |d: &[f64]| TTest::of(d).is_some_and(|t| t.ci.lo <= 0.0);
+            let near_tie_set = |within_noise: &dyn Fn(&[f64]) -> bool| -> Vec<f64> {
+                reached
+                    .iter()
+                    .filter(|(cell, steps)| {
+                        let gap = mean(steps) - mean(best);
+                        let resolution = cell.resolution.max(best_cell.resolution);
+                        gap == 0.0 || gap < resolution || within_noise(&paired(steps))
+                    })
+                    .map(|r| r.0.lr)
+                    .collect()
+            };
+            let ties = near_tie_set(&pooled_tie);
+            let ties_per_rate = near_tie_set(&own_tie);
             let best: Vec<f64> = best.iter().map(|x| x.1).collect();
             let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
             let sd = (best.len() > 1).then(|| {
@@ -268,20 +328,24 @@ pub fn optima(cells: &[Cell]) -> Vec<Optimum> {
                 .map(|w| (w[1].lr / w[0].lr).log10())
                 .fold(f64::INFINITY, f64::min);
             let run: Vec<f64> = here.iter().map(|c| c.lr).collect();
-            let bounded = (
-                run.iter().any(|&r| r < ties[0]),
-                run.iter().any(|&r| r > ties[ties.len() - 1]),
-            );
+            let bounded = |ties: &[f64]| {
+                (
+                    run.iter().any(|&r| r < ties[0]),
+                    run.iter().any(|&r| r > ties[ties.len() - 1]),
+                )
+            };
             Some(Optimum {
                 batch,
                 lr: best_cell.lr,
                 grid_step,
                 detectable_pct,
-                bounded,
+                bounded: bounded(&ties),
+                bounded_per_rate: bounded(&ties_per_rate),
                 steps: mean(&best),
                 steps_sd: sd,
                 seeds: best.len(),
                 ties,
+                ties_per_rate,
             })
         })
         .collect()

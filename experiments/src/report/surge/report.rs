@@ -143,8 +143,8 @@ fn markdown(s: &SurgeSummary, command: &str) -> String {
          final training loss; runs at different batch sizes saw different numbers of examples, so \
          compare colours down a column, not across.\n\n## Per target\n",
     );
-    for (fit, shape) in s.fits.iter().zip(&s.shapes) {
-        target_section(&mut md, s, fit, shape.as_ref());
+    for ((fit, shape), per_rate) in s.fits.iter().zip(&s.shapes).zip(&s.shapes_per_rate) {
+        target_section(&mut md, s, fit, (shape.as_ref(), per_rate.as_ref()));
     }
     md
 }
@@ -198,6 +198,7 @@ mod tests {
     use super::*;
     use crate::artifacts::provenance::Tally;
     use crate::report::surge::claims::{claims, shape};
+    use crate::report::surge::fit::TieTest;
     use crate::stats::Verdict;
 
     fn optimum(batch: f64, lr: f64, steps: f64, ties: Vec<f64>) -> Optimum {
@@ -207,10 +208,12 @@ mod tests {
             steps,
             steps_sd: Some(1.0),
             seeds: 3,
+            ties_per_rate: ties.clone(),
             ties,
             grid_step: 0.125,
             detectable_pct: Some(10.0),
             bounded: (true, true),
+            bounded_per_rate: (true, true),
         }
     }
 
@@ -241,6 +244,10 @@ mod tests {
             seed_values: vec![42, 43, 44],
             fine: true,
             shapes: fits.iter().map(shape).collect(),
+            shapes_per_rate: fits
+                .iter()
+                .map(|f| shape(&f.under(TieTest::PerRate)))
+                .collect(),
             claims: claims(&[], &fits),
             fits,
             provenance: Tally::default(),
@@ -265,8 +272,8 @@ mod tests {
         assert!(rising.contains("a rise from a smaller batch to the peak is resolved"));
         assert!(rising.contains("a fall beyond the peak is resolved at none"));
         let s = summary(vec![fit(1.0, 10.0)]);
-        assert_eq!(s.claims.rise, Verdict::Supported);
-        assert_ne!(s.claims.fall, Verdict::Supported);
+        assert_eq!(s.claims.rise.verdict, Verdict::Supported);
+        assert_ne!(s.claims.fall.verdict, Verdict::Supported);
         assert!(rising.contains("1e-3 … 2.000e-3") || rising.contains("1.000e-3 … 2.000e-3"));
         // eq. 13 at the fitted law, per batch: 2 ε_max √(B·B_noise)/(B + B_noise).
         let expected = format!("{:.3e}", surge_lr(8.0, 10.0, 2e-3));
@@ -280,28 +287,67 @@ mod tests {
         assert!(e13 < 1e-12 && e24 > 0.01, "{e13} {e24}");
     }
 
+    /// Sets both tie tests' near-tie set of optimum `i`.
+    fn set_ties(fit: &mut TargetFit, i: usize, ties: Vec<f64>) {
+        fit.optima[i].ties_per_rate = ties.clone();
+        fit.optima[i].ties = ties;
+    }
+
     #[test]
     fn a_resolved_fall_supports_the_claim_and_a_flat_optimum_at_large_batch_contradicts_it() {
         let mut falls = fit(1.0, 64.0);
-        falls.optima[2].ties = vec![1e-3];
+        set_ties(&mut falls, 2, vec![1e-3]);
         let s = summary(vec![falls]);
         assert_eq!(s.shapes[0].as_ref().unwrap().resolved_fall, vec![512.0]);
-        assert_eq!(s.claims.fall, Verdict::Supported);
+        assert_eq!(s.claims.fall.verdict, Verdict::Supported);
         // B = 512 ≥ 4·B_noise(=20), optimum at the peak's rate, eq. 13 predicts a fall of
         // log10(lr(64)/lr(512)) > 0.125 decade there: contradicted.
         let mut flat = fit(1.0, 20.0);
         flat.optima[2].lr = 2e-3;
-        flat.optima[2].ties = vec![2e-3, 4e-3];
+        set_ties(&mut flat, 2, vec![2e-3, 4e-3]);
         let s = summary(vec![flat.clone()]);
         assert_eq!(
             s.shapes[0].as_ref().unwrap().no_fall_where_predicted,
             vec![512.0]
         );
-        assert_eq!(s.claims.fall, Verdict::Contradicted);
+        assert_eq!(s.claims.fall.verdict, Verdict::Contradicted);
         // One target resolving the fall and another excluding it: no verdict either way.
         let mut falls = fit(1.2, 64.0);
-        falls.optima[2].ties = vec![1e-3];
+        set_ties(&mut falls, 2, vec![1e-3]);
         let s = summary(vec![falls, flat]);
-        assert_eq!(s.claims.fall, Verdict::Inconclusive);
+        assert_eq!(s.claims.fall.verdict, Verdict::Inconclusive);
+    }
+
+    #[test]
+    fn a_shape_verdict_stands_only_if_the_per_rate_tests_give_it_too() {
+        // The pooled SD resolves the fall at B = 512; its own SD leaves the peak's rate tied.
+        let mut falls = fit(1.0, 64.0);
+        falls.optima[2].ties = vec![1e-3];
+        let s = summary(vec![falls]);
+        assert_eq!(s.claims.fall.pooled, Verdict::Supported);
+        assert_eq!(s.claims.fall.per_rate, Verdict::Inconclusive);
+        assert_eq!(s.claims.fall.verdict, Verdict::Inconclusive);
+        assert!(
+            s.shapes_per_rate[0]
+                .as_ref()
+                .unwrap()
+                .resolved_fall
+                .is_empty()
+        );
+        // The pooled SD excludes eq. 13's fall; the per-rate set reaches down to the predicted
+        // rate (2e-3 · (√512/532)/(√64/84) ≈ 8.9e-4 from the peak's 2e-3 at B = 64).
+        let mut flat = fit(1.0, 20.0);
+        flat.optima[2].lr = 2e-3;
+        flat.optima[2].ties = vec![2e-3, 4e-3];
+        flat.optima[2].ties_per_rate = vec![5e-4, 1e-3, 2e-3, 4e-3];
+        let s = summary(vec![flat]);
+        assert_eq!(s.claims.fall.pooled, Verdict::Contradicted);
+        assert_eq!(s.claims.fall.per_rate, Verdict::Inconclusive);
+        assert_eq!(s.claims.fall.verdict, Verdict::Inconclusive);
+        let md = markdown(&s, "c");
+        assert!(
+            md.contains("pooled SD: contradicted; per-rate tests: inconclusive"),
+            "{md}"
+        );
     }
 }

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use burn_balanced_adam::surge::{power_law_lr, surge_lr};
 
-use super::claims::Shape;
-use super::fit::TargetFit;
+use super::claims::{ByTieTest, Shape};
+use super::fit::{TargetFit, TieTest};
 use super::summary::SurgeSummary;
 
 fn batches(list: &[f64]) -> String {
@@ -20,8 +20,50 @@ fn batches(list: &[f64]) -> String {
     }
 }
 
-/// One target: the fit, the optima table, and the resolved shape in words.
-pub fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit, shape: Option<&Shape>) {
+/// A near-tie set in a table cell: its range, size and the grid edges it runs into.
+fn near_tie_set(ties: &[f64], bounded: (bool, bool)) -> String {
+    let edge = match bounded {
+        (true, true) => "",
+        (false, true) => " (grid's lower edge)",
+        (true, false) => " (grid's upper edge)",
+        (false, false) => " (both edges)",
+    };
+    match ties {
+        [_] => format!("only lr*{edge}"),
+        _ => format!(
+            "{:.3e} … {:.3e} ({} rates){edge}",
+            ties[0],
+            ties[ties.len() - 1],
+            ties.len()
+        ),
+    }
+}
+
+/// What one shape resolves, in words (the sentence's tail after "Counting a change only where
+/// the near-tie sets do not overlap").
+fn resolved(shape: &Shape) -> String {
+    format!(
+        "a rise from a smaller batch to the peak is {}; a fall beyond the peak is resolved at {}; \
+         at ≥ 4·B_noise, the near-tie set excludes eq. 13's fall from the peak (anchored at the \
+         peak's lr*) and holds no fall at {}",
+        if shape.resolved_rise {
+            "resolved"
+        } else {
+            "not resolved"
+        },
+        batches(&shape.resolved_fall),
+        batches(&shape.no_fall_where_predicted),
+    )
+}
+
+/// One target: the fit, the optima table, and the resolved shape in words (under both tie
+/// tests: `shapes` is the pooled SD's, then the per-rate tests').
+pub fn target_section(
+    md: &mut String,
+    s: &SurgeSummary,
+    fit: &TargetFit,
+    shapes: (Option<&Shape>, Option<&Shape>),
+) {
     let _ = writeln!(md, "\n### Target training loss {}\n", fit.target);
     let law = fit.noise_scale.map(|(b_noise, s_min, e_min, r2)| {
         let eps = fit.eps_max.unwrap_or(f64::NAN);
@@ -46,7 +88,7 @@ pub fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit, shape:
     }
     let _ = writeln!(
         md,
-        "| batch | updates to target (mean ± sd, seeds) | examples | measured lr* | near-tie set | detectable slowdown | eq. 13 (surge) | eq. 24 (α = ½) |\n|---:|---:|---:|---:|---|---:|---:|---:|"
+        "| batch | updates to target (mean ± sd, seeds) | examples | measured lr* | near-tie set (pooled SD) | near-tie set (per-rate tests) | detectable slowdown | eq. 13 (surge) | eq. 24 (α = ½) |\n|---:|---:|---:|---:|---|---|---:|---:|---:|"
     );
     for o in &fit.optima {
         let (surge, power) =
@@ -60,30 +102,22 @@ pub fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit, shape:
             Some(sd) => format!("{:.1} ± {sd:.1} ({})", o.steps, o.seeds),
             None => format!("{:.1} (1)", o.steps),
         };
-        let (lo, hi) = o.tie_range();
-        let edge = match o.bounded {
-            (true, true) => "",
-            (false, true) => " (grid's lower edge)",
-            (true, false) => " (grid's upper edge)",
-            (false, false) => " (both edges)",
-        };
-        let ties = if o.ties.len() == 1 {
-            format!("only lr*{edge}")
-        } else {
-            format!("{lo:.3e} … {hi:.3e} ({} rates){edge}", o.ties.len())
-        };
+        let ties = near_tie_set(&o.ties, o.bounded);
+        let ties_per_rate = near_tie_set(&o.ties_per_rate, o.bounded_per_rate);
         let detectable = o
             .detectable_pct
             .map_or("–".to_string(), |d| format!("{d:.0}%"));
         let _ = writeln!(
             md,
-            "| {} | {steps} | {:.0} | {:.3e} | {ties} | {detectable} | {surge} | {power} |",
+            "| {} | {steps} | {:.0} | {:.3e} | {ties} | {ties_per_rate} | {detectable} | {surge} | {power} |",
             o.batch,
             o.batch * o.steps,
             o.lr,
         );
     }
-    let Some(shape) = shape else { return };
+    let (Some(shape), per_rate) = shapes else {
+        return;
+    };
     let placement = law.map_or(String::new(), |(b_noise, ..)| {
         let lo = s.batches.first().copied().unwrap_or(f64::NAN);
         let hi = s.batches.last().copied().unwrap_or(f64::NAN);
@@ -97,20 +131,19 @@ pub fn target_section(md: &mut String, s: &SurgeSummary, fit: &TargetFit, shape:
             )
         }
     });
+    let per_rate = per_rate.map_or(String::new(), |p| {
+        if p == shape {
+            " The per-rate tests' near-tie sets resolve the same.".to_string()
+        } else {
+            format!(" With the per-rate tests' near-tie sets: {}.", resolved(p))
+        }
+    });
     let _ = writeln!(
         md,
         "\nThe largest measured lr* is at B = {}{placement}. Counting a change only where the \
-         near-tie sets do not overlap: a rise from a smaller batch to the peak is {}; a fall \
-         beyond the peak is resolved at {}; at ≥ 4·B_noise, the near-tie set excludes eq. 13's \
-         fall from the peak (anchored at the peak's lr*) and holds no fall at {}.",
+         near-tie sets (pooled SD) do not overlap: {}.{per_rate}",
         shape.peak_batch,
-        if shape.resolved_rise {
-            "resolved"
-        } else {
-            "not resolved"
-        },
-        batches(&shape.resolved_fall),
-        batches(&shape.no_fall_where_predicted),
+        resolved(shape),
     );
 }
 
@@ -126,6 +159,19 @@ pub fn claims_section(md: &mut String, s: &SurgeSummary) {
             )
         },
     );
+    // Evidence counts under each tie test, "pooled / per-rate".
+    let count = |pick: fn(&Shape) -> bool| {
+        let n = |shapes: &[Option<Shape>]| shapes.iter().flatten().filter(|x| pick(x)).count();
+        format!("{} / {}", n(&s.shapes), n(&s.shapes_per_rate))
+    };
+    let verdict = |v: &ByTieTest| {
+        let each = TieTest::ALL
+            .iter()
+            .map(|&t| format!("{}: {}", t.name(), v.under(t).word()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        format!("**{}** ({each})", v.verdict.word())
+    };
     let _ = writeln!(
         md,
         "\n## The paper's claims\n\n\
@@ -134,31 +180,22 @@ pub fn claims_section(md: &mut String, s: &SurgeSummary) {
          on at least two seeds (with one, the run-to-run noise is unknown); B_noise's growth \
          needs a t interval over the per-seed fits (each seed fitted alone) that excludes zero. \
          The fall tests eq. 13's predicted *size* of fall: *contradicted* means the near-tie \
-         sets exclude a fall that large, not that lr* cannot fall at all.\n\n\
+         sets exclude a fall that large, not that lr* cannot fall at all. A shape verdict \
+         stands only if both tie tests give it (the paired SD pooled over a batch size's rates, \
+         and each rate's own paired t test); otherwise it is inconclusive. Evidence counts \
+         read pooled / per-rate.\n\n\
          | claim | evidence | verdict |\n|---|---|---|\n\
-         | below the peak, lr* rises with the batch size | a rise resolved at {} of {} targets | **{}** |\n\
-         | beyond B_noise, lr* falls as eq. 13 predicts (the surge) | a fall resolved at {} of {} targets; at ≥ 4·B_noise, the near-tie set excludes eq. 13's fall from the peak (more than a grid step) and holds no fall at {} of {} targets | **{}** |\n\
+         | below the peak, lr* rises with the batch size | a rise resolved at {} of {} targets | {} |\n\
+         | beyond B_noise, lr* falls as eq. 13 predicts (the surge) | a fall resolved at {} of {} targets; at ≥ 4·B_noise, the near-tie set excludes eq. 13's fall from the peak (more than a grid step) and holds no fall at {} of {} targets | {} |\n\
          | B_noise grows as the target loss falls | B_noise(lowest target) − B_noise(highest): {growth} | **{}** |",
-        s.shapes
-            .iter()
-            .flatten()
-            .filter(|x| x.resolved_rise)
-            .count(),
+        count(|x| x.resolved_rise),
         s.fits.len(),
-        c.rise.word(),
-        s.shapes
-            .iter()
-            .flatten()
-            .filter(|x| !x.resolved_fall.is_empty())
-            .count(),
+        verdict(&c.rise),
+        count(|x| !x.resolved_fall.is_empty()),
         s.fits.len(),
-        s.shapes
-            .iter()
-            .flatten()
-            .filter(|x| !x.no_fall_where_predicted.is_empty())
-            .count(),
+        count(|x| !x.no_fall_where_predicted.is_empty()),
         s.fits.len(),
-        c.fall.word(),
+        verdict(&c.fall),
         c.growth.word(),
     );
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::poolable::Setup;
 
 use super::claims::{Shape, SurgeClaims, claims, shape};
-use super::fit::{SurgeRun, TargetFit};
+use super::fit::{SurgeRun, TargetFit, TieTest};
 use crate::artifacts::provenance::Tally;
 
 /// What the report shows (`summary.json`).
@@ -33,6 +33,8 @@ pub struct SurgeSummary {
     pub fits: Vec<TargetFit>,
     /// What each target's near-tie sets resolve, aligned with `fits`.
     pub shapes: Vec<Option<Shape>>,
+    /// The same with the per-rate tests' near-tie sets.
+    pub shapes_per_rate: Vec<Option<Shape>>,
     /// The paper's claims with their verdicts.
     pub claims: SurgeClaims,
     /// Commits, devices, summed run time and count of the runs.
@@ -77,6 +79,10 @@ impl SurgeSummary {
             seeds,
             fine: runs.iter().all(|r| r.fine),
             shapes: fits.iter().map(shape).collect(),
+            shapes_per_rate: fits
+                .iter()
+                .map(|f| shape(&f.under(TieTest::PerRate)))
+                .collect(),
             claims: claims(runs, &fits),
             fits,
             provenance: provenance.sorted(),

@@ -171,8 +171,8 @@ fn claims_carry_verdicts() {
     let runs = synthetic(128.0, 1e-3, 200.0, 3, 0.001);
     let fits = [fit_target(&runs, 1.0), fit_target(&runs, 1.2)];
     let c = claims(&runs, &fits);
-    assert_eq!(c.rise, Verdict::Supported);
-    assert_eq!(c.fall, Verdict::Supported);
+    assert_eq!(c.rise.verdict, Verdict::Supported);
+    assert_eq!(c.fall.verdict, Verdict::Supported);
     // The synthetic law has one B_noise at every target: no growth, to rounding.
     let (estimate, interval) = c.b_noise_growth.expect("three seeds give an interval");
     assert!(estimate.abs() < 1e-6, "{estimate}");
@@ -212,4 +212,31 @@ fn a_near_tie_set_cut_by_the_grids_edge_resolves_nothing() {
     assert!(!shape(&fit).unwrap().resolved_fall.contains(&1024.0));
     let whole = fit_target(&full, 1.0);
     assert_eq!(whole.optima.last().unwrap().bounded, (true, true));
+}
+
+#[test]
+fn the_per_rate_tests_judge_each_rate_by_its_own_noise() {
+    let cell = |lr: f64, steps: [f64; 3]| Cell {
+        batch: 8.0,
+        lr,
+        steps: (42..).zip(steps.map(Some)).collect(),
+        resolution: 1.0,
+    };
+    let cells = [
+        cell(1e-3, [100.0, 100.0, 100.0]),
+        // Noisy: 10% slower on average, but its own spread hides that.
+        cell(2e-3, [110.0, 90.0, 130.0]),
+        // 5% slower on every seed: no spread of its own, so resolvably slower by itself;
+        // the SD pooled with the noisy rate hides it.
+        cell(4e-3, [105.0, 105.0, 105.0]),
+    ];
+    let o = &optima(&cells)[0];
+    assert_eq!(o.lr, 1e-3);
+    assert_eq!(o.ties, vec![1e-3, 2e-3, 4e-3]);
+    assert_eq!(o.ties_per_rate, vec![1e-3, 2e-3]);
+    assert_eq!(
+        (o.bounded, o.bounded_per_rate),
+        ((false, false), (false, true))
+    );
+    assert_eq!(o.under(TieTest::PerRate).ties, o.ties_per_rate);
 }

@@ -223,19 +223,6 @@ fn worst_case(gaps: &[(f64, f64)], name: &str) -> Option<ClaimCheck> {
     })
 }
 
-/// Supported or contradicted if all `expected` conventions say so, inconclusive otherwise (a
-/// convention that could not be computed counts against a verdict).
-pub fn unanimous(verdicts: &[Verdict], expected: usize) -> Verdict {
-    let all = |v: Verdict| verdicts.len() == expected && verdicts.iter().all(|&x| x == v);
-    if all(Verdict::Supported) {
-        Verdict::Supported
-    } else if all(Verdict::Contradicted) {
-        Verdict::Contradicted
-    } else {
-        Verdict::Inconclusive
-    }
-}
-
 /// L(β) of every grid point under a mean convention (`None` for the cross-fitted oracle).
 fn convention_losses(w: &WorkloadLine, convention: Convention, first: u64) -> Option<Vec<f64>> {
     let of = |i: usize, keep: &dyn Fn(u64) -> bool| -> Vec<f64> {
@@ -365,7 +352,7 @@ pub fn robustness(
                 })
                 .collect();
             let verdicts: Vec<Verdict> = by_convention.iter().map(|x| x.2).collect();
-            let verdict = unanimous(&verdicts, Convention::ALL.len());
+            let verdict = Verdict::unanimous(&verdicts, Convention::ALL.len());
             RobustClaim {
                 claim: claim.clone(),
                 by_convention,

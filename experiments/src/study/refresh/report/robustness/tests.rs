@@ -1,4 +1,4 @@
-//! The conventions on a workload whose answer is known, and the unanimity rule.
+//! The conventions on a workload whose answer is known.
 
 use super::*;
 
@@ -75,24 +75,4 @@ fn each_convention_reads_its_own_oracle_and_gaps() {
     let g = convention_gaps(&thin, Convention::PlainMean, 0.9, &seeds).unwrap();
     assert_eq!(g.oracle, 0.5);
     assert_eq!(g.thin, vec!["0.5 (1 seed)".to_string()]);
-}
-
-#[test]
-fn a_verdict_holds_only_if_every_convention_gives_it() {
-    use Verdict::*;
-    assert_eq!(unanimous(&[Supported; 4], 4), Supported);
-    assert_eq!(unanimous(&[Contradicted; 4], 4), Contradicted);
-    assert_eq!(
-        unanimous(&[Supported, Supported, Inconclusive, Supported], 4),
-        Inconclusive
-    );
-    assert_eq!(
-        unanimous(&[Supported, Contradicted, Supported, Supported], 4),
-        Inconclusive
-    );
-    assert_eq!(
-        unanimous(&[Supported; 3], 4),
-        Inconclusive,
-        "a missing convention"
-    );
 }
