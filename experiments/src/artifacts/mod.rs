@@ -5,6 +5,7 @@ pub mod burn_logs;
 pub mod curve;
 pub mod lock;
 pub mod logs;
+pub mod outputs;
 pub mod provenance;
 pub mod refresh;
 pub mod segments;

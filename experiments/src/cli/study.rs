@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 
 use crate::error::ExperimentError;
-use crate::study::merge::{check_members, export_records, merge_runs};
-use crate::study::{self, Shard, Study};
+use crate::study::Shard;
+use crate::study::ops::{self, ExportSource, ReportPaths, ShardChoice};
 
 /// Study commands.
 #[derive(Debug, Subcommand)]
@@ -44,12 +44,6 @@ pub struct StudyArgs {
     /// Budget profile of the study file, e.g. `small` (a pipeline check) or `full`.
     #[arg(long, default_value = "full")]
     pub profile: String,
-}
-
-impl StudyArgs {
-    fn load(&self) -> Result<Box<dyn Study>, ExperimentError> {
-        study::load(&self.file, &self.profile)
-    }
 }
 
 /// Which shard, or how many local processes.
@@ -172,7 +166,9 @@ impl StudyCommand {
                 report(&args.study.file, &args.study.profile, &args.output)
             }
             StudyCommand::CompareReport(args) => report(&args.file, &args.profile, &args.output),
-            StudyCommand::Merge(args) => merge(&args),
+            StudyCommand::Merge(args) => {
+                ops::merge(&args.study.file, &args.study.profile, &args.from)
+            }
             StudyCommand::Export(args) => export(&args),
         }
     }
@@ -180,137 +176,55 @@ impl StudyCommand {
 
 /// `study run` (`plan`: print what each shard holds instead).
 fn run(args: &RunArgs, plan: bool) -> Result<(), ExperimentError> {
-    let (file, profile, shards) = (&args.study.file, &args.study.profile, &args.shards);
-    let mut study = study::load(file, profile)?;
-    if let Some(root) = &args.root {
-        study.set_root(root.clone());
-    }
-    let jobs = study::jobs::capped_jobs(study.as_ref(), shards.jobs as usize)?;
-    if plan {
-        let count = shards.shard.map_or(jobs, |s| s.count);
-        for index in 1..=count {
-            let part = Shard { index, count };
-            if shards.shard.is_some_and(|s| s != part) {
-                continue;
-            }
-            for workload in study.plan(part)? {
-                println!("shard {index}/{count}: {workload}");
-            }
-        }
-        return Ok(());
-    }
-    let progress = !shards.no_progress;
-    if jobs > 1 {
-        return study::jobs::run_jobs(
-            study.as_ref(),
-            file,
-            profile,
-            jobs,
-            args.root.as_deref(),
-            progress,
-        );
-    }
-    study::train_and_record(study.as_ref(), shards.shard.unwrap_or(Shard::ALL), progress)
+    let choice = ShardChoice {
+        shard: args.shards.shard,
+        jobs: args.shards.jobs as usize,
+        progress: !args.shards.no_progress,
+    };
+    let study = &args.study;
+    ops::run(
+        &study.file,
+        &study.profile,
+        args.root.as_deref(),
+        choice,
+        plan,
+    )
 }
 
 /// `study refresh` and `study compare`, the old spellings of `study run` and `study plan`.
 fn alias(args: &AliasRunArgs, default_file: &str) -> Result<(), ExperimentError> {
     let file = args.file.clone().unwrap_or_else(|| default_file.into());
-    let run_args = RunArgs {
-        study: StudyArgs {
-            file,
-            profile: args.profile.clone(),
-        },
-        shards: ShardArgs {
-            shard: args.shards.shard,
-            jobs: args.shards.jobs,
-            no_progress: args.shards.no_progress,
-        },
-        root: None,
+    let choice = ShardChoice {
+        shard: args.shards.shard,
+        jobs: args.shards.jobs as usize,
+        progress: !args.shards.no_progress,
     };
-    run(&run_args, args.plan)
+    ops::run(&file, &args.profile, None, choice, args.plan)
 }
 
 /// `study report`.
 fn report(file: &Path, profile: &str, output: &ReportOutput) -> Result<(), ExperimentError> {
-    let mut study = study::load(file, profile)?;
-    if let Some(runs) = &output.runs {
-        study.set_root(runs.clone());
-    }
-    if !study.root().is_dir() {
-        return Err(ExperimentError::Other(format!(
-            "{}: no such directory; the study's runs go there (`experiments study run {}`), \
-             or pass an export with --runs",
-            study.root().display(),
-            file.display()
-        )));
-    }
-    let notes = match &output.notes {
-        Some(path) => std::fs::read_to_string(path).map_err(ExperimentError::io(path))?,
-        None => String::new(),
+    let paths = ReportPaths {
+        runs: output.runs.clone(),
+        out: output.out.clone(),
+        notes: output.notes.clone(),
     };
-    let out = output
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new(study.kind().results_dir()).join(profile));
-    super::check_out_dir(&out, &[study.root()])?;
-    let mut command = format!(
-        "experiments study report {} --profile {profile}",
-        file.display()
-    );
-    for (flag, value) in [("--runs", &output.runs), ("--notes", &output.notes)] {
-        if let Some(v) = value {
-            command += &format!(" {flag} {}", v.display());
-        }
-    }
-    command += &format!(" --out {}", out.display());
-    println!("{}", study.report(&out, &command, &notes)?);
-    Ok(())
-}
-
-/// `study merge`: every source checked first, so a refused run leaves the tree as it was.
-fn merge(args: &MergeArgs) -> Result<(), ExperimentError> {
-    let study = args.study.load()?;
-    let members = study.members();
-    for source in &args.from {
-        check_members(source, &members)?;
-    }
-    for source in &args.from {
-        let r = merge_runs(source, study.root())?;
-        println!(
-            "{}: {} runs copied, {} already present, {} unfinished left out",
-            source.display(),
-            r.copied,
-            r.present,
-            r.unfinished.len()
-        );
-    }
-    Ok(())
+    ops::report(file, profile, &paths)
 }
 
 /// `study export`.
 fn export(args: &ExportArgs) -> Result<(), ExperimentError> {
-    let from = match (&args.from, &args.file) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(file)) => {
-            let study = study::load(file, &args.profile)?;
-            check_members(study.root(), &study.members())?;
-            study.root().to_path_buf()
-        }
+    let source = match (&args.from, &args.file) {
+        (Some(dir), _) => ExportSource::Dir(dir.clone()),
+        (None, Some(file)) => ExportSource::Study {
+            file: file.clone(),
+            profile: args.profile.clone(),
+        },
         (None, None) => {
             return Err(ExperimentError::Other(
                 "study export: give the study file, or --from DIR".into(),
             ));
         }
     };
-    super::check_out_not_above("--to", &args.to, &[&from])
-        .map_err(|err| ExperimentError::Other(format!("study export: {err}")))?;
-    let r = export_records(&from, &args.to)?;
-    println!(
-        "{}: records of {} runs exported ({} unfinished left out)",
-        args.to.display(),
-        r.copied + r.present,
-        r.unfinished.len()
-    );
-    Ok(())
+    ops::export(&source, &args.to)
 }

@@ -7,6 +7,7 @@ mod balanced;
 mod model;
 mod optimizer;
 pub mod overrides;
+mod source;
 mod training;
 
 use std::path::{Path, PathBuf};
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 pub use balanced::{BalancedSpec, BetaSetting, RefreshRule};
 pub use model::{CnnConfig, GptConfig, ModelConfig, Positions, VitConfig};
 pub use optimizer::{OptimizerConfig, OptimizerSpec};
+pub use source::ConfigSource;
 pub use training::{RunLength, TrainingConfig};
 
 use crate::device::DeviceName;

@@ -2,11 +2,13 @@
 //! `report.md`, a self-contained `report.html`, `curves.svg` and `summary.json`.
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::arms::{Arm, Spread};
+use super::arms::{Arm, Spread, group_arms};
 use super::bundle::ReportBundle;
 use super::plot::plot_arm_curves;
+use super::{load_runs, shell_line};
+use crate::artifacts::outputs::check_out_not_above;
 use crate::error::ExperimentError;
 
 /// The columns of an arm's table row.
@@ -77,4 +79,25 @@ pub fn write_report(
         .figures
         .push(("curves.svg".into(), plot_arm_curves(arms)?));
     bundle.write(out).map(drop)
+}
+
+/// `experiments report`: the runs under `paths` grouped into arms and written to `out` (never
+/// into, inside or above an input); prints where the page went.
+pub fn report_runs(paths: &[PathBuf], out: &Path, title: &str) -> Result<(), ExperimentError> {
+    let inputs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    check_out_not_above("--out", out, &inputs)?;
+    let runs = load_runs(paths)?;
+    let arms = group_arms(&runs);
+    let mut words: Vec<String> = vec!["experiments".into(), "report".into()];
+    words.extend(paths.iter().map(|p| p.display().to_string()));
+    words.extend(["--out".into(), out.display().to_string()]);
+    words.extend(["--title".into(), title.to_string()]);
+    write_report(title, &arms, out, &shell_line(&words))?;
+    println!(
+        "{}: {} runs in {} arms",
+        out.join("report.html").display(),
+        runs.len(),
+        arms.len()
+    );
+    Ok(())
 }

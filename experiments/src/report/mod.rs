@@ -11,7 +11,7 @@ pub mod runs;
 pub mod surge;
 
 pub use plot::{plot_arm_curves, plot_validation_curves};
-pub use runs::{RunView, comparison_table, load_run, load_runs};
+pub use runs::{RunView, load_run, load_runs};
 
 /// `words` as one shell command line, each word quoted where a shell needs it (the reports'
 /// "Regenerate with" line must run as written).

@@ -144,3 +144,38 @@ pub fn collect_runs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ExperimentError> 
         "run directory (with a summary.json)",
     )
 }
+
+/// `experiments compare`: the named run directories (each once, however named) side by side,
+/// and their validation curves drawn into `plot` when given. A named file (a sweep's glob may
+/// catch a plot or notes beside the runs) is skipped with a note; a missing path is an error.
+pub fn compare_runs(paths: &[PathBuf], plot: Option<&Path>) -> Result<(), ExperimentError> {
+    let mut dirs = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            dirs.push(path.clone());
+        } else if path.exists() {
+            eprintln!("skipping {}: not a run directory", path.display());
+        } else {
+            return Err(ExperimentError::Other(format!(
+                "{}: no such run directory",
+                path.display()
+            )));
+        }
+    }
+    let runs = crate::artifacts::unique_dirs(dirs)?
+        .iter()
+        .map(|dir| load_run(dir))
+        .collect::<Result<Vec<_>, _>>()?;
+    if runs.is_empty() {
+        return Err(ExperimentError::Other(
+            "no run directory among the arguments".into(),
+        ));
+    }
+    print!("{}", comparison_table(&runs));
+    if let Some(path) = plot {
+        let svg = super::plot_validation_curves(&runs)?;
+        crate::artifacts::write_atomic(path, svg.as_bytes())?;
+        println!("plot: {}", path.display());
+    }
+    Ok(())
+}

@@ -10,6 +10,7 @@
 pub mod compare;
 pub mod jobs;
 pub mod merge;
+pub mod ops;
 pub mod refresh;
 pub mod runs;
 pub mod shard;
@@ -93,7 +94,8 @@ pub trait Study: Sync {
     fn kind(&self) -> StudyKind;
     /// Where its run directories are.
     fn root(&self) -> &Path;
-    /// Reads the runs from `dir` instead (e.g. an export).
+    /// Reads the runs from `dir` instead (e.g. an export); only [`load`] calls it, so a loaded
+    /// study never moves.
     fn set_root(&mut self, dir: PathBuf);
     /// Each workload of `shard`: what it trains and how much of it is finished.
     fn plan(&self, shard: Shard) -> Result<Vec<WorkloadPlan>, ExperimentError>;
@@ -143,12 +145,21 @@ fn read_kind(path: &Path) -> Result<(StudyKind, toml::Table), ExperimentError> {
     Ok((kind, table))
 }
 
-/// Loads the study file at `path`, of whatever kind it declares, for `profile`.
-pub fn load(path: &Path, profile: &str) -> Result<Box<dyn Study>, ExperimentError> {
-    Ok(match read_kind(path)?.0 {
+/// Loads the study file at `path`, of whatever kind it declares, for `profile`, with its runs
+/// under `root` instead of its own root when given (an export, a node's scratch).
+pub fn load(
+    path: &Path,
+    profile: &str,
+    root: Option<&Path>,
+) -> Result<Box<dyn Study>, ExperimentError> {
+    let mut study: Box<dyn Study> = match read_kind(path)?.0 {
         StudyKind::Refresh => Box::new(refresh::definition::RefreshStudy::load(path, profile)?),
         StudyKind::Compare => Box::new(compare::definition::CompareStudy::load(path, profile)?),
-    })
+    };
+    if let Some(root) = root {
+        study.set_root(root.to_path_buf());
+    }
+    Ok(study)
 }
 
 /// The error of a report with nothing to report.
@@ -279,7 +290,7 @@ mod tests {
             assert!(!profiles.is_empty(), "{name}");
             for profile in profiles.keys() {
                 let study =
-                    load(&path, profile).unwrap_or_else(|e| panic!("{name} {profile}: {e}"));
+                    load(&path, profile, None).unwrap_or_else(|e| panic!("{name} {profile}: {e}"));
                 assert!(!study.members().is_empty(), "{name} {profile}");
                 kinds.push(study.kind());
             }

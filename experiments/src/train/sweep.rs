@@ -29,6 +29,51 @@ pub fn run_config(
     Ok(summary)
 }
 
+/// `experiments run`: trains `config` into its run directory. A run that ends other than
+/// complete is an error that names its cause, except a stop asked for with `--stop-after`,
+/// which says how to go on.
+pub fn run(config: &ExperimentConfig, options: &RunOptions) -> Result<(), ExperimentError> {
+    if !config.sweep.is_empty() {
+        eprintln!("note: the config's [sweep] table is ignored by `run`; `sweep` runs the grid");
+    }
+    let summary = run_config(config, &config.run_dir(), &config.name, options)?;
+    match summary.status {
+        RunStatus::Complete => Ok(()),
+        // A stop the user asked for is no failure: say where it stopped and how to go on.
+        RunStatus::Interrupted if stopped_as_asked(&config.run_dir()) => {
+            println!(
+                "{}: stopped as asked (--stop-after); continue with `experiments run <config> \
+                 --resume`",
+                config.name
+            );
+            Ok(())
+        }
+        // The cause (a full disk, a Burn error, the divergence) is printed, not only recorded.
+        other => Err(ExperimentError::Training {
+            dir: config.run_dir(),
+            message: match &summary.message {
+                Some(why) => format!("{other:?}: {why} (recorded in summary.json)"),
+                None => format!("{other:?}; see summary.json"),
+            },
+        }),
+    }
+}
+
+/// Whether the (main) run in `dir` stopped at its `--stop-after` point, not for another reason.
+fn stopped_as_asked(dir: &Path) -> bool {
+    let main = dir.join("main");
+    let dir = if main.join("summary.json").is_file() {
+        main
+    } else {
+        dir.to_path_buf()
+    };
+    RunDir::new(dir).read_summary().is_ok_and(|s| {
+        s.message
+            .as_deref()
+            .is_some_and(|m| m.contains(crate::loader::STOP_AFTER_REASON))
+    })
+}
+
 fn report_line(label: &str, s: &RunSummary) {
     let test = s.test.as_ref().map_or(String::new(), |t| {
         let acc = t

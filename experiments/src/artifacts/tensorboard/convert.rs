@@ -109,8 +109,10 @@ pub fn convert_burn_logs(dir: &Path) -> Result<Vec<u8>, ExperimentError> {
 
 /// Converts every run at or below `inputs` into `out/<run name>/`, one event file each (written
 /// atomically, under a fixed name, so converting again replaces it); returns how many. Run
-/// names must be unique across the inputs.
+/// names must be unique across the inputs. `out` may not be, lie inside or hold an input.
 pub fn export(inputs: &[PathBuf], out: &Path) -> Result<usize, ExperimentError> {
+    let input_paths: Vec<&Path> = inputs.iter().map(PathBuf::as_path).collect();
+    crate::artifacts::outputs::check_out_not_above("--out", out, &input_paths)?;
     let runs = crate::artifacts::collect_dirs(
         inputs,
         &|dir| is_run(dir) || is_burn_run(dir),

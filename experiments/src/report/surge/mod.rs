@@ -4,9 +4,10 @@
 //! rates not resolvably slower, given the seed noise), the library's fits
 //! (`burn_balanced_adam::surge`: B_noise by eq. 22, ε_max by eq. 23, the α = ½ law of eq. 24),
 //! and the shape the near-tie sets can resolve ([`shape`]); [`check_poolable`] refuses runs that
-//! differ in anything but the grid's axes and the seed.
+//! differ in anything but the grid's axes and the seed; [`command`] is `experiments surge`.
 
 mod claims;
+pub mod command;
 mod fit;
 mod plot;
 mod poolable;

@@ -1,6 +1,8 @@
 //! From a config's `[data]` table to train / validation / test datasets: fetches a missing
 //! dataset first (with progress), verifies it, applies the splits and subsets.
 
+pub mod cache;
+
 use bba_datasets::cache::cache_dir;
 use bba_datasets::fetch::fetch_counting_bytes;
 use bba_datasets::split::Subset;
