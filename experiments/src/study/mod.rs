@@ -89,6 +89,12 @@ impl std::fmt::Display for WorkloadPlan {
 
 /// One study, whatever its kind: what the CLI's `study run | plan | report | merge | export` do.
 /// (`Sync`: the progress bar reads the run directories beside the training.)
+///
+/// A kind supplies its definition (loading, [`Study::runs`], planning, running a shard) and its
+/// analysis ([`Study::analyse`]); what every kind does with them ([`Study::members`],
+/// [`Study::report`], sharding by cost, merging, exporting) is written once, here and in
+/// [`shard`], [`merge`] and [`ops`]. Adding a kind: a new folder beside [`refresh`] and
+/// [`compare`] implementing this trait, and a [`StudyKind`] variant that [`load`] maps to it.
 pub trait Study: Sync {
     /// Its kind.
     fn kind(&self) -> StudyKind;
@@ -102,11 +108,42 @@ pub trait Study: Sync {
     /// Trains every unfinished run of `shard`; returns the runs that did not finish.
     fn run_shard(&self, shard: Shard, options: &RunOptions)
     -> Result<Vec<String>, ExperimentError>;
-    /// Every run the study can make: its directory (relative to the root) and its config.
-    fn members(&self) -> Vec<(PathBuf, ExperimentConfig)>;
+    /// Every run the study can make: its directory (under the root) and its config.
+    fn runs(&self) -> Vec<(PathBuf, ExperimentConfig)>;
+    /// The kind's analysis of the finished runs, ready to write.
+    fn analyse(&self) -> Result<Box<dyn StudyAnalysis + '_>, ExperimentError>;
+
+    /// [`Study::runs`] with each directory relative to the root (how merges and exports name
+    /// them).
+    fn members(&self) -> Vec<(PathBuf, ExperimentConfig)> {
+        let root = self.root();
+        self.runs()
+            .into_iter()
+            .map(|(dir, config)| (dir.strip_prefix(root).unwrap_or(&dir).to_path_buf(), config))
+            .collect()
+    }
+
     /// Analyses the runs and writes the report bundle to `out` (`notes`: Markdown appended
-    /// after the computed reading); returns a one-line account of what was reported.
-    fn report(&self, out: &Path, command: &str, notes: &str) -> Result<String, ExperimentError>;
+    /// after the computed reading); returns a one-line account of what was reported. A study
+    /// with no finished run is an error, and writes nothing.
+    fn report(&self, out: &Path, command: &str, notes: &str) -> Result<String, ExperimentError> {
+        let analysis = self.analyse()?;
+        if analysis.finished_runs() == 0 {
+            return Err(no_finished_runs(self.root()));
+        }
+        let path = analysis.write(out, command, notes)?;
+        Ok(format!("{}: {}", path.display(), analysis.account()))
+    }
+}
+
+/// A kind's analysis of its finished runs ([`Study::analyse`]).
+pub trait StudyAnalysis {
+    /// How many finished runs it rests on.
+    fn finished_runs(&self) -> usize;
+    /// Writes the report bundle into `out`; the path of its `report.md`.
+    fn write(&self, out: &Path, command: &str, notes: &str) -> Result<PathBuf, ExperimentError>;
+    /// What it covers, in a few words (printed after the report's path).
+    fn account(&self) -> String;
 }
 
 /// The TOML of a study file of kind `kind`, less the `kind` key.

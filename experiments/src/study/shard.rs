@@ -36,6 +36,12 @@ impl FromStr for Shard {
 
 /// The shard (0-based) of each item: the costliest first, each to the least loaded shard so far
 /// (ties: the lower shard, then the earlier item). Deterministic, so every machine computes the
+/// The relative cost of `runs` runs of `updates` updates at `cost_per_update` (relative seconds),
+/// in the integer units [`assign_shards`] balances (rounded, never truncated).
+pub fn cost(updates: u64, cost_per_update: f64, runs: usize) -> u64 {
+    (updates as f64 * cost_per_update * runs as f64 * 1000.0).round() as u64
+}
+
 /// same split from the same definition.
 pub fn assign_shards(costs: &[u64], count: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..costs.len()).collect();

@@ -15,7 +15,7 @@ use definition::CompareStudy;
 
 use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
-use crate::study::{Shard, Study, StudyKind, WorkloadPlan};
+use crate::study::{Shard, Study, StudyAnalysis, StudyKind, WorkloadPlan};
 use crate::train::RunOptions;
 
 impl Study for CompareStudy {
@@ -73,31 +73,49 @@ impl Study for CompareStudy {
         runner::run_shard(self, shard, options)
     }
 
-    fn members(&self) -> Vec<(PathBuf, ExperimentConfig)> {
-        let mut members = Vec::new();
+    fn runs(&self) -> Vec<(PathBuf, ExperimentConfig)> {
+        let mut runs = Vec::new();
         for w in 0..self.workloads.len() {
             for o in 0..self.optimizers.len() {
                 for (lr, seed) in self.run_points(o) {
-                    let dir = self.run_dir(w, o, lr, seed);
-                    let relative = dir.strip_prefix(&self.root).unwrap_or(&dir).to_path_buf();
-                    members.push((relative, self.run_config(w, o, lr, seed)));
+                    runs.push((
+                        self.run_dir(w, o, lr, seed),
+                        self.run_config(w, o, lr, seed),
+                    ));
                 }
             }
         }
-        members
+        runs
     }
 
-    fn report(&self, out: &Path, command: &str, notes: &str) -> Result<String, ExperimentError> {
-        let summary = analysis::summarize(self)?;
-        if summary.provenance.runs == 0 {
-            return Err(crate::study::no_finished_runs(&self.root));
-        }
-        let path = report::write_report(self, &summary, out, command, notes)?;
-        Ok(format!(
-            "{}: {} workloads, {} finished runs",
-            path.display(),
-            summary.workloads.len(),
-            summary.provenance.runs
-        ))
+    fn analyse(&self) -> Result<Box<dyn StudyAnalysis + '_>, ExperimentError> {
+        Ok(Box::new(CompareAnalysis {
+            study: self,
+            summary: analysis::summarize(self)?,
+        }))
+    }
+}
+
+/// The comparison's analysis: its summary, written by [`report::write_report`].
+struct CompareAnalysis<'a> {
+    study: &'a CompareStudy,
+    summary: analysis::CompareSummary,
+}
+
+impl StudyAnalysis for CompareAnalysis<'_> {
+    fn finished_runs(&self) -> usize {
+        self.summary.provenance.runs
+    }
+
+    fn write(&self, out: &Path, command: &str, notes: &str) -> Result<PathBuf, ExperimentError> {
+        report::write_report(self.study, &self.summary, out, command, notes)
+    }
+
+    fn account(&self) -> String {
+        format!(
+            "{} workloads, {} finished runs",
+            self.summary.workloads.len(),
+            self.summary.provenance.runs
+        )
     }
 }

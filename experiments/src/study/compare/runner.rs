@@ -44,8 +44,11 @@ pub fn shard_units(study: &CompareStudy, shard: Shard) -> Vec<Unit> {
     for (w, workload) in study.workloads.iter().enumerate() {
         for group in &groups {
             let runs: usize = group.iter().map(|&o| study.planned_runs(o)).sum();
-            let per_run = workload.updates() as f64 * workload.cost_per_update;
-            costs.push((per_run * runs as f64 * 1000.0) as u64);
+            costs.push(crate::study::shard::cost(
+                workload.updates(),
+                workload.cost_per_update,
+                runs,
+            ));
             units.push(Unit {
                 workload: w,
                 optimizers: group.clone(),

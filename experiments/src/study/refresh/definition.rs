@@ -63,7 +63,7 @@ pub struct StudyWorkload {
 impl StudyWorkload {
     /// Relative cost of one run: updates × cost per update.
     pub fn cost(&self) -> u64 {
-        (self.updates() as f64 * self.cost_per_update * 1000.0).round() as u64
+        crate::study::shard::cost(self.updates(), self.cost_per_update, 1)
     }
 
     /// Planned updates of each run.

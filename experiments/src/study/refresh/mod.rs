@@ -18,7 +18,7 @@ use runner::{WorkloadRuns, run_shard, shard_workloads};
 
 use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
-use crate::study::{Shard, Study, StudyKind, WorkloadPlan};
+use crate::study::{Shard, Study, StudyAnalysis, StudyKind, WorkloadPlan};
 use crate::train::RunOptions;
 
 impl Study for RefreshStudy {
@@ -62,14 +62,15 @@ impl Study for RefreshStudy {
         run_shard(self, shard, options)
     }
 
-    fn members(&self) -> Vec<(PathBuf, ExperimentConfig)> {
-        let mut members = Vec::new();
+    fn runs(&self) -> Vec<(PathBuf, ExperimentConfig)> {
+        let mut runs = Vec::new();
         for w in &self.workloads {
             for &beta in &self.betas {
                 for &seed in &self.seeds {
-                    let dir = self.run_dir(&w.name, beta, seed);
-                    let relative = dir.strip_prefix(&self.root).unwrap_or(&dir).to_path_buf();
-                    members.push((relative, self.run_config(w, beta, seed)));
+                    runs.push((
+                        self.run_dir(&w.name, beta, seed),
+                        self.run_config(w, beta, seed),
+                    ));
                 }
                 // The rate check trains the rule's β, known once the pilot has run: any β; at a
                 // re-tuned rate, with every seed.
@@ -81,28 +82,46 @@ impl Study for RefreshStudy {
                         &self.seeds[..1]
                     };
                     for &seed in seeds {
-                        let dir = self.rate_run_dir(&w.name, beta, lr, seed);
-                        let relative = dir.strip_prefix(&self.root).unwrap_or(&dir).to_path_buf();
-                        members.push((relative, self.rate_run_config(w, beta, lr, seed)));
+                        runs.push((
+                            self.rate_run_dir(&w.name, beta, lr, seed),
+                            self.rate_run_config(w, beta, lr, seed),
+                        ));
                     }
                 }
             }
         }
-        members
+        runs
     }
 
-    fn report(&self, out: &Path, command: &str, notes: &str) -> Result<String, ExperimentError> {
-        let summary = report::summarize(self)?;
-        if summary.provenance.runs == 0 {
-            return Err(crate::study::no_finished_runs(&self.root));
-        }
-        let path = report::write_report(self, &summary, out, command, notes)?;
-        Ok(format!(
-            "{}: {} workloads complete, {} incomplete, {} runs",
-            path.display(),
-            summary.workloads.len(),
-            summary.incomplete.len(),
-            summary.provenance.runs
-        ))
+    fn analyse(&self) -> Result<Box<dyn StudyAnalysis + '_>, ExperimentError> {
+        Ok(Box::new(RefreshAnalysis {
+            study: self,
+            summary: report::summarize(self)?,
+        }))
+    }
+}
+
+/// The refresh study's analysis: its summary, written by [`report::write_report`].
+struct RefreshAnalysis<'a> {
+    study: &'a RefreshStudy,
+    summary: report::StudySummary,
+}
+
+impl StudyAnalysis for RefreshAnalysis<'_> {
+    fn finished_runs(&self) -> usize {
+        self.summary.provenance.runs
+    }
+
+    fn write(&self, out: &Path, command: &str, notes: &str) -> Result<PathBuf, ExperimentError> {
+        report::write_report(self.study, &self.summary, out, command, notes)
+    }
+
+    fn account(&self) -> String {
+        format!(
+            "{} workloads complete, {} incomplete, {} runs",
+            self.summary.workloads.len(),
+            self.summary.incomplete.len(),
+            self.summary.provenance.runs
+        )
     }
 }

@@ -87,9 +87,10 @@ fn the_dualadam_study_runs_the_authors_protocol_with_its_controls() {
     // The shared rate is one run per seed; the tuned arms search the grid first.
     assert_eq!(study.rates(adam), vec![1e-2]);
     assert_eq!(study.rates(tuned), study.lrs);
+    // A tuned arm: the grid at the search seed, then its chosen rate at the other seeds.
     assert_eq!(
         (study.planned_runs(adam), study.planned_runs(tuned)),
-        (10, 13)
+        (study.seeds.len(), study.lrs.len() + study.seeds.len() - 1)
     );
     // Paired differences: DualAdam minus Adam, Adam+warmup minus DualAdam.
     assert_eq!(study.optimizers[dual].baseline, adam);
