@@ -136,14 +136,61 @@ pub trait Study: Sync {
     }
 }
 
-/// A kind's analysis of its finished runs ([`Study::analyse`]).
+/// A kind's analysis of its finished runs ([`Study::analyse`]): the study, the kind's summary
+/// of its runs, and the kind's report writer.
+pub struct Analysis<'a, S, T> {
+    /// The study analysed.
+    pub study: &'a S,
+    /// The kind's summary of the runs.
+    pub summary: T,
+    /// Writes the report bundle.
+    pub write: Writer<S, T>,
+}
+
+impl<'a, S, T: KindSummary + 'a> Analysis<'a, S, T> {
+    /// The analysis, boxed for [`Study::analyse`].
+    pub fn boxed(study: &'a S, summary: T, write: Writer<S, T>) -> Box<dyn StudyAnalysis + 'a> {
+        Box::new(Analysis {
+            study,
+            summary,
+            write,
+        })
+    }
+}
+
+/// A kind's report writer: `(study, summary, out, command, notes)` → the path of `report.md`.
+pub type Writer<S, T> = fn(&S, &T, &Path, &str, &str) -> Result<PathBuf, ExperimentError>;
+
+/// What every kind's summary tells the shared report step.
+pub trait KindSummary {
+    /// How many finished runs it rests on.
+    fn finished_runs(&self) -> usize;
+    /// What it covers, in a few words (printed after the report's path).
+    fn account(&self) -> String;
+}
+
+/// What [`Study::report`] needs of an [`Analysis`], whatever the kind.
 pub trait StudyAnalysis {
     /// How many finished runs it rests on.
     fn finished_runs(&self) -> usize;
     /// Writes the report bundle into `out`; the path of its `report.md`.
     fn write(&self, out: &Path, command: &str, notes: &str) -> Result<PathBuf, ExperimentError>;
-    /// What it covers, in a few words (printed after the report's path).
+    /// What it covers, in a few words.
     fn account(&self) -> String;
+}
+
+impl<S, T: KindSummary> StudyAnalysis for Analysis<'_, S, T> {
+    fn finished_runs(&self) -> usize {
+        self.summary.finished_runs()
+    }
+
+    fn write(&self, out: &Path, command: &str, notes: &str) -> Result<PathBuf, ExperimentError> {
+        (self.write)(self.study, &self.summary, out, command, notes)
+    }
+
+    fn account(&self) -> String {
+        self.summary.account()
+    }
 }
 
 /// The TOML of a study file of kind `kind`, less the `kind` key.

@@ -224,6 +224,20 @@ pub struct CompareSummary {
     pub invocations: Vec<Invocation>,
 }
 
+impl crate::study::KindSummary for CompareSummary {
+    fn finished_runs(&self) -> usize {
+        self.provenance.runs
+    }
+
+    fn account(&self) -> String {
+        format!(
+            "{} workloads, {} finished runs",
+            self.workloads.len(),
+            self.provenance.runs
+        )
+    }
+}
+
 /// The headline metric of a run: test accuracy (%), or test loss for language models.
 fn headline(run: &RunView, language: bool) -> Option<f64> {
     let test = run.summary.test.as_ref()?;

@@ -15,7 +15,7 @@ use definition::CompareStudy;
 
 use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
-use crate::study::{Shard, Study, StudyAnalysis, StudyKind, WorkloadPlan};
+use crate::study::{Analysis, Shard, Study, StudyAnalysis, StudyKind, WorkloadPlan};
 use crate::train::RunOptions;
 
 impl Study for CompareStudy {
@@ -89,33 +89,7 @@ impl Study for CompareStudy {
     }
 
     fn analyse(&self) -> Result<Box<dyn StudyAnalysis + '_>, ExperimentError> {
-        Ok(Box::new(CompareAnalysis {
-            study: self,
-            summary: analysis::summarize(self)?,
-        }))
-    }
-}
-
-/// The comparison's analysis: its summary, written by [`report::write_report`].
-struct CompareAnalysis<'a> {
-    study: &'a CompareStudy,
-    summary: analysis::CompareSummary,
-}
-
-impl StudyAnalysis for CompareAnalysis<'_> {
-    fn finished_runs(&self) -> usize {
-        self.summary.provenance.runs
-    }
-
-    fn write(&self, out: &Path, command: &str, notes: &str) -> Result<PathBuf, ExperimentError> {
-        report::write_report(self.study, &self.summary, out, command, notes)
-    }
-
-    fn account(&self) -> String {
-        format!(
-            "{} workloads, {} finished runs",
-            self.summary.workloads.len(),
-            self.summary.provenance.runs
-        )
+        let summary = analysis::summarize(self)?;
+        Ok(Analysis::boxed(self, summary, report::write_report))
     }
 }

@@ -18,7 +18,7 @@ use runner::{WorkloadRuns, run_shard, shard_workloads};
 
 use crate::config::ExperimentConfig;
 use crate::error::ExperimentError;
-use crate::study::{Shard, Study, StudyAnalysis, StudyKind, WorkloadPlan};
+use crate::study::{Analysis, Shard, Study, StudyAnalysis, StudyKind, WorkloadPlan};
 use crate::train::RunOptions;
 
 impl Study for RefreshStudy {
@@ -94,34 +94,7 @@ impl Study for RefreshStudy {
     }
 
     fn analyse(&self) -> Result<Box<dyn StudyAnalysis + '_>, ExperimentError> {
-        Ok(Box::new(RefreshAnalysis {
-            study: self,
-            summary: report::summarize(self)?,
-        }))
-    }
-}
-
-/// The refresh study's analysis: its summary, written by [`report::write_report`].
-struct RefreshAnalysis<'a> {
-    study: &'a RefreshStudy,
-    summary: report::StudySummary,
-}
-
-impl StudyAnalysis for RefreshAnalysis<'_> {
-    fn finished_runs(&self) -> usize {
-        self.summary.provenance.runs
-    }
-
-    fn write(&self, out: &Path, command: &str, notes: &str) -> Result<PathBuf, ExperimentError> {
-        report::write_report(self.study, &self.summary, out, command, notes)
-    }
-
-    fn account(&self) -> String {
-        format!(
-            "{} workloads complete, {} incomplete, {} runs",
-            self.summary.workloads.len(),
-            self.summary.incomplete.len(),
-            self.summary.provenance.runs
-        )
+        let summary = report::summarize(self)?;
+        Ok(Analysis::boxed(self, summary, report::write_report))
     }
 }

@@ -99,6 +99,21 @@ pub struct StudySummary {
     pub invocations: Vec<Invocation>,
 }
 
+impl crate::study::KindSummary for StudySummary {
+    fn finished_runs(&self) -> usize {
+        self.provenance.runs
+    }
+
+    fn account(&self) -> String {
+        format!(
+            "{} workloads complete, {} incomplete, {} runs",
+            self.workloads.len(),
+            self.incomplete.len(),
+            self.provenance.runs
+        )
+    }
+}
+
 /// Reads the study's run directories and computes the summary.
 pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> {
     let mut workloads = Vec::new();
