@@ -70,9 +70,7 @@ impl Cli {
             Command::Surge(args) => surge::surge(&args),
             Command::Tensorboard(args) => tensorboard::tensorboard(&args),
             Command::Dashboard(args) => dashboard::dashboard(&args),
-            Command::Data(command) => command
-                .run()
-                .map_err(|e| crate::error::ExperimentError::Other(e.to_string())),
+            Command::Data(command) => command.run().map_err(Into::into),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

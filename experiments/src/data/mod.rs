@@ -90,7 +90,10 @@ pub fn prepare(
 ) -> Result<Workload, ExperimentError> {
     let dataset = config.dataset();
     let fetch_hint = format!("{dataset}");
-    let wrap = |err: DataError| ExperimentError::Data(err, fetch_hint.clone());
+    let wrap = |source: DataError| ExperimentError::Data {
+        source,
+        dataset: fetch_hint.clone(),
+    };
     // A size the data cannot provide is the config's to fix, not the cache's.
     let key = |key: &'static str, value: String| {
         move |err: DataError| {

@@ -29,7 +29,10 @@ pub fn run_jobs(
     root: Option<&Path>,
     progress: bool,
 ) -> Result<(), ExperimentError> {
-    let exe = std::env::current_exe().map_err(|e| ExperimentError::Other(e.to_string()))?;
+    let exe = std::env::current_exe().map_err(|source| ExperimentError::Spawn {
+        what: "this binary (its path is unknown)".into(),
+        source,
+    })?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = (cpus / jobs).max(1).to_string();
     let mut children = Vec::new();
@@ -47,9 +50,10 @@ pub fn run_jobs(
         if std::env::var_os("RAYON_NUM_THREADS").is_none() {
             command.env("RAYON_NUM_THREADS", &threads);
         }
-        let child = command
-            .spawn()
-            .map_err(|e| ExperimentError::Other(format!("starting shard {index}: {e}")))?;
+        let child = command.spawn().map_err(|source| ExperimentError::Spawn {
+            what: format!("shard {index}/{jobs}"),
+            source,
+        })?;
         children.push((index, child));
     }
     let shards: Vec<Shard> = (1..=jobs)

@@ -44,9 +44,7 @@ pub fn pilot_t_es(pilot: &RunSummary, estimator: &TesEstimator) -> Option<TesEst
 /// The rule's decision for a pilot's T_ES (the library's [`RefreshRule::from_estimate`]), in
 /// this crate's record layout; a clamped β is also printed as a warning.
 pub fn decide(rule: &RefreshRule, t_es: TesEstimate) -> Result<RefreshDecision, ExperimentError> {
-    let decided = rule
-        .from_estimate(t_es, 0, t_es.best_update)
-        .map_err(|err| ExperimentError::Other(err.to_string()))?;
+    let decided = rule.from_estimate(t_es, 0, t_es.best_update)?;
     // The library's warning, worded with this crate's config key.
     let warning = decided.warning.as_ref().map(|_| {
         format!(
