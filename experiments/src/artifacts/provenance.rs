@@ -100,7 +100,7 @@ fn merge_start_records(records: Vec<Invocation>) -> Vec<Invocation> {
 
 /// What a study's runs recorded about where and how long they ran.
 #[derive(Debug, Clone, Default, Serialize)]
-pub struct Tally {
+pub struct RunsProvenance {
     /// The checkouts' git commits the runs recorded when they started (` (dirty)` marks a
     /// modified checkout).
     pub commits: Vec<String>,
@@ -116,7 +116,7 @@ pub struct Tally {
     pub runs: usize,
 }
 
-impl Tally {
+impl RunsProvenance {
     /// Counts one run.
     pub fn add(&mut self, s: &RunSummary) {
         let p = &s.provenance;
@@ -172,7 +172,7 @@ impl Tally {
 /// The report's provenance section: runs, summed run time, commits, devices, and the training
 /// invocations (`command`, e.g. `study run`) with their wall clock.
 pub fn provenance_markdown(
-    tally: &Tally,
+    tally: &RunsProvenance,
     invocations: &[Invocation],
     root: &Path,
     command: &str,
@@ -271,7 +271,7 @@ mod tests {
         }
         let all = Invocation::read_all(root.path()).unwrap();
         assert_eq!(all, vec![record("1/1", 5, Some(7.0)), killed, end]);
-        let md = provenance_markdown(&Tally::default(), &all, root.path(), "study run");
+        let md = provenance_markdown(&RunsProvenance::default(), &all, root.path(), "study run");
         assert!(md.contains("invocations: 3, 47 s of wall clock"), "{md}");
         assert!(md.contains("1 stopped without recording their end"), "{md}");
         assert!(md.contains("| unknown (no end recorded) |"), "{md}");
@@ -281,7 +281,7 @@ mod tests {
     fn the_tally_names_the_binaries_apart_from_the_checkouts() {
         let text = crate::artifacts::FIXTURE_SUMMARY.to_string();
         let old: RunSummary = serde_json::from_str(&text).unwrap();
-        let mut tally = Tally::default();
+        let mut tally = RunsProvenance::default();
         tally.add(&old);
         let md = provenance_markdown(&tally, &[], Path::new("runs"), "study run");
         assert!(!md.contains("binaries built from"), "{md}");

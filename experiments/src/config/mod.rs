@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use balanced::{BalancedSpec, BetaSetting, RefreshRule};
 pub use model::{CnnConfig, GptConfig, ModelConfig, Positions, VitConfig};
-pub use optimizer::{OptimizerConfig, OptimizerSpec};
+pub use optimizer::{OptimizerSection, OptimizerSpec};
 pub use source::ConfigSource;
 pub use training::{RunLength, TrainingConfig};
 
@@ -48,7 +48,7 @@ pub struct ExperimentConfig {
     /// The model and its size.
     pub model: ModelConfig,
     /// The optimizer, its hyper-parameters and `no_decay`.
-    pub optimizer: OptimizerConfig,
+    pub optimizer: OptimizerSection,
     /// The learning-rate schedule.
     pub schedule: ScheduleConfig,
     /// Length, batch size, evaluation interval, early stopping.

@@ -17,14 +17,14 @@ use super::balanced::{BalancedSpec, BetaSetting};
 /// get none). Reads and writes as one flat table; `no_decay` is written only when set, so run
 /// directories from before it still resume.
 #[derive(Debug, Clone)]
-pub struct OptimizerConfig {
+pub struct OptimizerSection {
     /// The optimizer and its hyper-parameters.
     pub spec: OptimizerSpec,
     /// No weight decay on parameters of rank ≤ 1.
     pub no_decay: bool,
 }
 
-impl Deref for OptimizerConfig {
+impl Deref for OptimizerSection {
     type Target = OptimizerSpec;
 
     fn deref(&self) -> &OptimizerSpec {
@@ -32,13 +32,13 @@ impl Deref for OptimizerConfig {
     }
 }
 
-impl DerefMut for OptimizerConfig {
+impl DerefMut for OptimizerSection {
     fn deref_mut(&mut self) -> &mut OptimizerSpec {
         &mut self.spec
     }
 }
 
-impl From<OptimizerSpec> for OptimizerConfig {
+impl From<OptimizerSpec> for OptimizerSection {
     fn from(spec: OptimizerSpec) -> Self {
         Self {
             spec,
@@ -47,7 +47,7 @@ impl From<OptimizerSpec> for OptimizerConfig {
     }
 }
 
-impl Serialize for OptimizerConfig {
+impl Serialize for OptimizerSection {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if !self.no_decay {
             return self.spec.serialize(serializer);
@@ -62,7 +62,7 @@ impl Serialize for OptimizerConfig {
     }
 }
 
-impl<'de> Deserialize<'de> for OptimizerConfig {
+impl<'de> Deserialize<'de> for OptimizerSection {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut table = toml::Table::deserialize(deserializer)?;
         let no_decay = match table.remove("no_decay") {
@@ -87,7 +87,7 @@ impl<'de> Deserialize<'de> for OptimizerConfig {
     }
 }
 
-impl OptimizerConfig {
+impl OptimizerSection {
     /// The `ModuleOptimizer` for `model`: [`OptimizerSpec::build`], and with `no_decay` a group
     /// of the model's parameters of rank ≤ 1 with the same optimizer minus its weight decay
     /// (and the same clipping).

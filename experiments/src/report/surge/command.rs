@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use super::report::write_report;
 use super::{SurgeRun, SurgeSummary, TargetFit, check_poolable, fit_target, plot_surge};
-use crate::artifacts::provenance::Tally;
+use crate::artifacts::provenance::RunsProvenance;
 use crate::error::ExperimentError;
 use crate::report::{load_runs, shell_line};
 
@@ -43,7 +43,7 @@ pub fn surge(args: &SurgeRequest) -> Result<(), ExperimentError> {
     let views = load_runs(&args.paths)?;
     let dirs: Vec<PathBuf> = views.iter().map(|v| v.dir.clone()).collect();
     let setup = check_poolable(&dirs).map_err(ExperimentError::Other)?;
-    let mut tally = Tally::default();
+    let mut tally = RunsProvenance::default();
     let mut runs = Vec::new();
     for view in &views {
         tally.add(&view.summary);

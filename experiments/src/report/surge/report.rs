@@ -196,7 +196,7 @@ fn optimizer_words(kind: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifacts::provenance::Tally;
+    use crate::artifacts::provenance::RunsProvenance;
     use crate::report::surge::claims::{claims, shape};
     use crate::report::surge::fit::TieTest;
     use crate::stats::Verdict;
@@ -250,7 +250,7 @@ mod tests {
                 .collect(),
             claims: claims(&[], &fits),
             fits,
-            provenance: Tally::default(),
+            provenance: RunsProvenance::default(),
         }
     }
 

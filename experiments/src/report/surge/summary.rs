@@ -7,7 +7,7 @@ use super::poolable::Setup;
 
 use super::claims::{Shape, SurgeClaims, claims, shape};
 use super::fit::{SurgeRun, TargetFit, TieTest};
-use crate::artifacts::provenance::Tally;
+use crate::artifacts::provenance::RunsProvenance;
 
 /// What the report shows (`summary.json`).
 #[derive(Debug, Clone, Serialize)]
@@ -39,7 +39,7 @@ pub struct SurgeSummary {
     pub claims: SurgeClaims,
     /// Commits, devices, summed run time and count of the runs.
     #[serde(flatten)]
-    pub provenance: Tally,
+    pub provenance: RunsProvenance,
 }
 
 fn distinct(mut values: Vec<f64>) -> Vec<f64> {
@@ -55,7 +55,7 @@ impl SurgeSummary {
         setup: &Setup,
         runs: &[SurgeRun],
         fits: Vec<TargetFit>,
-        provenance: Tally,
+        provenance: RunsProvenance,
     ) -> Self {
         let seeds = runs
             .iter()

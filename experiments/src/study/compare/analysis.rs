@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::definition::CompareStudy;
 use super::runner::{read_decision, search};
-use crate::artifacts::provenance::{Invocation, Tally};
+use crate::artifacts::provenance::{Invocation, RunsProvenance};
 use crate::error::ExperimentError;
 use crate::report::RunView;
 use crate::report::arms::{Arm, Spread, arm};
@@ -49,7 +49,10 @@ impl Paired {
 
 /// Holm's correction over every `Paired` that `field` picks out of the report (one family per
 /// metric: the headline differences, and the gap differences).
-fn correct(workloads: &mut [WorkloadLine], field: fn(&mut OptimizerLine) -> &mut Option<Paired>) {
+fn correct(
+    workloads: &mut [CompareWorkloadLine],
+    field: fn(&mut OptimizerLine) -> &mut Option<Paired>,
+) {
     let mut ps = Vec::new();
     for w in workloads.iter_mut() {
         for o in w.optimizers.iter_mut() {
@@ -74,7 +77,7 @@ fn correct(workloads: &mut [WorkloadLine], field: fn(&mut OptimizerLine) -> &mut
 /// Adam (a better headline metric; a smaller test − train gap), and FAdam beats Adam. Effects
 /// are oriented so that positive is what the paper claims; the verdict comes from the 95%
 /// interval and is "inconclusive" whenever the Holm-adjusted p (over the report) is ≥ 0.05.
-fn claims(study: &CompareStudy, workloads: &[WorkloadLine]) -> Vec<ClaimCheck> {
+fn claims(study: &CompareStudy, workloads: &[CompareWorkloadLine]) -> Vec<ClaimCheck> {
     let mut out = Vec::new();
     for (w, line) in study.workloads.iter().zip(workloads) {
         let (metric, direction, unit) = if line.language {
@@ -184,7 +187,7 @@ pub struct OptimizerLine {
 
 /// One workload's results.
 #[derive(Debug, Clone, Serialize)]
-pub struct WorkloadLine {
+pub struct CompareWorkloadLine {
     /// Its name.
     pub name: String,
     /// Model, dataset, batch size, updates.
@@ -214,12 +217,12 @@ pub struct CompareSummary {
     /// The final seeds.
     pub seeds: Vec<u64>,
     /// The workloads.
-    pub workloads: Vec<WorkloadLine>,
+    pub workloads: Vec<CompareWorkloadLine>,
     /// The papers' claims with their intervals and verdicts.
     pub claims: Vec<ClaimCheck>,
     /// Commits, devices, summed run time and count of the finished runs.
     #[serde(flatten)]
-    pub provenance: Tally,
+    pub provenance: RunsProvenance,
     /// The `study run` invocations (wall clock per shard).
     pub invocations: Vec<Invocation>,
 }
@@ -265,7 +268,7 @@ fn pairs(a: &[RunView], b: &[RunView], f: impl Fn(&RunView) -> Option<f64>) -> V
 
 /// Reads the study's run directories and computes the summary.
 pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError> {
-    let mut tally = Tally::default();
+    let mut tally = RunsProvenance::default();
     let mut workloads = Vec::new();
     for (w, workload) in study.workloads.iter().enumerate() {
         let language = workload.configs[0].model.kind() == "gpt";
@@ -330,7 +333,7 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
             }
         }
         let c = &workload.configs[0];
-        workloads.push(WorkloadLine {
+        workloads.push(CompareWorkloadLine {
             name: workload.name.clone(),
             description: format!(
                 "{} on {}, batch {}, {} updates, {} schedule",

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::analysis::{CompareSummary, OptimizerLine, Paired, WorkloadLine};
+use super::analysis::{CompareSummary, CompareWorkloadLine, OptimizerLine, Paired};
 use super::definition::CompareStudy;
 use crate::artifacts::provenance::provenance_markdown;
 use crate::error::ExperimentError;
@@ -45,7 +45,7 @@ fn test_cells(p: &Option<Paired>, digits: usize) -> String {
     }
 }
 
-fn workload_section(md: &mut String, s: &CompareSummary, w: &WorkloadLine) {
+fn workload_section(md: &mut String, s: &CompareSummary, w: &CompareWorkloadLine) {
     let _ = writeln!(md, "\n## {}\n\n{}.\n", w.name, w.description);
     let _ = writeln!(
         md,

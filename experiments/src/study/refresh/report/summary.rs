@@ -14,14 +14,14 @@ use crate::study::refresh::runner::WorkloadRuns;
 
 use super::evidence::{self, Evidence};
 use super::verdicts;
-use crate::artifacts::provenance::{Invocation, Tally};
+use crate::artifacts::provenance::{Invocation, RunsProvenance};
 
 /// Seed of the T_ES-noise draws (fixed, so the report regenerates identically).
 pub(super) const NOISE_SEED: u64 = 2024;
 
 /// One workload's line of the report.
 #[derive(Debug, Clone, Serialize)]
-pub struct WorkloadLine {
+pub struct RefreshWorkloadLine {
     /// Name, model, dataset, planned updates, batch size.
     pub name: String,
     /// `cnn`, `vit`, `gpt`.
@@ -71,7 +71,7 @@ pub struct StudySummary {
     /// The fixed baseline and pilot β.
     pub pilot_beta: f64,
     /// Workloads with a complete grid.
-    pub workloads: Vec<WorkloadLine>,
+    pub workloads: Vec<RefreshWorkloadLine>,
     /// Workloads still missing runs.
     pub incomplete: Vec<String>,
     /// The gap table.
@@ -94,7 +94,7 @@ pub struct StudySummary {
     pub rate_confound: Option<super::rates::RateConfound>,
     /// Commits, devices, summed run time and count of the finished runs.
     #[serde(flatten)]
-    pub provenance: Tally,
+    pub provenance: RunsProvenance,
     /// The `study run` invocations that trained them (wall clock per shard).
     pub invocations: Vec<Invocation>,
 }
@@ -118,7 +118,7 @@ impl crate::study::KindSummary for StudySummary {
 pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> {
     let mut workloads = Vec::new();
     let mut incomplete = Vec::new();
-    let mut tally = Tally::default();
+    let mut tally = RunsProvenance::default();
     for workload in &study.workloads {
         let runs = WorkloadRuns::read(study, workload)?;
         let (mut wall, mut updates) = (0.0, 0);
@@ -145,7 +145,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             continue;
         };
         let config = &workload.config;
-        workloads.push(WorkloadLine {
+        workloads.push(RefreshWorkloadLine {
             name: workload.name.clone(),
             model: config.model.kind().into(),
             dataset: config.data.dataset.to_string(),

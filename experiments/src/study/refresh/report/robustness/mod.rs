@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use super::evidence::{BOOTSTRAP_SEED, PAPER_MAX_GAP, WorkloadEvidence};
-use super::summary::WorkloadLine;
+use super::summary::RefreshWorkloadLine;
 use super::verdicts::within_one_percent_claim;
 use crate::stats::{ClaimCheck, TTest, Verdict, bootstrap_interval, detectable_from_width};
 use crate::study::refresh::analysis::{Aggregate, WorkloadLosses, r0_sensitivity};
@@ -134,7 +134,7 @@ fn mean(values: &[f64]) -> Option<f64> {
 /// One workload's gaps under `convention`; `None` where it cannot be computed (the cross-fitted
 /// oracle needs the other seeds at β*, the rule's β and the fixed β).
 pub fn convention_gaps(
-    w: &WorkloadLine,
+    w: &RefreshWorkloadLine,
     convention: Convention,
     fixed_beta: f64,
     seeds: &[u64],
@@ -224,7 +224,11 @@ fn worst_case(gaps: &[(f64, f64)], name: &str) -> Option<ClaimCheck> {
 }
 
 /// L(β) of every grid point under a mean convention (`None` for the cross-fitted oracle).
-fn convention_losses(w: &WorkloadLine, convention: Convention, first: u64) -> Option<Vec<f64>> {
+fn convention_losses(
+    w: &RefreshWorkloadLine,
+    convention: Convention,
+    first: u64,
+) -> Option<Vec<f64>> {
     let of = |i: usize, keep: &dyn Fn(u64) -> bool| -> Vec<f64> {
         w.seed_losses[i]
             .iter()
@@ -256,7 +260,7 @@ fn convention_losses(w: &WorkloadLine, convention: Convention, first: u64) -> Op
 
 /// The sweep's R₀ with the smallest max gap and with the smallest mean gap.
 fn best_r0(
-    lines: &[WorkloadLine],
+    lines: &[RefreshWorkloadLine],
     convention: Convention,
     first: u64,
     r0s: &[f64],
@@ -283,7 +287,7 @@ fn best_r0(
 /// Every claim under every convention. `evidence` gives each workload's family, regime and
 /// noise floor (the same under every convention); `r0s` is the study's R₀ sweep.
 pub fn robustness(
-    lines: &[WorkloadLine],
+    lines: &[RefreshWorkloadLine],
     evidence: &[WorkloadEvidence],
     fixed_beta: f64,
     seeds: &[u64],

@@ -4,7 +4,7 @@ use super::*;
 
 /// Three β; the first seed alone makes 0.9 the best, the other seeds 0.99; the rule picks
 /// 0.99, the fixed β is 0.9. β = 0.5 has one seed.
-fn line() -> WorkloadLine {
+fn line() -> RefreshWorkloadLine {
     let seed_losses = vec![
         vec![(42, 1.20)],
         vec![(42, 1.00), (43, 1.10), (44, 1.10)],
@@ -12,7 +12,7 @@ fn line() -> WorkloadLine {
     ];
     let betas = vec![0.5, 0.9, 0.99];
     let (loss, _) = crate::study::refresh::analysis::seed_adjusted_losses(&seed_losses, 42);
-    WorkloadLine {
+    RefreshWorkloadLine {
         name: "w".into(),
         model: "cnn".into(),
         dataset: "mnist".into(),
