@@ -311,12 +311,11 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
                 arm: (!runs.is_empty())
                     .then(|| arm(workload.name.clone(), optimizer.name.clone(), config, &refs)),
                 refresh,
-                decay_exposure: chosen_lr
-                    .map(|lr| {
-                        lr * workload.configs[o].optimizer.weight_decay()
-                            * workload.updates() as f64
-                    })
-                    .filter(|&e| e > 0.0),
+                decay_exposure: decay_exposure(
+                    chosen_lr,
+                    workload.configs[o].optimizer.weight_decay(),
+                    workload.updates(),
+                ),
                 compared_with: (optimizer.baseline != study.baseline)
                     .then(|| study.optimizers[optimizer.baseline].name.clone()),
                 vs_baseline: None,
@@ -365,6 +364,14 @@ pub fn summarize(study: &CompareStudy) -> Result<CompareSummary, ExperimentError
     })
 }
 
+/// The weight decay's exposure ηλT at the chosen rate η: how much decay the run applied in all
+/// (`None` without a chosen rate, or without decay).
+fn decay_exposure(chosen_lr: Option<f64>, weight_decay: f64, updates: u64) -> Option<f64> {
+    chosen_lr
+        .map(|lr| lr * weight_decay * updates as f64)
+        .filter(|&e| e > 0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,22 +394,16 @@ mod tests {
 
     #[test]
     fn the_decay_exposure_is_rate_times_decay_times_length_at_the_chosen_rate() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/study-compare.toml");
-        let mut study = CompareStudy::load(&path, "full").unwrap();
-        study.root = path
-            .parent()
-            .unwrap()
-            .join("../results/comparison/full/runs");
-        let summary = summarize(&study).unwrap();
-        let w = &summary.workloads[0];
-        let line = |name: &str| w.optimizers.iter().find(|o| o.name == name).unwrap();
-        let fadam = line("fadam");
-        let updates = study.workloads[0].updates() as f64;
-        let want = fadam.chosen_lr.unwrap() * 0.1 * updates;
-        assert!((fadam.decay_exposure.unwrap() - want).abs() < 1e-12);
-        // No decay, no exposure.
-        assert_eq!(line("adam").decay_exposure, None);
-        assert_eq!(line("fadam-wd0").decay_exposure, None);
+        // FAdam's default λ = 0.1 at η = 1e-3 over 6 000 updates: ηλT = 0.6.
+        let e = super::decay_exposure(Some(1e-3), 0.1, 6000).unwrap();
+        assert!((e - 0.6).abs() < 1e-12, "{e}");
+        // No decay, or no chosen rate: no exposure.
+        assert_eq!(super::decay_exposure(Some(1e-3), 0.0, 6000), None);
+        assert_eq!(super::decay_exposure(None, 0.1, 6000), None);
+        // The λ it multiplies is the optimizer's own, read from the config as written.
+        let table: toml::Table = toml::from_str("kind = \"fadam\"\nweight_decay = 0.25").unwrap();
+        let section: crate::config::OptimizerSection =
+            toml::Value::Table(table).try_into().unwrap();
+        assert_eq!(section.weight_decay(), 0.25);
     }
 }
