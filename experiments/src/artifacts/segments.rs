@@ -65,9 +65,13 @@ impl SegmentLedger {
         } else {
             Vec::new()
         };
+        // A segment still `running` was killed. What it achieved is what this one resumes
+        // from: its ledger may name a later evaluation whose checkpoint parts were not all
+        // written when it died (each part records itself as it is saved).
         for s in &mut segments {
             if s.ended == "running" {
                 s.ended = "killed".into();
+                s.to_update = from_update.max(s.from_update);
             }
         }
         let now = SystemTime::now()
@@ -168,6 +172,21 @@ mod tests {
                     && (r.started_unix_s - s.started_unix_s).abs() < 1e-6
             );
         }
+    }
+
+    #[test]
+    fn a_killed_segment_ends_where_the_resume_starts_when_its_last_checkpoint_was_incomplete() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = RunDir::new(tmp.path());
+        let first = SegmentLedger::start(&dir, 0, 10, 0.0).unwrap();
+        first.checkpointed(1).unwrap();
+        // One part of evaluation 2 was saved, then the process died: resume uses evaluation 1.
+        first.checkpointed(2).unwrap();
+        drop(first);
+        let second = SegmentLedger::start(&dir, 10, 10, 0.0).unwrap();
+        let (segments, _) = second.end(50, "complete").unwrap();
+        assert_eq!((segments[0].from_update, segments[0].to_update), (0, 10));
+        assert_eq!(segments[1].from_update, segments[0].to_update);
     }
 
     #[test]

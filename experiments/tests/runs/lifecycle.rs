@@ -51,14 +51,18 @@ fn a_killed_run_resumes_to_the_uninterrupted_result() {
     .stderr(std::process::Stdio::null())
     .spawn()
     .unwrap();
-    let first = tmp.path().join("killed/checkpoint/scheduler-1.bpk");
+    // Burn saves the three parts of a checkpoint on their own threads: kill once all three of
+    // the first evaluation's are in place, so the resume has them.
+    let first: Vec<_> = ["model", "optim", "scheduler"]
+        .map(|part| tmp.path().join(format!("killed/checkpoint/{part}-1.bpk")))
+        .into();
     let deadline = Instant::now() + Duration::from_secs(300);
-    while !first.is_file() && Instant::now() < deadline {
+    while !first.iter().all(|p| p.is_file()) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(first.is_file(), "no checkpoint appeared");
+    assert!(first.iter().all(|p| p.is_file()), "no checkpoint appeared");
     assert!(
         !tmp.path().join("killed/summary.json").is_file()
             || summary(&tmp.path().join("killed"))["status"] != "complete"
