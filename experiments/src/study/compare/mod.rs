@@ -38,7 +38,14 @@ impl Study for CompareStudy {
                 let workload = &self.workloads[unit.workload];
                 let mut done = 0;
                 for &o in &unit.optimizers {
+                    // The planned runs only: the search seed at every rate, the other seeds at
+                    // the chosen rate (a finished run at a rate no longer chosen, e.g. after
+                    // the grid grew, is not one of them).
+                    let chosen = runner::search(self, unit.workload, o)?.1;
                     for (lr, seed) in self.run_points(o) {
+                        if seed != self.search_seed && Some(lr) != chosen {
+                            continue;
+                        }
                         let dir = self.run_dir(unit.workload, o, lr, seed);
                         let config = self.run_config(unit.workload, o, lr, seed);
                         done +=

@@ -160,3 +160,48 @@ fn bad_arms_are_refused_by_name() {
         assert!(err.contains(expect), "{to}: {err}");
     }
 }
+
+#[test]
+fn the_plan_counts_only_planned_runs_not_seeds_at_a_rate_no_longer_chosen() {
+    use crate::study::Study;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs/study-dualadam.toml");
+    let mut study = CompareStudy::load(&path, "small").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    study.root = tmp.path().to_path_buf();
+    let o = study
+        .optimizers
+        .iter()
+        .position(|o| o.name == "adam-tuned")
+        .unwrap();
+    let (low, high) = (study.lrs[0], study.lrs[1]);
+    let template: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../artifacts/fixtures/summary-before-build-commit.json"
+    ))
+    .unwrap();
+    let finish = |lr: f64, seed: u64, loss: f64| {
+        let dir = study.run_dir(0, o, lr, seed);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("config.toml"),
+            study.run_config(0, o, lr, seed).to_toml(),
+        )
+        .unwrap();
+        let mut summary = template.clone();
+        summary["status"] = "complete".into();
+        summary["final_valid_loss"] = loss.into();
+        std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
+    };
+    // The search chooses the low rate; its other seed is done, and a second seed at the high
+    // rate is left from an earlier choice.
+    finish(low, study.search_seed, 0.5);
+    finish(high, study.search_seed, 0.9);
+    let other = study.seeds[1];
+    finish(low, other, 0.6);
+    finish(high, other, 0.7);
+    let plan = study.plan(Shard::ALL).unwrap();
+    let line = plan
+        .iter()
+        .find(|p| p.label.contains("adam-tuned") && !p.label.contains("dual"))
+        .unwrap_or_else(|| panic!("{plan:?}"));
+    assert_eq!((line.runs_done, line.runs_planned), (3, 3), "{line:?}");
+}
