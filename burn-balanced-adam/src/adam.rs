@@ -18,10 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{OptimizerConfig, config_builders};
 use crate::error::ConfigError;
-use crate::math::bias_correction;
 use crate::state::{MomentState, OptimizerKind};
 use crate::step::reference::{AdamExtras, adam_extended_step};
-use crate::step::{self, AdamScalars, Decay, Direction, StepImplementation};
+use crate::step::{self, AdamScalars, Decay, StepImplementation};
 use crate::validate::{Validator, with_setters};
 
 /// Configuration of [`FusedAdam`]: Burn's `AdamConfig` (coupled L2 weight decay) with the fused
@@ -357,16 +356,7 @@ impl AdamCore {
                 factor: 1.0 - lr * lambda,
             },
         };
-        let scalars = AdamScalars {
-            beta_1: self.beta_1,
-            beta_2: self.beta_2,
-            decay,
-            direction: Direction::Adam {
-                step_size: lr / bias_correction(self.beta_1, t),
-                bc2_sqrt: bias_correction(self.beta_2, t).sqrt(),
-                epsilon: self.epsilon,
-            },
-        };
+        let scalars = AdamScalars::adam(self.beta_1, self.beta_2, self.epsilon, lr, t, decay);
         if self.amsgrad || cautious {
             let extras = AdamExtras {
                 amsgrad: self.amsgrad,

@@ -8,9 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{OptimizerConfig, config_builders};
 use crate::error::ConfigError;
-use crate::math::bias_correction;
 use crate::state::{MomentState, OptimizerKind};
-use crate::step::{self, AdamScalars, Decay, Direction, StepImplementation};
+use crate::step::{self, AdamScalars, Decay, StepImplementation};
 use crate::validate::{Validator, with_setters};
 
 /// How weight decay enters the step.
@@ -202,18 +201,7 @@ impl Optimizer for BalancedAdam {
                 factor: 1.0 - lr * self.weight_decay,
             },
         };
-        // Same arithmetic as PyTorch: θ −= (η / bc) · m / (sqrt(v) / sqrt(bc) + ε).
-        let bc = bias_correction(self.beta, t);
-        let scalars = AdamScalars {
-            beta_1: self.beta,
-            beta_2: self.beta,
-            decay,
-            direction: Direction::Adam {
-                step_size: lr / bc,
-                bc2_sqrt: bc.sqrt(),
-                epsilon: self.epsilon,
-            },
-        };
+        let scalars = AdamScalars::adam(self.beta, self.beta, self.epsilon, lr, t, decay);
         let (theta, m, v) =
             step::adam_step(self.implementation, theta, grad, state.m, state.v, &scalars);
         let state = MomentState::stepped(OptimizerKind::BalancedAdam, t, m, v);

@@ -75,6 +75,45 @@ impl ConfigError {
         }
     }
 
+    /// The same error with `field` spelled `as_` where it is `field` (a caller whose config
+    /// file names the field otherwise, e.g. Burn's `weight_decay.penalty` as `weight_decay`).
+    ///
+    /// ```
+    /// use burn::optim::decay::WeightDecayConfig;
+    /// use burn_balanced_adam::FusedAdamConfig;
+    /// let err = FusedAdamConfig::new()
+    ///     .with_weight_decay(Some(WeightDecayConfig::new(-1.0)))
+    ///     .validate()
+    ///     .unwrap_err()
+    ///     .renamed("weight_decay.penalty", "weight_decay");
+    /// assert_eq!(err.field(), "weight_decay");
+    /// ```
+    #[must_use]
+    pub fn renamed(self, field: &str, as_: &'static str) -> Self {
+        match self {
+            Self::OutOfRange {
+                optimizer,
+                field: f,
+                value,
+                allowed,
+            } => Self::OutOfRange {
+                optimizer,
+                field: if f == field { as_ } else { f },
+                value,
+                allowed,
+            },
+            Self::Unsupported {
+                optimizer,
+                field: f,
+                reason,
+            } => Self::Unsupported {
+                optimizer,
+                field: if f == field { as_ } else { f },
+                reason,
+            },
+        }
+    }
+
     /// The same error reported for another optimizer (a config built from another one's).
     pub(crate) fn for_optimizer(self, name: &'static str) -> Self {
         match self {

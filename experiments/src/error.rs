@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-/// Why a command failed.
+/// Why a command failed. Errors of the library, the dataset crate, Burn and the OS are kept as
+/// [`std::error::Error::source`]s, not flattened to strings.
 #[derive(Debug, Error)]
 pub enum ExperimentError {
     /// The config file is invalid (parse error, unknown key, out-of-range value).
@@ -71,9 +72,84 @@ pub enum ExperimentError {
         /// What happened.
         message: String,
     },
-    /// Anything else, in words.
-    #[error("{0}")]
-    Other(String),
+    /// A command-line argument that cannot be used as given (`flag` names it with its value).
+    #[error("{flag}: {message}")]
+    Argument {
+        /// The flag as given, e.g. `--out results/x`.
+        flag: String,
+        /// What is wrong and what to give instead.
+        message: String,
+    },
+    /// The inputs cannot be read as given: missing, empty, or in conflict with each other.
+    #[error("{message}")]
+    Input {
+        /// What was looked for, where, and how to make it.
+        message: String,
+    },
+    /// A run's config cannot run as resolved (it is valid alone, but not with its dataset or
+    /// devices), or a library hyper-parameter is out of range.
+    #[error("{run}: {message}")]
+    RunConfig {
+        /// The run, as its progress lines name it.
+        run: String,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// A hyper-parameter the library refused (the library's error, worded with its config key).
+    #[error("{}", .source.keyed(.prefix))]
+    Hyperparameter {
+        /// The config table the field sits in, e.g. `schedule.`.
+        prefix: &'static str,
+        /// The library's error.
+        #[source]
+        source: burn_balanced_adam::ConfigError,
+    },
+    /// Runs or shards that did not finish, each with why.
+    #[error("{} of {total} {what} did not finish:\n  {}", .failed.len(), .failed.join("\n  "))]
+    Unfinished {
+        /// What they are (`runs`, `points`, `shards`).
+        what: &'static str,
+        /// How many were attempted.
+        total: usize,
+        /// One line each: which, and why.
+        failed: Vec<String>,
+    },
+    /// A figure or page of a report could not be made.
+    #[error("{what}: {message}")]
+    Report {
+        /// The figure or page.
+        what: String,
+        /// Why.
+        message: String,
+    },
+    /// A `data.*` size the dataset cannot provide (the dataset crate's error as the source).
+    #[error("`data.{key}` = {value} does not fit {dataset}: {source}; lower it in the config")]
+    DataSize {
+        /// The key under `[data]`.
+        key: &'static str,
+        /// Its value as written (or `(default)`).
+        value: String,
+        /// The dataset.
+        dataset: String,
+        /// The dataset crate's error (boxed: it is large, and this path is rare).
+        #[source]
+        source: Box<bba_datasets::DataError>,
+    },
+    /// A batch could not be assembled (Burn's dataset error).
+    #[error("batching: {0}")]
+    Batching(#[source] burn::data::dataset::DatasetError),
+    /// TensorBoard events could not be written.
+    #[error("{path}: writing TensorBoard events: {source}")]
+    TensorBoard {
+        /// The event file.
+        path: PathBuf,
+        /// The writer's error.
+        #[source]
+        source: tfrecord::Error,
+    },
+    /// The terminal could not be driven (the live dashboard).
+    #[error("the terminal: {0}")]
+    Terminal(#[source] std::io::Error),
 }
 
 impl ExperimentError {
@@ -109,5 +185,46 @@ mod tests {
             source: std::io::Error::from(std::io::ErrorKind::NotFound),
         };
         assert!(spawn.source().is_some() && spawn.to_string().starts_with("starting shard 1/2"));
+    }
+
+    #[test]
+    fn refusals_are_typed_with_their_flag_and_sources() {
+        let file = std::env::temp_dir().join(format!("bba-error-test-{}", std::process::id()));
+        std::fs::write(&file, b"x").unwrap();
+        let err = crate::artifacts::outputs::check_out_not_above("--to", &file, &[]).unwrap_err();
+        assert!(
+            matches!(&err, ExperimentError::Argument { flag, .. } if flag.starts_with("--to ")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("is a file"), "{err}");
+        std::fs::remove_file(&file).unwrap();
+
+        let unfinished = ExperimentError::Unfinished {
+            what: "points",
+            total: 3,
+            failed: vec!["lr=0.1: Diverged".into()],
+        };
+        assert_eq!(
+            unfinished.to_string(),
+            "1 of 3 points did not finish:\n  lr=0.1: Diverged"
+        );
+
+        let source = burn_balanced_adam::BalancedAdamConfig::new()
+            .with_beta(1.0)
+            .validate()
+            .unwrap_err();
+        let hyper = ExperimentError::Hyperparameter {
+            prefix: "optimizer.",
+            source,
+        };
+        assert!(
+            hyper.to_string().starts_with("`optimizer.beta` = 1"),
+            "{hyper}"
+        );
+        let kept = hyper.source().expect("the library's error is the source");
+        assert!(
+            kept.downcast_ref::<burn_balanced_adam::ConfigError>()
+                .is_some()
+        );
     }
 }

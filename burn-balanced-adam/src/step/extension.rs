@@ -127,17 +127,23 @@ impl Kernel {
     }
 }
 
-/// Whether this tensor's backend has `kernel` here, and the tensor is f32.
+/// Whether this tensor's backend has `kernel` here, and the tensor is f32. The table names
+/// every (backend, kernel) pair, so a new kernel is not taken as present on a backend that
+/// lacks it: adding a `Kernel` variant fails to compile until each backend says whether it has it.
 pub(crate) fn supports<const D: usize>(tensor: &Tensor<D>, kernel: Kernel) -> bool {
     if tensor.dtype() != DType::F32 {
         return false;
     }
-    #[allow(unreachable_patterns)] // which variants exist depends on Burn's features
-    match (tensor.device().as_dispatch(), kernel) {
+    #[allow(unreachable_patterns)] // which devices exist depends on Burn's features
+    match tensor.device().as_dispatch() {
         #[cfg(feature = "flex")]
-        (DispatchDevice::Flex(_), _) => true,
+        DispatchDevice::Flex(_) => match kernel {
+            Kernel::Adam | Kernel::FAdam => true,
+        },
         #[cfg(feature = "cube")]
-        (DispatchDevice::Cube(_), _) => true,
+        DispatchDevice::Cube(_) => match kernel {
+            Kernel::Adam | Kernel::FAdam => true,
+        },
         _ => false,
     }
 }

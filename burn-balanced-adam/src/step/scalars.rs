@@ -51,6 +51,31 @@ pub(crate) struct AdamScalars {
     pub direction: Direction,
 }
 
+impl AdamScalars {
+    /// Adam's step `t` (1-based) at rate `lr`, as PyTorch computes it:
+    /// `θ −= (η / bc₁) · m / (sqrt(v) / sqrt(bc₂) + ε)` with `bcᵢ = 1 − βᵢᵗ`. Adam, AdamW and
+    /// balanced Adam (β₁ = β₂) all build their scalars here.
+    pub(crate) fn adam(
+        beta_1: f64,
+        beta_2: f64,
+        epsilon: f64,
+        lr: f64,
+        t: u64,
+        decay: Decay,
+    ) -> Self {
+        Self {
+            beta_1,
+            beta_2,
+            decay,
+            direction: Direction::Adam {
+                step_size: lr / crate::math::bias_correction(beta_1, t),
+                bc2_sqrt: crate::math::bias_correction(beta_2, t).sqrt(),
+                epsilon,
+            },
+        }
+    }
+}
+
 /// FAdam's adaptive-ε rule, with its constants.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum EpsilonRule {

@@ -237,20 +237,18 @@ pub fn collect_dirs(
     let mut found = Vec::new();
     for input in inputs {
         if !input.is_dir() {
-            return Err(ExperimentError::Other(format!(
-                "{}: no such directory",
-                input.display()
-            )));
+            return Err(ExperimentError::Input {
+                message: format!("{}: no such directory", input.display()),
+            });
         }
         found.extend(find_dirs(input, is_match)?);
     }
     let found = unique_dirs(found)?;
     if found.is_empty() {
         let named: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-        return Err(ExperimentError::Other(format!(
-            "no {what} under {}",
-            named.join(", ")
-        )));
+        return Err(ExperimentError::Input {
+            message: format!("no {what} under {}", named.join(", ")),
+        });
     }
     Ok(found)
 }
@@ -302,7 +300,7 @@ fn find_dirs_from(
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ExperimentError> {
     bba_datasets::cache::write_atomic(path, bytes).map_err(|err| match err {
         bba_datasets::DataError::Io { path, source } => ExperimentError::Io { path, source },
-        other => ExperimentError::Other(other.to_string()),
+        other => ExperimentError::Dataset(other),
     })
 }
 

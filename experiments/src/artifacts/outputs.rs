@@ -13,12 +13,14 @@ pub fn check_out_dir(out: &Path, inputs: &[&Path]) -> Result<(), ExperimentError
     for input in inputs {
         let input_abs = absolute(input);
         if out_abs.starts_with(&input_abs) {
-            return Err(ExperimentError::Other(format!(
-                "--out {}: it is, or lies inside, {}, which this command reads; write the report \
+            return Err(ExperimentError::Argument {
+                flag: format!("--out {}", out.display()),
+                message: format!(
+                    "it is, or lies inside, {}, which this command reads; write the report \
                  elsewhere (e.g. next to it)",
-                out.display(),
-                input.display()
-            )));
+                    input.display()
+                ),
+            });
         }
     }
     Ok(())
@@ -33,21 +35,23 @@ pub fn check_out_not_above(
     inputs: &[&Path],
 ) -> Result<(), ExperimentError> {
     if out.exists() && !out.is_dir() {
-        return Err(ExperimentError::Other(format!(
-            "{flag} {}: is a file; it must be a directory (created if missing)",
-            out.display()
-        )));
+        return Err(ExperimentError::Argument {
+            flag: format!("{flag} {}", out.display()),
+            message: "is a file; it must be a directory (created if missing)".into(),
+        });
     }
     let out_abs = absolute(out);
     for input in inputs {
         let input_abs = absolute(input);
         if out_abs.starts_with(&input_abs) || input_abs.starts_with(&out_abs) {
-            return Err(ExperimentError::Other(format!(
-                "{flag} {}: it is, lies inside or holds {}, which this command reads; write \
+            return Err(ExperimentError::Argument {
+                flag: format!("{flag} {}", out.display()),
+                message: format!(
+                    "it is, lies inside or holds {}, which this command reads; write \
                  elsewhere (e.g. next to it)",
-                out.display(),
-                input.display()
-            )));
+                    input.display()
+                ),
+            });
         }
     }
     Ok(())

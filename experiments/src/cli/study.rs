@@ -221,9 +221,10 @@ fn export(args: &ExportArgs) -> Result<(), ExperimentError> {
             profile: args.profile.clone(),
         },
         (None, None) => {
-            return Err(ExperimentError::Other(
-                "study export: give the study file, or --from DIR".into(),
-            ));
+            return Err(ExperimentError::Argument {
+                flag: "study export".into(),
+                message: "give the study file, or --from DIR".into(),
+            });
         }
     };
     ops::export(&source, &args.to)

@@ -64,10 +64,18 @@ impl AdamSpec {
     /// The library's drop-in Adam (coupled L2 decay) or, `decoupled`, AdamW; `None` when
     /// `implementation = "burn"` asks for Burn's own.
     pub(super) fn library(&self, decoupled: bool) -> Option<AnyOptimizerConfig> {
-        match (self.implementation, decoupled) {
-            (AdamImplementation::Burn, _) => None,
-            (_, false) => Some(self.fused_adam().into()),
-            (_, true) => Some(self.fused_adamw().into()),
+        match self.implementation {
+            AdamImplementation::Burn => None,
+            _ => Some(self.fused(decoupled)),
+        }
+    }
+
+    /// The library's drop-in Adam (coupled L2 decay) or, `decoupled`, AdamW, with these
+    /// hyper-parameters.
+    pub(super) fn fused(&self, decoupled: bool) -> AnyOptimizerConfig {
+        match decoupled {
+            false => self.fused_adam().into(),
+            true => self.fused_adamw().into(),
         }
     }
 
@@ -96,8 +104,9 @@ impl AdamSpec {
         }
     }
 
+    /// Burn's coupled decay; any λ ≠ 0 (a negative or NaN one too) is kept, so validation sees it.
     fn coupled_decay(&self) -> Option<WeightDecayConfig> {
-        (self.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.weight_decay as f32))
+        (self.weight_decay != 0.0).then(|| WeightDecayConfig::new(self.weight_decay as f32))
     }
 
     fn fused_adam(&self) -> FusedAdamConfig {

@@ -3,8 +3,8 @@
 
 use std::ops::{Deref, DerefMut};
 
-use burn::grad_clipping::GradientClippingConfig;
 use burn::optim::ModuleOptimizer;
+use burn_balanced_adam::record::OptimizerKind;
 use burn_balanced_adam::{AnyOptimizerConfig, DualAdamConfig, FAdamConfig, InvAdamConfig};
 use serde::de;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -113,7 +113,11 @@ enum Resolved {
     Burn(AdamSpec, bool),
 }
 
-/// Which optimizer trains the model.
+/// Which optimizer trains the model: the library's [`AnyOptimizerConfig`] kinds, with two
+/// settings that config cannot hold — Burn's own Adam/AdamW as a side-by-side implementation
+/// (`implementation = "burn"`) and balanced Adam's `beta = "refresh"`, a β not decided until a
+/// pilot run. Every hyper-parameter is checked by the library's `validate` ([`Self::validate`]);
+/// names come from [`OptimizerKind`].
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OptimizerSpec {
@@ -134,44 +138,34 @@ pub enum OptimizerSpec {
 }
 
 impl OptimizerSpec {
-    /// The `kind` as written in configs.
-    pub fn kind(&self) -> &'static str {
+    /// The library optimizer it names (Burn's own Adam/AdamW counts as the library's drop-in).
+    pub fn optimizer_kind(&self) -> OptimizerKind {
         match self {
-            OptimizerSpec::Adam(_) => "adam",
-            OptimizerSpec::Adamw(_) => "adamw",
-            OptimizerSpec::BalancedAdam(_) => "balanced_adam",
-            OptimizerSpec::InvAdam(_) => "inv_adam",
-            OptimizerSpec::DualAdam(_) => "dual_adam",
-            OptimizerSpec::Fadam(_) => "fadam",
+            OptimizerSpec::Adam(_) => OptimizerKind::Adam,
+            OptimizerSpec::Adamw(_) => OptimizerKind::Adamw,
+            OptimizerSpec::BalancedAdam(_) => OptimizerKind::BalancedAdam,
+            OptimizerSpec::InvAdam(_) => OptimizerKind::InvAdam,
+            OptimizerSpec::DualAdam(_) => OptimizerKind::DualAdam,
+            OptimizerSpec::Fadam(_) => OptimizerKind::Fadam,
         }
+    }
+
+    /// The `kind` as written in configs: the library's name ([`OptimizerKind::name`]).
+    pub fn kind(&self) -> &'static str {
+        self.optimizer_kind().name()
     }
 
     /// Checks every hyper-parameter; the message names the key.
     pub(crate) fn validate(&self) -> Result<(), String> {
         let named = |err: burn_balanced_adam::ConfigError| err.keyed("optimizer.");
         match self {
+            // Burn's own Adam/AdamW takes the same hyper-parameters as the library's drop-in
+            // forms, so the library checks them whichever implementation runs the step.
             OptimizerSpec::Adam(spec) | OptimizerSpec::Adamw(spec) => {
-                if let Some(clip) = &spec.grad_clipping {
-                    check_clipping(clip)?;
-                }
-                for (key, value) in [("beta_1", spec.beta_1), ("beta_2", spec.beta_2)] {
-                    if !(value.is_finite() && (0.0..1.0).contains(&value)) {
-                        return Err(format!("`optimizer.{key}` = {value}: must be in [0, 1)"));
-                    }
-                }
-                if !(spec.epsilon.is_finite() && spec.epsilon > 0.0) {
-                    return Err(format!(
-                        "`optimizer.epsilon` = {}: must be > 0",
-                        spec.epsilon
-                    ));
-                }
-                if !(spec.weight_decay.is_finite() && spec.weight_decay >= 0.0) {
-                    return Err(format!(
-                        "`optimizer.weight_decay` = {}: must be ≥ 0",
-                        spec.weight_decay
-                    ));
-                }
-                Ok(())
+                let decoupled = matches!(self, OptimizerSpec::Adamw(_));
+                spec.fused(decoupled)
+                    .validate()
+                    .map_err(|err| named(err.renamed("weight_decay.penalty", "weight_decay")))
             }
             OptimizerSpec::BalancedAdam(spec) => {
                 let beta = match spec.beta {
@@ -291,20 +285,5 @@ impl OptimizerSpec {
             }) => Some(*beta),
             _ => None,
         }
-    }
-}
-
-/// Burn's clipping thresholds must be finite and > 0.
-fn check_clipping(clip: &GradientClippingConfig) -> Result<(), String> {
-    let (key, threshold) = match clip {
-        GradientClippingConfig::Value(t) => ("Value", *t),
-        GradientClippingConfig::Norm(t) => ("Norm", *t),
-    };
-    if threshold.is_finite() && threshold > 0.0 {
-        Ok(())
-    } else {
-        Err(format!(
-            "`optimizer.grad_clipping.{key}` = {threshold}: must be a finite number > 0"
-        ))
     }
 }

@@ -18,13 +18,24 @@ pub struct ConfigSource<'a> {
 }
 
 impl ConfigSource<'_> {
+    /// The file's config is invalid, as `message` says.
+    fn invalid(&self, message: String) -> ExperimentError {
+        ExperimentError::Config {
+            path: self.file.to_path_buf(),
+            message,
+        }
+    }
+
     /// The file's table with the overrides applied.
     pub fn table(&self) -> Result<toml::Table, ExperimentError> {
         let mut table = ExperimentConfig::read_table(self.file)?;
         for text in self.set {
             Override::parse(text)
                 .and_then(|change| change.apply(&mut table))
-                .map_err(|why| ExperimentError::Other(format!("--set {text}: {why}")))?;
+                .map_err(|why| ExperimentError::Argument {
+                    flag: format!("--set {text}"),
+                    message: why.to_string(),
+                })?;
         }
         if let Some(toml::Value::Array(devices)) = table.get("devices")
             && devices.is_empty()
@@ -56,15 +67,20 @@ impl ConfigSource<'_> {
         let mut table = self.table()?;
         let sweep_table = match table.remove("sweep") {
             Some(toml::Value::Table(t)) => t,
-            Some(_) => return Err(ExperimentError::Other("`sweep` must be a table".into())),
+            Some(_) => return Err(self.invalid("`sweep` must be a table".into())),
             None => toml::Table::new(),
         };
-        let mut axes = axes_from_table(&sweep_table).map_err(ExperimentError::Other)?;
+        let mut axes = axes_from_table(&sweep_table).map_err(|m| self.invalid(m))?;
         for text in grid {
-            axes.push(parse_axis(text).map_err(ExperimentError::Other)?);
+            axes.push(
+                parse_axis(text).map_err(|message| ExperimentError::Argument {
+                    flag: format!("--grid {text}"),
+                    message,
+                })?,
+            );
         }
         if axes.is_empty() {
-            return Err(ExperimentError::Other(
+            return Err(self.invalid(
                 "nothing to sweep: add a [sweep] table to the config or pass --grid KEY=V1,V2"
                     .into(),
             ));
@@ -76,12 +92,12 @@ impl ConfigSource<'_> {
         for point in &points {
             let mut t = table.clone();
             for change in point {
-                change.apply(&mut t).map_err(ExperimentError::Other)?;
+                change.apply(&mut t).map_err(|m| self.invalid(m))?;
             }
             let name: Vec<String> = point.iter().map(Override::short_name).collect();
             let name = name.join(",");
             if configs.iter().any(|(n, _)| *n == name) {
-                return Err(ExperimentError::Other(format!(
+                return Err(self.invalid(format!(
                     "two grid points map to the run directory `{name}` (values that differ only \
                      in characters a directory name cannot hold); make the values distinct"
                 )));
@@ -108,11 +124,10 @@ impl ConfigSource<'_> {
                 if !point.is_empty() {
                     changes.push(format!("grid point {point}"));
                 }
-                Err(ExperimentError::Other(format!(
-                    "{}: {message} ({} itself is valid)",
-                    changes.join(", "),
-                    self.file.display()
-                )))
+                Err(ExperimentError::Argument {
+                    flag: changes.join(", "),
+                    message: format!("{message} ({} itself is valid)", self.file.display()),
+                })
             }
             other => other,
         }

@@ -13,12 +13,29 @@ fn quick_table() -> toml::Table {
     toml::from_str(&text).unwrap()
 }
 
-fn error_for(change: &str) -> String {
+/// The quick config with one `--set`-style change applied.
+fn table_with(change: &str) -> toml::Table {
     let mut table = quick_table();
     overrides::Override::parse(change)
         .unwrap()
         .apply(&mut table)
         .unwrap();
+    table
+}
+
+/// The quick config with `optimizer.beta = "refresh"`, and its balanced-Adam spec.
+fn refresh_config() -> (ExperimentConfig, BalancedSpec) {
+    let table = table_with("optimizer.beta=\"refresh\"");
+    let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
+    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer.spec else {
+        panic!("balanced_adam expected");
+    };
+    let spec = spec.clone();
+    (config, spec)
+}
+
+fn error_for(change: &str) -> String {
+    let table = table_with(change);
     ExperimentConfig::from_table(table, Path::new("test.toml"))
         .unwrap_err()
         .to_string()
@@ -80,15 +97,7 @@ fn out_of_range_values_name_their_key() {
 
 #[test]
 fn refresh_and_baselines_parse_with_their_defaults() {
-    let mut table = quick_table();
-    overrides::Override::parse("optimizer.beta=\"refresh\"")
-        .unwrap()
-        .apply(&mut table)
-        .unwrap();
-    let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
-    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer.spec else {
-        panic!("balanced_adam expected");
-    };
+    let (_, spec) = refresh_config();
     assert_eq!(spec.beta, BetaSetting::Refresh);
     assert_eq!(spec.r0, 1000.0);
     assert_eq!(spec.pilot_beta, 0.94377);
@@ -123,11 +132,7 @@ fn balanced_adam_takes_the_step_implementation_and_records_it_only_when_set() {
     let default = ExperimentConfig::from_table(quick_table(), Path::new("t")).unwrap();
     // Run directories written before the field existed must still match on resume.
     assert!(!default.to_toml().contains("implementation"));
-    let mut table = quick_table();
-    overrides::Override::parse("optimizer.implementation=reference")
-        .unwrap()
-        .apply(&mut table)
-        .unwrap();
+    let table = table_with("optimizer.implementation=reference");
     let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
     let OptimizerSpec::BalancedAdam(spec) = &config.optimizer.spec else {
         panic!("quick-cnn uses balanced_adam");
@@ -167,14 +172,7 @@ fn every_committed_run_config_reads_back_to_the_same_text() {
 
 #[test]
 fn every_optimizer_kind_takes_gradient_clipping() {
-    for kind in [
-        "adam",
-        "adamw",
-        "balanced_adam",
-        "inv_adam",
-        "dual_adam",
-        "fadam",
-    ] {
+    for kind in burn_balanced_adam::record::OptimizerKind::ALL.map(|k| k.name()) {
         let mut table = quick_table();
         let optimizer =
             format!("optimizer={{ kind = \"{kind}\", grad_clipping = {{ Norm = 1.0 }} }}");
@@ -203,15 +201,7 @@ fn every_optimizer_kind_takes_gradient_clipping() {
 
 #[test]
 fn the_refresh_rule_resolves_before_any_optimizer_is_built() {
-    let mut table = quick_table();
-    overrides::Override::parse("optimizer.beta=\"refresh\"")
-        .unwrap()
-        .apply(&mut table)
-        .unwrap();
-    let config = ExperimentConfig::from_table(table, Path::new("t")).unwrap();
-    let OptimizerSpec::BalancedAdam(spec) = &config.optimizer.spec else {
-        panic!("balanced_adam expected");
-    };
+    let (config, spec) = refresh_config();
     let rule = spec.refresh_rule().expect("beta = \"refresh\" is a rule");
     assert_eq!((rule.r0, rule.pilot_beta), (spec.r0, spec.pilot_beta));
     // No β yet: building is an error that says why, not a panic.
@@ -385,11 +375,7 @@ fn grad_clipping_of_the_wrong_shape_names_the_key_and_the_two_forms() {
             "{bad}: {err}"
         );
     }
-    let mut table = quick_table();
-    overrides::Override::parse("optimizer.grad_clipping={ Norm = 1.0 }")
-        .unwrap()
-        .apply(&mut table)
-        .unwrap();
+    let table = table_with("optimizer.grad_clipping={ Norm = 1.0 }");
     assert!(ExperimentConfig::from_table(table, Path::new("t")).is_ok());
 }
 
@@ -412,4 +398,39 @@ fn an_unknown_optimizer_key_lists_no_decay_among_the_accepted() {
         err.contains("unknown field `lr_decay`") && err.contains("`no_decay`"),
         "{err}"
     );
+}
+
+/// The Adam/AdamW baselines are checked by the library's own `validate` (one rule, PyTorch's:
+/// ε ≥ 0), for every implementation, and the message still names the config key.
+#[test]
+fn adam_baselines_are_validated_by_the_library_for_every_implementation() {
+    for kind in ["adam", "adamw"] {
+        for implementation in ["fused", "reference", "burn"] {
+            let with = |extra: &str| {
+                format!(
+                    "optimizer={{ kind = \"{kind}\", implementation = \"{implementation}\"{extra} }}"
+                )
+            };
+            for (extra, key) in [
+                (", beta_1 = 1.0", "`optimizer.beta_1`"),
+                (", beta_2 = nan", "`optimizer.beta_2`"),
+                (", epsilon = -1e-8", "`optimizer.epsilon`"),
+                (", weight_decay = -0.1", "`optimizer.weight_decay`"),
+                (
+                    ", grad_clipping = { Norm = 0.0 }",
+                    "`optimizer.grad_clipping.Norm`",
+                ),
+            ] {
+                let message = error_for(&with(extra));
+                assert!(
+                    message.contains(key),
+                    "{kind}/{implementation}{extra}: {message}"
+                );
+            }
+            let table = table_with(&with(", epsilon = 0.0"));
+            let config = ExperimentConfig::from_table(table, Path::new("t"))
+                .unwrap_or_else(|e| panic!("{kind}/{implementation} ε = 0 is valid: {e}"));
+            assert_eq!(config.optimizer.kind(), kind);
+        }
+    }
 }

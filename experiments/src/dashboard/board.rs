@@ -84,10 +84,9 @@ impl Board {
     pub fn open(inputs: &[PathBuf]) -> Result<Self, ExperimentError> {
         for input in inputs {
             if !input.is_dir() {
-                return Err(ExperimentError::Other(format!(
-                    "{}: no such directory",
-                    input.display()
-                )));
+                return Err(ExperimentError::Input {
+                    message: format!("{}: no such directory", input.display()),
+                });
             }
         }
         let mut board = Board {
@@ -100,11 +99,13 @@ impl Board {
         board.poll(Instant::now());
         if board.runs.is_empty() {
             let named: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
-            return Err(ExperimentError::Other(format!(
-                "no runs under {} (an `experiments` run directory, or a Burn artifact directory \
+            return Err(ExperimentError::Input {
+                message: format!(
+                    "no runs under {} (an `experiments` run directory, or a Burn artifact directory \
                  with `train/epoch-N` or `valid/epoch-N` logs)",
-                named.join(", ")
-            )));
+                    named.join(", ")
+                ),
+            });
         }
         Ok(board)
     }

@@ -59,10 +59,10 @@ pub fn pick_metric(metrics: &[Metric], wanted: Option<&str>) -> Result<usize, Ex
         .position(|m| m.matches(&metric))
         .ok_or_else(|| {
             let names: Vec<String> = metrics.iter().map(Metric::label).collect();
-            ExperimentError::Other(format!(
-                "--metric {wanted:?}: no run logged it; the runs have: {}",
-                names.join(", ")
-            ))
+            ExperimentError::Argument {
+                flag: format!("--metric {wanted:?}"),
+                message: format!("no run logged it; the runs have: {}", names.join(", ")),
+            }
         })
 }
 
@@ -87,11 +87,10 @@ pub fn exec(options: &DashboardOptions) -> Result<(), ExperimentError> {
         return Ok(());
     }
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        return Err(ExperimentError::Other(
-            "the live dashboard needs a terminal; without one use --once (the table as \
-             Markdown) or --svg FILE (the plot)"
-                .into(),
-        ));
+        return Err(ExperimentError::Terminal(std::io::Error::other(
+            "the live dashboard needs one; without a terminal use --once (the table as \
+             Markdown) or --svg FILE (the plot)",
+        )));
     }
     follow(&mut board, ViewState::new(metric, options.grouping))
 }
@@ -190,7 +189,7 @@ fn follow_in(
     state: &mut ViewState,
 ) -> Result<(), ExperimentError> {
     use ratatui::crossterm::event::{self, Event, KeyEventKind};
-    let io = |e: std::io::Error| ExperimentError::Other(format!("the terminal: {e}"));
+    let io = ExperimentError::Terminal;
     let mut frame = Frame::of(board, state);
     let mut last_poll = Instant::now();
     let mut dirty = true;
@@ -236,20 +235,22 @@ fn check_not_inside(out: &Path, inputs: &[PathBuf]) -> Result<(), ExperimentErro
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let Ok(parent) = parent.canonicalize() else {
-        return Err(ExperimentError::Other(format!(
-            "--svg {}: its directory does not exist",
-            out.display()
-        )));
+        return Err(ExperimentError::Argument {
+            flag: format!("--svg {}", out.display()),
+            message: "its directory does not exist".into(),
+        });
     };
     for input in inputs {
         if let Ok(input_abs) = input.canonicalize()
             && parent.starts_with(&input_abs)
         {
-            return Err(ExperimentError::Other(format!(
-                "--svg {}: it lies inside {}, which the dashboard reads; write it elsewhere",
-                out.display(),
-                input.display()
-            )));
+            return Err(ExperimentError::Argument {
+                flag: format!("--svg {}", out.display()),
+                message: format!(
+                    "it lies inside {}, which the dashboard reads; write it elsewhere",
+                    input.display()
+                ),
+            });
         }
     }
     Ok(())

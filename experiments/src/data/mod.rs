@@ -96,10 +96,11 @@ pub fn prepare(
     };
     // A size the data cannot provide is the config's to fix, not the cache's.
     let key = |key: &'static str, value: String| {
-        move |err: DataError| {
-            ExperimentError::Other(format!(
-                "`data.{key}` = {value} does not fit {dataset}: {err}; lower it in the config"
-            ))
+        move |source: DataError| ExperimentError::DataSize {
+            key,
+            value,
+            dataset: dataset.to_string(),
+            source: Box::new(source),
         }
     };
     let show = |v: Option<usize>| v.map_or("(default)".to_string(), |n| n.to_string());

@@ -50,9 +50,10 @@ impl ReportBundle {
     pub fn write(&self, out: &Path) -> Result<PathBuf, ExperimentError> {
         for (name, _) in &self.figures {
             if name.contains(['/', '\\']) || !name.ends_with(".svg") {
-                return Err(ExperimentError::Other(format!(
-                    "figure {name:?}: a report's figures are SVG files in its directory"
-                )));
+                return Err(ExperimentError::Report {
+                    what: format!("figure {name:?}"),
+                    message: "a report's figures are SVG files in its directory".into(),
+                });
             }
         }
         let markdown = self.markdown();
@@ -63,10 +64,10 @@ impl ReportBundle {
                 .map(|(_, svg)| svg.as_str())
         })?;
         if out.exists() && !out.is_dir() {
-            return Err(ExperimentError::Other(format!(
-                "--out {}: is a file; a report is a directory of files, give a directory",
-                out.display()
-            )));
+            return Err(ExperimentError::Argument {
+                flag: format!("--out {}", out.display()),
+                message: "is a file; a report is a directory of files, give a directory".into(),
+            });
         }
         std::fs::create_dir_all(out).map_err(ExperimentError::io(out))?;
         for (name, svg) in &self.figures {

@@ -25,14 +25,14 @@ pub fn html_page<'a>(
             Event::Start(Tag::Image { dest_url, .. }) => {
                 let name = dest_url.as_ref();
                 if !name.ends_with(".svg") {
-                    return Err(ExperimentError::Other(format!(
-                        "{name}: only SVG images can be inlined"
-                    )));
+                    return Err(ExperimentError::Report {
+                        what: name.to_string(),
+                        message: "only SVG images can be inlined".into(),
+                    });
                 }
-                let svg = figure(name).ok_or_else(|| {
-                    ExperimentError::Other(format!(
-                        "the report shows {name}, which it does not have"
-                    ))
+                let svg = figure(name).ok_or_else(|| ExperimentError::Report {
+                    what: name.to_string(),
+                    message: "the report shows it but does not have it".into(),
                 })?;
                 // Plotters writes no XML prolog, so the file is one `<svg>` element.
                 events.push(Event::Html(format!("<figure>{svg}</figure>").into()));
@@ -40,9 +40,10 @@ pub fn html_page<'a>(
             }
             Event::End(TagEnd::Image) => in_image = false,
             Event::Start(Tag::Link { dest_url, .. }) => {
-                return Err(ExperimentError::Other(format!(
-                    "the report links to {dest_url}: an offline page must not"
-                )));
+                return Err(ExperimentError::Report {
+                    what: dest_url.to_string(),
+                    message: "the report links to it: an offline page must not".into(),
+                });
             }
             _ if in_image => {} // the alt text, already replaced by the figure
             other => events.push(other),

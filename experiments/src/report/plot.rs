@@ -37,9 +37,9 @@ fn loss_chart<'a, 'b>(
     Ok(chart)
 }
 
-/// Draws the legend and writes the file.
-fn finish<'a, 'b>(
-    mut chart: LossChart<'a, 'b>,
+/// Draws the legend and writes the SVG: how every chart of the reports ends.
+pub(crate) fn finish<'a, 'b, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
     root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
 ) -> Result<(), String> {
     chart
@@ -72,14 +72,18 @@ pub fn plot_validation_curves(runs: &[RunView]) -> Result<String, ExperimentErro
         .collect();
     let all: Vec<(f64, f64)> = points.iter().flat_map(|(_, l)| l.iter().copied()).collect();
     if all.is_empty() {
-        return Err(ExperimentError::Other(
-            "no finite validation loss to plot".into(),
-        ));
+        return Err(ExperimentError::Report {
+            what: "the validation curves".into(),
+            message: "no finite validation loss to plot".into(),
+        });
     }
     let x_max = all.iter().map(|p| p.0).fold(1.0, f64::max);
     let y_min = all.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
     let y_max = all.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    let draw_err = |err: String| ExperimentError::Other(format!("plotting the curves: {err}"));
+    let draw_err = |message: String| ExperimentError::Report {
+        what: "plotting the curves".into(),
+        message,
+    };
     let mut svg = String::new();
     let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
     let mut chart = loss_chart(
@@ -103,7 +107,8 @@ pub fn plot_validation_curves(runs: &[RunView]) -> Result<String, ExperimentErro
             .draw_series(line.iter().map(|&p| Circle::new(p, 3, color.filled())))
             .map_err(|e| draw_err(e.to_string()))?;
     }
-    finish(chart, &root).map_err(draw_err)?;
+    finish(&mut chart, &root).map_err(draw_err)?;
+    drop(chart);
     drop(root);
     Ok(svg)
 }
@@ -149,9 +154,10 @@ pub fn plot_bands(
         .filter(|p| p.2.is_finite() && p.3.is_finite())
         .collect();
     if finite.is_empty() {
-        return Err(ExperimentError::Other(format!(
-            "no finite {y_desc} to plot"
-        )));
+        return Err(ExperimentError::Report {
+            what: caption.to_string(),
+            message: format!("no finite {y_desc} to plot"),
+        });
     }
     let x_max = finite.iter().map(|p| p.0 as f64).fold(1.0, f64::max);
     let y_min = finite.iter().map(|p| p.2).fold(f64::INFINITY, f64::min);
@@ -171,7 +177,10 @@ pub fn plot_bands(
         } else {
             f64::INFINITY
         });
-    let draw_err = |err: String| ExperimentError::Other(format!("plotting the curves: {err}"));
+    let draw_err = |message: String| ExperimentError::Report {
+        what: "plotting the curves".into(),
+        message,
+    };
     let mut svg = String::new();
     let root = SVGBackend::with_string(&mut svg, (900, 560)).into_drawing_area();
     let mut chart = loss_chart(&root, caption, y_desc, x_max, (y_min, y_max)).map_err(draw_err)?;
@@ -202,7 +211,8 @@ pub fn plot_bands(
                 PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
             });
     }
-    finish(chart, &root).map_err(draw_err)?;
+    finish(&mut chart, &root).map_err(draw_err)?;
+    drop(chart);
     drop(root);
     Ok(svg)
 }

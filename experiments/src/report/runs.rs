@@ -156,10 +156,9 @@ pub fn compare_runs(paths: &[PathBuf], plot: Option<&Path>) -> Result<(), Experi
         } else if path.exists() {
             eprintln!("skipping {}: not a run directory", path.display());
         } else {
-            return Err(ExperimentError::Other(format!(
-                "{}: no such run directory",
-                path.display()
-            )));
+            return Err(ExperimentError::Input {
+                message: format!("{}: no such run directory", path.display()),
+            });
         }
     }
     let runs = crate::artifacts::unique_dirs(dirs)?
@@ -167,9 +166,9 @@ pub fn compare_runs(paths: &[PathBuf], plot: Option<&Path>) -> Result<(), Experi
         .map(|dir| load_run(dir))
         .collect::<Result<Vec<_>, _>>()?;
     if runs.is_empty() {
-        return Err(ExperimentError::Other(
-            "no run directory among the arguments".into(),
-        ));
+        return Err(ExperimentError::Input {
+            message: "no run directory among the arguments".into(),
+        });
     }
     print!("{}", comparison_table(&runs));
     if let Some(path) = plot {

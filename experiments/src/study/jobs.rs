@@ -75,6 +75,10 @@ pub fn run_jobs(
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(ExperimentError::Other(failed.join("; ")))
+        Err(ExperimentError::Unfinished {
+            what: "shards",
+            total: jobs,
+            failed,
+        })
     }
 }

@@ -16,10 +16,12 @@ pub fn check_members(
     members: &[(PathBuf, ExperimentConfig)],
 ) -> Result<(), ExperimentError> {
     if !source.is_dir() {
-        return Err(ExperimentError::Other(format!(
-            "{}: no such directory (a study root: `<artifact_dir>/<name>/<profile>`)",
-            source.display()
-        )));
+        return Err(ExperimentError::Input {
+            message: format!(
+                "{}: no such directory (a study root: `<artifact_dir>/<name>/<profile>`)",
+                source.display()
+            ),
+        });
     }
     let mut finished = Vec::new();
     finished_dirs(source, Path::new(""), &mut finished)?;
@@ -41,12 +43,14 @@ pub fn check_members(
     if refused.is_empty() {
         Ok(())
     } else {
-        Err(ExperimentError::Other(format!(
-            "{}: {} runs do not belong to this study, nothing was copied:\n  {}",
-            source.display(),
-            refused.len(),
-            refused.join("\n  ")
-        )))
+        Err(ExperimentError::RunDir {
+            dir: source.to_path_buf(),
+            message: format!(
+                "{} runs do not belong to this study, nothing was copied:\n  {}",
+                refused.len(),
+                refused.join("\n  ")
+            ),
+        })
     }
 }
 

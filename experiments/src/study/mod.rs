@@ -100,9 +100,6 @@ pub trait Study: Sync {
     fn kind(&self) -> StudyKind;
     /// Where its run directories are.
     fn root(&self) -> &Path;
-    /// Reads the runs from `dir` instead (e.g. an export); only [`load`] calls it, so a loaded
-    /// study never moves.
-    fn set_root(&mut self, dir: PathBuf);
     /// Each workload of `shard`: what it trains and how much of it is finished.
     fn plan(&self, shard: Shard) -> Result<Vec<WorkloadPlan>, ExperimentError>;
     /// Trains every unfinished run of `shard`; returns the runs that did not finish.
@@ -236,23 +233,35 @@ pub fn load(
     profile: &str,
     root: Option<&Path>,
 ) -> Result<Box<dyn Study>, ExperimentError> {
-    let mut study: Box<dyn Study> = match read_kind(path)?.0 {
-        StudyKind::Refresh => Box::new(refresh::definition::RefreshStudy::load(path, profile)?),
-        StudyKind::Compare => Box::new(compare::definition::CompareStudy::load(path, profile)?),
-    };
-    if let Some(root) = root {
-        study.set_root(root.to_path_buf());
-    }
-    Ok(study)
+    // The root is settled here, before the study is handed out: a loaded study never moves.
+    let place = |own: PathBuf| root.map_or(own, Path::to_path_buf);
+    Ok(match read_kind(path)?.0 {
+        StudyKind::Refresh => {
+            let study = refresh::definition::RefreshStudy::load(path, profile)?;
+            Box::new(refresh::definition::RefreshStudy {
+                root: place(study.root.clone()),
+                ..study
+            })
+        }
+        StudyKind::Compare => {
+            let study = compare::definition::CompareStudy::load(path, profile)?;
+            Box::new(compare::definition::CompareStudy {
+                root: place(study.root.clone()),
+                ..study
+            })
+        }
+    })
 }
 
 /// The error of a report with nothing to report.
 pub fn no_finished_runs(root: &Path) -> ExperimentError {
-    ExperimentError::Other(format!(
-        "{}: no finished runs of this study; train them with `experiments study run`, or point \
+    ExperimentError::Input {
+        message: format!(
+            "{}: no finished runs of this study; train them with `experiments study run`, or point \
          --runs at an export",
-        root.display()
-    ))
+            root.display()
+        ),
+    }
 }
 
 /// The runs and updates of `shards`, done and planned.
@@ -347,11 +356,11 @@ pub fn train_and_record(
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(ExperimentError::Other(format!(
-            "{} runs did not finish:\n  {}",
-            failed.len(),
-            failed.join("\n  ")
-        )))
+        Err(ExperimentError::Unfinished {
+            what: "planned runs",
+            total: tally(study, &[shard])?.runs_total,
+            failed,
+        })
     }
 }
 

@@ -66,12 +66,14 @@ pub struct ReportPaths {
 pub fn report(file: &Path, profile: &str, paths: &ReportPaths) -> Result<(), ExperimentError> {
     let study = super::load(file, profile, paths.runs.as_deref())?;
     if !study.root().is_dir() {
-        return Err(ExperimentError::Other(format!(
-            "{}: no such directory; the study's runs go there (`experiments study run {}`), \
+        return Err(ExperimentError::Input {
+            message: format!(
+                "{}: no such directory; the study's runs go there (`experiments study run {}`), \
              or pass an export with --runs",
-            study.root().display(),
-            file.display()
-        )));
+                study.root().display(),
+                file.display()
+            ),
+        });
     }
     let notes = match &paths.notes {
         Some(path) => std::fs::read_to_string(path).map_err(ExperimentError::io(path))?,
@@ -140,8 +142,13 @@ pub fn export(source: &ExportSource, to: &Path) -> Result<(), ExperimentError> {
             study.root().to_path_buf()
         }
     };
-    check_out_not_above("--to", to, &[&from])
-        .map_err(|err| ExperimentError::Other(format!("study export: {err}")))?;
+    check_out_not_above("--to", to, &[&from]).map_err(|err| match err {
+        ExperimentError::Argument { flag, message } => ExperimentError::Argument {
+            flag: format!("study export: {flag}"),
+            message,
+        },
+        other => other,
+    })?;
     let r = export_records(&from, to)?;
     println!(
         "{}: records of {} runs exported ({} unfinished left out)",

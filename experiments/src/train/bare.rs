@@ -31,7 +31,13 @@ pub fn bare_loop(
     let workload = prepare(config, &|_| {})?;
     let device = open_device(&config.device_names()[0])?.autodiff();
     device.seed(config.seed);
-    let optimizer = config.optimizer.build().map_err(ExperimentError::Other)?;
+    let optimizer = config
+        .optimizer
+        .build()
+        .map_err(|message| ExperimentError::RunConfig {
+            run: "the bare loop".into(),
+            message,
+        })?;
     let lr = config.schedule.peak_lr();
     let stream = StreamSpec {
         batch_size: config.training.batch_size,
@@ -98,7 +104,7 @@ impl Loop {
             if done as u64 == self.warmup {
                 started = Instant::now();
             }
-            let item = item.map_err(|err| ExperimentError::Other(format!("batching: {err}")))?;
+            let item = item.map_err(ExperimentError::Batching)?;
             let output = model.step(item);
             model = self.optimizer.step(self.lr, model, output.grads);
         }

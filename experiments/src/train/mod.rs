@@ -85,23 +85,31 @@ pub fn run_single(
     let optimizer = config
         .optimizer
         .build()
-        .map_err(|message| ExperimentError::Other(format!("{label}: {message}")))?;
+        .map_err(|message| ExperimentError::RunConfig {
+            run: label.to_string(),
+            message,
+        })?;
     let train_len = workload.train_len();
     if config.training.batch_size > train_len {
-        return Err(ExperimentError::Other(format!(
-            "{label}: `training.batch_size` = {} is larger than the training set ({train_len} \
-             examples of {}); use at most {train_len}",
-            config.training.batch_size, config.data.dataset
-        )));
+        return Err(ExperimentError::RunConfig {
+            run: label.to_string(),
+            message: format!(
+                "`training.batch_size` = {} is larger than the training set ({train_len} \
+                 examples of {}); use at most {train_len}",
+                config.training.batch_size, config.data.dataset
+            ),
+        });
     }
     if config.training.grad_accumulation > 1 && devices.len() > 1 {
-        return Err(ExperimentError::Other(format!(
-            "{label}: `training.grad_accumulation` = {} with {} devices: Burn accumulates \
-             gradients on one device only; use one device, or split the batch across the devices \
-             instead",
-            config.training.grad_accumulation,
-            devices.len()
-        )));
+        return Err(ExperimentError::RunConfig {
+            run: label.to_string(),
+            message: format!(
+                "`training.grad_accumulation` = {} with {} devices: Burn accumulates gradients on \
+                 one device only; use one device, or split the batch across the devices instead",
+                config.training.grad_accumulation,
+                devices.len()
+            ),
+        });
     }
     let total = total_updates(config, train_len);
     let schedule = schedule(config, total)?;
@@ -387,8 +395,12 @@ fn schedule(config: &ExperimentConfig, total: u64) -> Result<ModuleLrScheduler, 
     Ok(match config.schedule {
         ScheduleConfig::Constant { lr } => ModuleLrScheduler::from(lr),
         ScheduleConfig::WarmupCosine { lr, warmup, min_lr } => {
-            let schedule = WarmupCosine::new(lr, min_lr, warmup, total)
-                .map_err(|err| ExperimentError::Other(err.keyed("schedule.")))?;
+            let schedule = WarmupCosine::new(lr, min_lr, warmup, total).map_err(|source| {
+                ExperimentError::Hyperparameter {
+                    prefix: "schedule.",
+                    source,
+                }
+            })?;
             ModuleLrScheduler::from(schedule)
         }
     })

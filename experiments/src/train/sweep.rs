@@ -147,11 +147,10 @@ pub fn run_points(
     if failed.is_empty() {
         Ok(())
     } else {
-        Err(ExperimentError::Other(format!(
-            "{} of {} points did not complete:\n  {}",
-            failed.len(),
-            configs.len(),
-            failed.join("\n  ")
-        )))
+        Err(ExperimentError::Unfinished {
+            what: "points",
+            total: configs.len(),
+            failed,
+        })
     }
 }

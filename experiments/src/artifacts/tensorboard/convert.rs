@@ -134,12 +134,14 @@ pub fn export(inputs: &[PathBuf], out: &Path) -> Result<usize, ExperimentError> 
             (summary.name, bytes)
         };
         if let Some(earlier) = seen.insert(name.clone(), path.clone()) {
-            return Err(ExperimentError::Other(format!(
-                "two runs are named {:?}: {} and {}; convert them separately",
-                name,
-                earlier.display(),
-                path.display()
-            )));
+            return Err(ExperimentError::Input {
+                message: format!(
+                    "two runs are named {:?}: {} and {}; convert them separately",
+                    name,
+                    earlier.display(),
+                    path.display()
+                ),
+            });
         }
         converted.push((name, bytes));
     }

@@ -37,11 +37,9 @@ pub fn tag(split: &str, metric: &str) -> String {
 }
 
 pub(super) fn tf_error(path: &Path) -> impl Fn(tfrecord::Error) -> ExperimentError + '_ {
-    move |err| {
-        ExperimentError::Other(format!(
-            "{}: writing TensorBoard events: {err}",
-            path.display()
-        ))
+    move |source| ExperimentError::TensorBoard {
+        path: path.to_path_buf(),
+        source,
     }
 }
 

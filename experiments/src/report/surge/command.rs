@@ -32,9 +32,10 @@ pub struct SurgeRequest {
 /// Prints, per target, the optimal learning rate per batch size and the fitted B_noise and ε_max.
 pub fn surge(args: &SurgeRequest) -> Result<(), ExperimentError> {
     if let Some(bad) = args.targets.iter().find(|t| !t.is_finite() || **t <= 0.0) {
-        return Err(ExperimentError::Other(format!(
-            "--target {bad}: a target training loss must be a positive, finite number"
-        )));
+        return Err(ExperimentError::Argument {
+            flag: format!("--target {bad}"),
+            message: "a target training loss must be a positive, finite number".into(),
+        });
     }
     if let Some(out) = &args.out {
         let inputs: Vec<&std::path::Path> = args.paths.iter().map(|p| p.as_path()).collect();
@@ -42,7 +43,7 @@ pub fn surge(args: &SurgeRequest) -> Result<(), ExperimentError> {
     }
     let views = load_runs(&args.paths)?;
     let dirs: Vec<PathBuf> = views.iter().map(|v| v.dir.clone()).collect();
-    let setup = check_poolable(&dirs).map_err(ExperimentError::Other)?;
+    let setup = check_poolable(&dirs).map_err(|message| ExperimentError::Input { message })?;
     let mut tally = RunsProvenance::default();
     let mut runs = Vec::new();
     for view in &views {
@@ -83,11 +84,13 @@ pub fn surge(args: &SurgeRequest) -> Result<(), ExperimentError> {
     // Outputs are written (they show why), but a report with no fitted law is not a success.
     if none_fitted {
         let why = unfitted;
-        return Err(ExperimentError::Other(format!(
-            "no target could be fitted (pick targets the runs reach, between their initial and \
+        return Err(ExperimentError::Input {
+            message: format!(
+                "no target could be fitted (pick targets the runs reach, between their initial and \
              final training losses):\n  {}",
-            why.join("\n  ")
-        )));
+                why.join("\n  ")
+            ),
+        });
     }
     Ok(())
 }

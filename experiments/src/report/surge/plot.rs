@@ -23,11 +23,14 @@ fn distinct(mut values: Vec<f64>) -> Vec<f64> {
 
 /// The heat map (x: log₂ B, y: log₁₀ lr) with the optima and fits of every target.
 pub fn plot_surge(runs: &[SurgeRun], fits: &[TargetFit]) -> Result<String, ExperimentError> {
-    let e = |x: String| ExperimentError::Other(format!("plotting the surge map: {x}"));
+    let e = |message: String| ExperimentError::Report {
+        what: "plotting the surge map".into(),
+        message,
+    };
     let xs = distinct(runs.iter().map(|r| r.batch.log2()).collect());
     let ys = distinct(runs.iter().map(|r| r.lr.log10()).collect());
     if xs.is_empty() || ys.is_empty() {
-        return Err(ExperimentError::Other("no runs to plot".into()));
+        return Err(e("no runs to plot".into()));
     }
     let (dx, dy) = (cell(&xs), cell(&ys));
     // One value per (batch, lr) cell: the mean final loss of its seeds (`None` if any diverged).
@@ -136,13 +139,7 @@ pub fn plot_surge(runs: &[SurgeRun], fits: &[TargetFit]) -> Result<String, Exper
                 .map_err(|x| e(x.to_string()))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|x| e(x.to_string()))?;
-    root.present().map_err(|x| e(x.to_string()))?;
+    crate::report::plot::finish(&mut chart, &root).map_err(e)?;
     drop(chart);
     drop(root);
     Ok(svg)

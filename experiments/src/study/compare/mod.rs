@@ -27,10 +27,6 @@ impl Study for CompareStudy {
         &self.root
     }
 
-    fn set_root(&mut self, dir: PathBuf) {
-        self.root = dir;
-    }
-
     fn plan(&self, shard: Shard) -> Result<Vec<WorkloadPlan>, ExperimentError> {
         runner::shard_units(self, shard)
             .into_iter()

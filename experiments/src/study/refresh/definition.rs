@@ -51,7 +51,7 @@ fn default_draws() -> usize {
 
 /// A workload, resolved: the config every one of its runs starts from.
 #[derive(Debug, Clone)]
-pub struct StudyWorkload {
+pub struct RefreshWorkload {
     /// Its name (a directory under the study root).
     pub name: String,
     /// The config with the overrides and the profile's scaling applied (β and seed are set per run).
@@ -60,7 +60,7 @@ pub struct StudyWorkload {
     pub cost_per_update: f64,
 }
 
-impl StudyWorkload {
+impl RefreshWorkload {
     /// Relative cost of one run: updates × cost per update.
     pub fn cost(&self) -> u64 {
         crate::study::shard::cost(self.updates(), self.cost_per_update, 1)
@@ -110,7 +110,7 @@ pub struct RefreshStudy {
     /// Draws per σ.
     pub noise_draws: usize,
     /// The workloads.
-    pub workloads: Vec<StudyWorkload>,
+    pub workloads: Vec<RefreshWorkload>,
 }
 
 impl RefreshStudy {
@@ -202,7 +202,7 @@ impl RefreshStudy {
     }
 
     /// The config of one run: the workload's, with `β` and `seed`.
-    pub fn run_config(&self, workload: &StudyWorkload, beta: f64, seed: u64) -> ExperimentConfig {
+    pub fn run_config(&self, workload: &RefreshWorkload, beta: f64, seed: u64) -> ExperimentConfig {
         let mut config = workload.config.clone();
         config.seed = seed;
         if let OptimizerSpec::BalancedAdam(spec) = &mut config.optimizer.spec {
@@ -219,7 +219,7 @@ impl RefreshStudy {
     }
 
     /// The rate check's rates for `workload`: `rule_lrs` less the workload's own rate.
-    pub fn rate_check_lrs(&self, workload: &StudyWorkload) -> Vec<f64> {
+    pub fn rate_check_lrs(&self, workload: &RefreshWorkload) -> Vec<f64> {
         let own = workload.config.schedule.peak_lr();
         self.rule_lrs
             .iter()
@@ -230,7 +230,7 @@ impl RefreshStudy {
 
     /// The rate `workload`'s family was re-tuned to at the rule's β, if it differs from the
     /// workload's own rate.
-    pub fn retuned_lr(&self, workload: &StudyWorkload) -> Option<f64> {
+    pub fn retuned_lr(&self, workload: &RefreshWorkload) -> Option<f64> {
         let lr = *self.retuned_lrs.get(workload.config.model.kind())?;
         (lr != workload.config.schedule.peak_lr()).then_some(lr)
     }
@@ -238,7 +238,7 @@ impl RefreshStudy {
     /// The runs at other rates once the rule's β is known, as `(β, lr, seed)`: the rate check
     /// (the rule's β at every `rule_lrs` rate, first seed), then at a re-tuned rate the rule's
     /// and the pilot's β with every seed (each run once).
-    pub fn rate_points(&self, workload: &StudyWorkload, rule: f64) -> Vec<(f64, f64, u64)> {
+    pub fn rate_points(&self, workload: &RefreshWorkload, rule: f64) -> Vec<(f64, f64, u64)> {
         let first = self.seeds[0];
         let mut points: Vec<(f64, f64, u64)> = self
             .rate_check_lrs(workload)
@@ -263,7 +263,7 @@ impl RefreshStudy {
     /// shape kept, as the rate study's runs do).
     pub fn rate_run_config(
         &self,
-        workload: &StudyWorkload,
+        workload: &RefreshWorkload,
         beta: f64,
         lr: f64,
         seed: u64,
@@ -286,13 +286,13 @@ fn resolve_workload(
     w: &WorkloadFile,
     config_path: &Path,
     scale: f64,
-) -> Result<StudyWorkload, ExperimentError> {
+) -> Result<RefreshWorkload, ExperimentError> {
     let config = resolve_config(w, config_path, scale)?;
     let bad = |m: String| invalid(config_path, format!("workload `{}`: {m}", w.name));
     if !matches!(config.optimizer.spec, OptimizerSpec::BalancedAdam(_)) {
         return Err(bad("the optimizer must be balanced_adam".into()));
     }
-    Ok(StudyWorkload {
+    Ok(RefreshWorkload {
         name: w.name.clone(),
         config,
         cost_per_update: w.cost_per_update,
@@ -321,7 +321,11 @@ mod tests {
             .map(|w| w.config.model.kind())
             .collect();
         assert_eq!(kinds.len(), 3, "CNN, ViT and GPT");
-        let lengths: Vec<u64> = study.workloads.iter().map(StudyWorkload::updates).collect();
+        let lengths: Vec<u64> = study
+            .workloads
+            .iter()
+            .map(RefreshWorkload::updates)
+            .collect();
         let (lo, hi) = (lengths.iter().min().unwrap(), lengths.iter().max().unwrap());
         assert!(*hi >= 10 * lo, "run lengths {lengths:?} must span 10×");
         // If T_ES tracks the run length, the rule must pick several different β.
@@ -340,7 +344,7 @@ mod tests {
         assert_eq!(small.r0, full.r0 * 0.1);
         for (f, s) in full.workloads.iter().zip(&small.workloads) {
             assert_eq!(s.updates(), (f.updates() as f64 * 0.1).round() as u64);
-            let rule = |st: &RefreshStudy, w: &StudyWorkload| {
+            let rule = |st: &RefreshStudy, w: &RefreshWorkload| {
                 rule_beta(w.updates() as f64, st.r0, &full.betas)
             };
             assert_eq!(rule(&small, s), rule(&full, f), "{}", f.name);

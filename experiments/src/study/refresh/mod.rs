@@ -30,10 +30,6 @@ impl Study for RefreshStudy {
         &self.root
     }
 
-    fn set_root(&mut self, dir: PathBuf) {
-        self.root = dir;
-    }
-
     fn plan(&self, shard: Shard) -> Result<Vec<WorkloadPlan>, ExperimentError> {
         shard_workloads(self, shard)
             .into_iter()

@@ -10,7 +10,7 @@
 use burn_balanced_adam::t_es::{TesEstimate, TesEstimator};
 
 use super::analysis::{WorkloadLosses, rule_beta, seed_adjusted_losses};
-use super::definition::{RefreshStudy, StudyWorkload};
+use super::definition::{RefreshStudy, RefreshWorkload};
 use crate::artifacts::{RunDir, RunSummary};
 use crate::error::ExperimentError;
 use crate::study::runs::finished_run;
@@ -19,9 +19,9 @@ use crate::train::refresh::pilot_t_es;
 use crate::train::{RunOptions, run_single};
 
 /// The workloads shard `shard` owns (whole workloads, so a shard never waits on another).
-pub fn shard_workloads(study: &RefreshStudy, shard: Shard) -> Vec<&StudyWorkload> {
+pub fn shard_workloads(study: &RefreshStudy, shard: Shard) -> Vec<&RefreshWorkload> {
     // The grid and the second-seed window are about the same share of every workload.
-    let costs: Vec<u64> = study.workloads.iter().map(StudyWorkload::cost).collect();
+    let costs: Vec<u64> = study.workloads.iter().map(RefreshWorkload::cost).collect();
     let shard_of = assign_shards(&costs, shard.count);
     study
         .workloads
@@ -36,7 +36,7 @@ pub fn shard_workloads(study: &RefreshStudy, shard: Shard) -> Vec<&StudyWorkload
 #[derive(Debug, Clone)]
 pub struct WorkloadRuns<'a> {
     /// The workload.
-    pub workload: &'a StudyWorkload,
+    pub workload: &'a RefreshWorkload,
     /// Aligned with the study's `betas`: `(seed, summary)` of each finished run.
     pub runs: Vec<Vec<(u64, RunSummary)>>,
     /// The rate check's finished runs: `(rate, summary)` of the rule's β with the first seed.
@@ -59,7 +59,7 @@ impl WorkloadRuns<'_> {
     /// Reads the finished runs (complete or diverged) of `workload`.
     pub fn read<'a>(
         study: &RefreshStudy,
-        workload: &'a StudyWorkload,
+        workload: &'a RefreshWorkload,
     ) -> Result<WorkloadRuns<'a>, ExperimentError> {
         let mut runs = Vec::with_capacity(study.betas.len());
         for &beta in &study.betas {
@@ -269,7 +269,7 @@ pub fn run_shard(
     let mut failed = Vec::new();
     // Trains one run (β, at the workload's rate or at `lr`, `seed`) unless interrupted;
     // `Ok(false)`: stop here.
-    let mut train = |w: &StudyWorkload,
+    let mut train = |w: &RefreshWorkload,
                      beta: f64,
                      lr: Option<f64>,
                      seed: u64|

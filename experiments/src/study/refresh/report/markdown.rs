@@ -3,17 +3,17 @@
 
 use std::fmt::Write as _;
 
-use super::summary::{NOISE_SEED, StudySummary};
+use super::summary::{NOISE_SEED, RefreshStudySummary};
 use crate::study::refresh::analysis::MethodRow;
 use crate::study::refresh::definition::RefreshStudy;
 
 /// What a training seed changes, from the workloads' data seeds.
-fn seed_changes(s: &StudySummary) -> String {
+fn seed_changes(s: &RefreshStudySummary) -> String {
     crate::study::workload::seed_changes(s.workloads.iter().map(|w| (w.name.as_str(), w.data_seed)))
 }
 
 /// The paper's claims checked against our numbers, in words computed from the verdicts.
-fn reading(s: &StudySummary) -> String {
+fn reading(s: &RefreshStudySummary) -> String {
     let (Some(rule), Some(fixed), Some(e)) = (s.table.first(), s.table.get(1), &s.evidence) else {
         return String::new();
     };
@@ -85,7 +85,7 @@ fn reading(s: &StudySummary) -> String {
 }
 
 /// Per workload: noise floor beside the gaps, the oracle's near-ties, R*.
-fn evidence_tables(md: &mut String, s: &StudySummary) {
+fn evidence_tables(md: &mut String, s: &RefreshStudySummary) {
     let Some(e) = &s.evidence else { return };
     let _ = write!(
         md,
@@ -167,7 +167,7 @@ fn gap_rows(md: &mut String, rows: &[MethodRow]) {
 }
 
 /// The budget rule (T = planned updates, no pilot) beside the pilot rule, on the same L(β).
-fn budget_section(md: &mut String, s: &StudySummary) {
+fn budget_section(md: &mut String, s: &RefreshStudySummary) {
     let Some(b) = &s.budget_rule else {
         return;
     };
@@ -213,7 +213,7 @@ fn budget_section(md: &mut String, s: &StudySummary) {
     );
 }
 
-pub(super) fn markdown(study: &RefreshStudy, s: &StudySummary, command: &str) -> String {
+pub(super) fn markdown(study: &RefreshStudy, s: &RefreshStudySummary, command: &str) -> String {
     let mut md = String::new();
     let _ = writeln!(
         md,

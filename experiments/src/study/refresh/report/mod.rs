@@ -13,7 +13,7 @@ mod verdicts;
 
 use std::path::{Path, PathBuf};
 
-pub use summary::{StudySummary, summarize};
+pub use summary::{RefreshStudySummary, summarize};
 
 use crate::artifacts::provenance::provenance_markdown;
 use crate::error::ExperimentError;
@@ -24,7 +24,7 @@ use crate::study::refresh::definition::RefreshStudy;
 /// provenance, `report.html`) into `out`; returns the path of `report.md`.
 pub fn write_report(
     study: &RefreshStudy,
-    summary: &StudySummary,
+    summary: &RefreshStudySummary,
     out: &Path,
     command: &str,
     notes: &str,

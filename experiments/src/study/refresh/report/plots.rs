@@ -2,7 +2,7 @@
 
 use plotters::prelude::*;
 
-use super::summary::StudySummary;
+use super::summary::RefreshStudySummary;
 use crate::error::ExperimentError;
 use crate::study::refresh::analysis::Aggregate;
 
@@ -16,11 +16,14 @@ fn beta_label(x: &f64) -> String {
 }
 
 fn err(what: &'static str) -> impl Fn(String) -> ExperimentError {
-    move |e| ExperimentError::Other(format!("plotting {what}: {e}"))
+    move |message| ExperimentError::Report {
+        what: format!("plotting {what}"),
+        message,
+    }
 }
 
 /// One panel per workload: L(β), the oracle (green), the rule's β (red) and the pilot β (grey).
-pub fn loss_vs_beta(summary: &StudySummary) -> Result<String, ExperimentError> {
+pub fn loss_vs_beta(summary: &RefreshStudySummary) -> Result<String, ExperimentError> {
     let e = err("L(β)");
     let n = summary.workloads.len();
     let cols = n.clamp(1, 3);
@@ -96,7 +99,7 @@ pub fn loss_vs_beta(summary: &StudySummary) -> Result<String, ExperimentError> {
 }
 
 /// Mean and max gap of the rule against R₀ (log scale), with R₀ = 1000 the paper's choice.
-pub fn gap_vs_r0(summary: &StudySummary) -> Result<Option<String>, ExperimentError> {
+pub fn gap_vs_r0(summary: &RefreshStudySummary) -> Result<Option<String>, ExperimentError> {
     let e = err("the gap against R₀");
     let sweep = &summary.r0_sweep;
     if sweep.is_empty() {
@@ -139,13 +142,7 @@ pub fn gap_vs_r0(summary: &StudySummary) -> Result<Option<String>, ExperimentErr
             .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
             .map_err(|x| e(x.to_string()))?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|x| e(x.to_string()))?;
-    root.present().map_err(|x| e(x.to_string()))?;
+    crate::report::plot::finish(&mut chart, &root).map_err(e)?;
     drop(chart);
     drop(root);
     Ok(Some(svg))

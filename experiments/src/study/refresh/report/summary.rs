@@ -59,7 +59,7 @@ pub struct RefreshWorkloadLine {
 
 /// Everything the report shows (`summary.json`).
 #[derive(Debug, Clone, Serialize)]
-pub struct StudySummary {
+pub struct RefreshStudySummary {
     /// Study and profile.
     pub study: String,
     /// Profile.
@@ -99,7 +99,7 @@ pub struct StudySummary {
     pub invocations: Vec<Invocation>,
 }
 
-impl crate::study::KindSummary for StudySummary {
+impl crate::study::KindSummary for RefreshStudySummary {
     fn finished_runs(&self) -> usize {
         self.provenance.runs
     }
@@ -115,7 +115,7 @@ impl crate::study::KindSummary for StudySummary {
 }
 
 /// Reads the study's run directories and computes the summary.
-pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> {
+pub fn summarize(study: &RefreshStudy) -> Result<RefreshStudySummary, ExperimentError> {
     let mut workloads = Vec::new();
     let mut incomplete = Vec::new();
     let mut tally = RunsProvenance::default();
@@ -217,14 +217,14 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
             .iter()
             .map(|w| (w.model.clone(), w.updates))
             .collect();
-        verdicts::evidence(
-            &losses,
-            &runs,
-            &meta,
-            study.seeds[0],
-            study.r0,
-            study.pilot_beta,
-        )
+        verdicts::evidence(&super::evidence::EvidenceInput {
+            losses: &losses,
+            runs: &runs,
+            meta: &meta,
+            first_seed: study.seeds[0],
+            r0: study.r0,
+            fixed_beta: study.pilot_beta,
+        })
     });
     let robustness = evidence.as_ref().map(|e| {
         super::robustness::robustness(
@@ -237,7 +237,7 @@ pub fn summarize(study: &RefreshStudy) -> Result<StudySummary, ExperimentError> 
         .with_main(&e.claims)
     });
     let rate_confound = super::rates::rate_confound(study);
-    Ok(StudySummary {
+    Ok(RefreshStudySummary {
         study: study.name.clone(),
         profile: study.profile.clone(),
         length_scale: study.length_scale,

@@ -5,14 +5,13 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::evidence::{
-    BOOTSTRAP_SEED, Evidence, PAPER_MAX_GAP, PairedGaps, TrendCheck, WorkloadEvidence,
-    workload_evidence,
+    BOOTSTRAP_SEED, Evidence, EvidenceInput, PAPER_MAX_GAP, PairedGaps, TrendCheck,
+    WorkloadEvidence, workload_evidence,
 };
 use crate::stats::{
     ClaimCheck, Interval, TTest, Verdict, bootstrap_interval, detectable_from_width, holm,
     t_quantile,
 };
-use crate::study::refresh::analysis::WorkloadLosses;
 
 pub(super) fn paired_gaps(ws: &[WorkloadEvidence], subset: &[usize], name: &str) -> PairedGaps {
     let diffs: Vec<f64> = subset
@@ -170,18 +169,10 @@ pub(super) fn trend(ws: &[WorkloadEvidence]) -> TrendCheck {
     TrendCheck { pairs, verdict }
 }
 
-/// The evidence from the seed-adjusted `losses`, the raw `(seed, loss)` per grid point of each
-/// workload (`runs`), their models and lengths: per workload ([`workload_evidence`]), the paired
-/// gaps with Holm's correction, the claims and the trend.
-pub(super) fn evidence(
-    losses: &[WorkloadLosses],
-    runs: &[Vec<Vec<(u64, f64)>>],
-    meta: &[(String, u64)],
-    first_seed: u64,
-    r0: f64,
-    fixed_beta: f64,
-) -> Evidence {
-    let workloads = workload_evidence(losses, runs, meta, first_seed, r0, fixed_beta);
+/// The evidence: per workload ([`workload_evidence`]), the paired gaps with Holm's
+/// correction, the claims and the trend.
+pub(super) fn evidence(input: &EvidenceInput) -> Evidence {
+    let workloads = workload_evidence(input);
     let all: Vec<usize> = (0..workloads.len()).collect();
     let regime: Vec<usize> = all
         .iter()

@@ -197,20 +197,35 @@ pub struct Evidence {
     pub trend: TrendCheck,
 }
 
-/// Each workload's evidence from its seed-adjusted `losses`, its raw `(seed, loss)` per grid
-/// point (`runs`), its model and length.
-pub fn workload_evidence(
-    losses: &[WorkloadLosses],
-    runs: &[Vec<Vec<(u64, f64)>>],
-    meta: &[(String, u64)],
-    first_seed: u64,
-    r0: f64,
-    fixed_beta: f64,
-) -> Vec<WorkloadEvidence> {
-    losses
+/// What the evidence is computed from, per workload and for the study.
+pub struct EvidenceInput<'a> {
+    /// Each workload's seed-adjusted L(β).
+    pub losses: &'a [WorkloadLosses],
+    /// Each workload's raw `(seed, loss)` per grid point.
+    pub runs: &'a [Vec<Vec<(u64, f64)>>],
+    /// Each workload's model family and length in updates.
+    pub meta: &'a [(String, u64)],
+    /// The study's first seed (the one every grid point has).
+    pub first_seed: u64,
+    /// The rule's R₀.
+    pub r0: f64,
+    /// The fixed baseline β.
+    pub fixed_beta: f64,
+}
+
+/// Each workload's evidence.
+pub fn workload_evidence(input: &EvidenceInput) -> Vec<WorkloadEvidence> {
+    let EvidenceInput {
+        first_seed,
+        r0,
+        fixed_beta,
+        ..
+    } = *input;
+    input
+        .losses
         .iter()
-        .zip(runs)
-        .zip(meta)
+        .zip(input.runs)
+        .zip(input.meta)
         .map(|((w, runs), (model, updates))| {
             let (oracle_beta, l_star) = w.oracle();
             let noise = noise(runs, first_seed, l_star);

@@ -1,6 +1,22 @@
 use super::*;
 use crate::study::refresh::report::verdicts::evidence;
 
+/// The evidence of a study with first seed 1, R₀ = 1000 and the fixed β 0.94377.
+fn evidence_of(
+    losses: &[WorkloadLosses],
+    runs: &[Vec<Vec<(u64, f64)>>],
+    meta: &[(String, u64)],
+) -> Evidence {
+    evidence(&EvidenceInput {
+        losses,
+        runs,
+        meta,
+        first_seed: 1,
+        r0: 1000.0,
+        fixed_beta: 0.94377,
+    })
+}
+
 #[test]
 fn r0_range_inverts_the_snapping() {
     let betas = [0.68377, 0.9, 0.94377, 0.99];
@@ -68,7 +84,7 @@ fn claims_get_verdicts_from_their_intervals() {
         .collect();
     let runs: Vec<_> = losses.iter().map(|l| replicate(&l.loss, 1e-4)).collect();
     let meta: Vec<(String, u64)> = (0..5).map(|i| ("cnn".into(), 1000 * (i + 1))).collect();
-    let e = evidence(&losses, &runs, &meta, 1, 1000.0, 0.94377);
+    let e = evidence_of(&losses, &runs, &meta);
     assert_eq!(
         e.claims.len(),
         4,
@@ -81,23 +97,12 @@ fn claims_get_verdicts_from_their_intervals() {
     // cannot be told from 1%, and the worst-case difference holds zero.
     let mut noisy = losses.clone();
     noisy[0].loss = vec![2.4, 2.2, 2.0, 2.6]; // the rule's 0.9 is now 10% off
-    let runs: Vec<_> = noisy.iter().map(|l| replicate(&l.loss, 0.3)).collect();
-    let e = evidence(&noisy, &runs, &meta, 1, 1000.0, 0.94377);
-    assert_eq!(
-        e.claims[1].verdict,
-        Verdict::Inconclusive,
-        "{:?}",
-        e.claims[1]
-    );
-    // Same with no noise: 10% is resolvably beyond 1%.
-    let runs: Vec<_> = noisy.iter().map(|l| replicate(&l.loss, 1e-5)).collect();
-    let e = evidence(&noisy, &runs, &meta, 1, 1000.0, 0.94377);
-    assert_eq!(
-        e.claims[1].verdict,
-        Verdict::Contradicted,
-        "{:?}",
-        e.claims[1]
-    );
+    // With no noise, 10% is resolvably beyond 1%.
+    for (sd, verdict) in [(0.3, Verdict::Inconclusive), (1e-5, Verdict::Contradicted)] {
+        let runs: Vec<_> = noisy.iter().map(|l| replicate(&l.loss, sd)).collect();
+        let e = evidence_of(&noisy, &runs, &meta);
+        assert_eq!(e.claims[1].verdict, verdict, "sd {sd}: {:?}", e.claims[1]);
+    }
 }
 
 #[test]
@@ -107,7 +112,7 @@ fn the_trend_compares_near_tie_sets() {
     let losses = vec![short, long];
     let runs: Vec<_> = losses.iter().map(|l| replicate(&l.loss, 1e-4)).collect();
     let meta = vec![("gpt".to_string(), 3000), ("gpt".to_string(), 30_000)];
-    let e = evidence(&losses, &runs, &meta, 1, 1000.0, 0.94377);
+    let e = evidence_of(&losses, &runs, &meta);
     assert_eq!(e.trend.pairs[0].3, "larger");
     assert_eq!(e.trend.verdict, Verdict::Supported);
     assert!(e.workloads[1].in_regime && !e.workloads[0].in_regime);
@@ -115,7 +120,7 @@ fn the_trend_compares_near_tie_sets() {
     let mut reversed = losses.clone();
     reversed[0].t_es = 30_000.0;
     reversed[1].t_es = 3_000.0;
-    let e = evidence(&reversed, &runs, &meta, 1, 1000.0, 0.94377);
+    let e = evidence_of(&reversed, &runs, &meta);
     assert_eq!(e.trend.verdict, Verdict::Contradicted);
 }
 
@@ -134,7 +139,7 @@ fn an_overfitting_run_is_placed_by_its_t_es() {
         ("cnn".to_string(), 40_000),
         ("cnn".to_string(), 30_000),
     ];
-    let e = evidence(&losses, &runs, &meta, 1, 1000.0, 0.94377);
+    let e = evidence_of(&losses, &runs, &meta);
     let order: Vec<(&str, &str)> = e
         .trend
         .pairs
@@ -162,7 +167,7 @@ fn without_seed_replicates_nothing_is_resolved() {
         .map(|l| l.loss.iter().map(|&x| vec![(1, x)]).collect())
         .collect();
     let meta = vec![("gpt".to_string(), 3000), ("gpt".to_string(), 30_000)];
-    let e = evidence(&losses, &runs, &meta, 1, 1000.0, 0.94377);
+    let e = evidence_of(&losses, &runs, &meta);
     assert!(
         e.workloads
             .iter()
