@@ -91,3 +91,6 @@ mod tests {
         super::Cli::command().debug_assert();
     }
 }
+
+#[cfg(test)]
+mod doc_commands;
