@@ -80,3 +80,28 @@ fn absolute(path: &Path) -> PathBuf {
     }
     abs
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_that_is_a_file_or_holds_an_input_is_an_argument_error_naming_the_flag() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("report");
+        std::fs::write(&file, b"x").unwrap();
+        let err = check_out_not_above("--to", &file, &[]).unwrap_err();
+        assert!(
+            matches!(&err, ExperimentError::Argument { flag, .. } if flag.starts_with("--to ")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("is a file"), "{err}");
+        let runs = tmp.path().join("runs");
+        let err = check_out_not_above("--out", tmp.path(), &[&runs]).unwrap_err();
+        assert!(
+            matches!(&err, ExperimentError::Argument { flag, .. } if flag.starts_with("--out ")),
+            "{err:?}"
+        );
+        assert!(check_out_not_above("--out", &tmp.path().join("elsewhere"), &[&runs]).is_ok());
+    }
+}
