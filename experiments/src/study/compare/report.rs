@@ -203,8 +203,13 @@ fn reading(s: &CompareSummary) -> String {
                 } else {
                     p.diff.mean > 0.0
                 };
+                // An arm compared with another optimizer than the baseline says which.
+                let than = o
+                    .compared_with
+                    .as_ref()
+                    .map_or(String::new(), |other| format!(" than {other}"));
                 Some(format!(
-                    "{} ({})",
+                    "{} ({}{than})",
                     o.name,
                     if good { "better" } else { "worse" }
                 ))
